@@ -1,0 +1,30 @@
+/**
+ * Headless verbs: everything the studio does, without a window. Each verb lives in main/cli/<verb>.ts
+ * and exports `run(args: string[]): Promise<number>` returning the process exit code.
+ *
+ * Exit codes shared by all verbs: 0 success, 1 failure while working, 2 bad usage or bad input,
+ * 130 cancelled (Ctrl+C).
+ */
+const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> }> = {
+  serve: { summary: 'serve <folder> [--port N] [--host H]   serve the studio to a browser', load: () => import('./cli/serve') },
+}
+
+async function main(): Promise<number> {
+  const [verb, ...args] = process.argv.slice(2)
+  const entry = verb ? verbs[verb] : undefined
+  if (!entry) {
+    console.error(`usage: npm run cli -- <verb> [options]\n\nverbs:\n${Object.values(verbs).map((v) => '  ' + v.summary).join('\n')}`)
+    return 2
+  }
+  return (await entry.load()).run(args)
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err))
+    process.exitCode = 1
+  },
+)
