@@ -1,0 +1,159 @@
+/**
+ * Teacher manifests: how to feed an ONNX file and which tensors are its embedding and scores.
+ * Models are data: adding a teacher is a JSON file in models/, no code.
+ */
+import { readFile, access } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (a sha256)')
+const triple = z.tuple([z.number(), z.number(), z.number()])
+
+export const ManifestSchema = z
+  .object({
+    /** Stable id used by --model and in the catalog. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash, underscore'),
+    name: z.string().min(1),
+    description: z.string().optional(),
+    licence: z.string().optional(),
+    file: z
+      .object({
+        /** A local path, relative to the manifest's folder or to one of the model folders searched. */
+        path: z.string().min(1).optional(),
+        /** Where the file can be downloaded from when it is not on disk. */
+        url: z.url().optional(),
+        sha256: sha256Hex,
+        bytes: z.number().int().positive().optional(),
+      })
+      .refine((f) => f.path !== undefined || f.url !== undefined, { message: 'needs a path or a url' }),
+    input: z.object({
+      name: z.string().min(1),
+      layout: z.enum(['NCHW', 'NHWC']),
+      /** [height, width] the model takes. */
+      size: z.tuple([z.number().int().positive(), z.number().int().positive()]),
+      dtype: z.enum(['float32', 'uint8']),
+    }),
+    preprocess: z.object({
+      /** shorter-side-then-centre-crop: scale the shorter side to `resizeTo`, then crop input.size from the centre. squash: scale straight to input.size. */
+      resize: z.enum(['shorter-side-then-centre-crop', 'squash']),
+      resizeTo: z.number().int().positive().optional(),
+      interpolation: z.enum(['bilinear', 'bicubic', 'nearest', 'lanczos3']).default('bilinear'),
+      /** EXIF orientation is applied before anything else unless this is false. */
+      exifRotate: z.boolean().default(true),
+      colour: z.enum(['RGB', 'BGR']),
+      /** value = (pixel * scale - mean) / std, per channel in `colour` order. Ignored for uint8 input. */
+      scale: z.number().positive(),
+      mean: triple,
+      std: triple.refine((s) => s.every((v) => v > 0), 'every std must be > 0'),
+    }),
+    outputs: z.object({
+      embedding: z.object({
+        /** A graph output or any tensor inside the graph; an internal tensor is exposed as an output. */
+        tensor: z.string().min(1),
+        /** For a quantised tensor: the scale and zero-point tensors to DequantizeLinear with. */
+        dequantize: z.object({ scale: z.string().min(1), zeroPoint: z.string().min(1) }).optional(),
+        dim: z.number().int().positive(),
+      }),
+      scores: z
+        .object({
+          tensor: z.string().min(1),
+          kind: z.enum(['logits', 'probabilities']),
+          count: z.number().int().positive(),
+          /** Class names in output order; optional because not every model ships them. */
+          classes: z.array(z.string()).optional(),
+        })
+        .refine((s) => s.classes === undefined || s.classes.length === s.count, { message: 'classes must have `count` names', path: ['classes'] })
+        .optional(),
+    }),
+  })
+  .refine((m) => m.preprocess.resize !== 'shorter-side-then-centre-crop' || (m.preprocess.resizeTo ?? 0) >= Math.min(...m.input.size), {
+    message: 'shorter-side-then-centre-crop needs resizeTo >= the smaller of input.size',
+    path: ['preprocess', 'resizeTo'],
+  })
+
+export type Manifest = z.infer<typeof ManifestSchema>
+
+/** The repository's models/ folder (manifests and catalog). */
+export const BUILTIN_MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../models')
+
+/** Where model files are looked for, in order, after the manifest's own folder. */
+export function defaultModelSearchDirs(): string[] {
+  const dirs: string[] = []
+  if (process.env.STUDIO_MODELS_DIR) dirs.push(...process.env.STUDIO_MODELS_DIR.split(path.delimiter).filter(Boolean))
+  dirs.push(BUILTIN_MODELS_DIR)
+  // The workplace's shared test teacher lives beside the checkout, never inside it.
+  const shared = process.env.STUDIO_SHARED_DIR ?? path.resolve(BUILTIN_MODELS_DIR, '../../shared')
+  dirs.push(path.join(shared, 'models'))
+  return dirs
+}
+
+export class ManifestError extends Error {
+  override name = 'ManifestError'
+}
+
+/** Validates parsed JSON; the error lists every bad field by its dotted path. */
+export function parseManifest(json: unknown, source = 'manifest'): Manifest {
+  const r = ManifestSchema.safeParse(json)
+  if (r.success) return r.data
+  const lines = r.error.issues.map((i) => `  ${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+  throw new ManifestError(`${source} is not a valid teacher manifest:\n${lines.join('\n')}`)
+}
+
+export interface LoadedManifest {
+  manifest: Manifest
+  /** The manifest file, or undefined for a built-in one passed as an object. */
+  file?: string
+}
+
+/**
+ * Loads a manifest by id (models/<id>.json or any STUDIO_MODELS_DIR) or by a path to a .json file.
+ */
+export async function loadManifest(idOrPath: string, searchDirs = defaultModelSearchDirs()): Promise<LoadedManifest> {
+  const candidates = idOrPath.endsWith('.json') ? [path.resolve(idOrPath)] : searchDirs.map((d) => path.join(d, `${idOrPath}.json`))
+  for (const file of candidates) {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch {
+      continue
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (err) {
+      throw new ManifestError(`${file} is not valid JSON: ${(err as Error).message}`)
+    }
+    return { manifest: parseManifest(json, file), file }
+  }
+  throw new ManifestError(`no teacher manifest "${idOrPath}" (looked in ${candidates.join(', ')})`)
+}
+
+/** The catalog of teachers the studio knows about (models/catalog.json). */
+export async function listCatalog(): Promise<{ id: string; name: string; default?: boolean }[]> {
+  const text = await readFile(path.join(BUILTIN_MODELS_DIR, 'catalog.json'), 'utf8')
+  const parsed = z.object({ teachers: z.array(z.object({ id: z.string(), name: z.string(), default: z.boolean().optional() })) }).parse(JSON.parse(text))
+  return parsed.teachers
+}
+
+/**
+ * Finds the ONNX file: an explicit override wins (the user pointed at a file), then file.path
+ * relative to the manifest's folder, then each search folder. Returns undefined when not on disk.
+ */
+export async function resolveModelFile(loaded: LoadedManifest, searchDirs = defaultModelSearchDirs(), override?: string): Promise<string | undefined> {
+  if (override) return path.resolve(override)
+  const rel = loaded.manifest.file.path
+  if (!rel) return undefined
+  if (path.isAbsolute(rel)) return rel
+  const dirs = [...(loaded.file ? [path.dirname(loaded.file)] : []), ...searchDirs]
+  for (const d of dirs) {
+    const p = path.join(d, rel)
+    try {
+      await access(p)
+      return p
+    } catch {
+      // try the next folder
+    }
+  }
+  return undefined
+}

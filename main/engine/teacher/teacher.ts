@@ -1,0 +1,182 @@
+/**
+ * A teacher: a prepared model running in a worker thread on the best available provider.
+ * `open()` then `infer(pixels, n)`; the caller owns decoding (see preprocess.ts).
+ */
+import os from 'node:os'
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import type { LoadedManifest, Manifest } from './manifest'
+import { loadManifest } from './manifest'
+import type { PreparedModel } from './model'
+import { EMBEDDING, PIXELS, prepareModel } from './model'
+import type { FromWorker, InitMessage, OutTensor, RunMessage } from './ort-worker'
+import type { ProviderName, ProviderReport, ProviderSetting } from './providers'
+import { candidatesFor, describeFallback } from './providers'
+
+export interface TeacherOptions {
+  /** Folder for edited models. */
+  cacheDir: string
+  provider?: ProviderSetting
+  deviceId?: number
+  /** ORT intra-op threads; 0 lets ORT choose (one per physical core). */
+  intraOpThreads?: number
+  interOpThreads?: number
+  /** A model file the user pointed at instead of the manifest's file.path. */
+  modelFile?: string
+  searchDirs?: string[]
+  /** Profile the first batch to report which provider took which nodes (default true). */
+  reportNodes?: boolean
+  /** Platform whose `auto` order is used; for tests. */
+  platform?: NodeJS.Platform
+}
+
+export interface InferResult {
+  /** n x dim, row-major. */
+  embeddings: Float32Array
+  /** n x scoresDim when the manifest has scores. */
+  scores?: Float32Array
+}
+
+/** Starts the worker: a .ts source (tsx, vitest) is loaded through tsx; a built .js directly. */
+function startWorker(): Worker {
+  const url = new URL('./ort-worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url)
+  if (!url.pathname.endsWith('.ts')) return new Worker(url)
+  // The ESM entry of tsx's API; the CommonJS one cannot register its loader from an eval'd worker.
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href
+  const boot = `const { workerData } = require('node:worker_threads'); import(workerData.tsxApi).then((m) => m.tsImport(workerData.entry, workerData.entry))`
+  return new Worker(boot, { eval: true, workerData: { tsxApi, entry: url.href } })
+}
+
+export class Teacher {
+  readonly manifest: Manifest
+  readonly model: PreparedModel
+  readonly dim: number
+  readonly scoresDim: number
+  readonly size: [number, number]
+  private worker: Worker
+  private seq = 0
+  private waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>()
+  private report: ProviderReport
+  private dead: Error | undefined
+
+  private constructor(manifest: Manifest, model: PreparedModel, worker: Worker, report: ProviderReport) {
+    this.manifest = manifest
+    this.model = model
+    this.worker = worker
+    this.report = report
+    this.dim = manifest.outputs.embedding.dim
+    this.scoresDim = manifest.outputs.scores?.count ?? 0
+    this.size = manifest.input.size
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'result' || m.type === 'error') {
+        const w = this.waiting.get(m.seq)
+        this.waiting.delete(m.seq)
+        w?.resolve(m)
+      }
+    })
+    const fail = (err: Error) => {
+      this.dead = err
+      for (const w of this.waiting.values()) w.reject(err)
+      this.waiting.clear()
+    }
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`teacher worker exited (code ${code})`)))
+  }
+
+  /** Loads the manifest (an id or a .json path, or an already loaded one), prepares the model and starts a session. */
+  static async open(manifest: string | LoadedManifest, opts: TeacherOptions): Promise<Teacher> {
+    const loaded = typeof manifest === 'string' ? await loadManifest(manifest, opts.searchDirs) : manifest
+    const model = await prepareModel(loaded, { cacheDir: opts.cacheDir, ...(opts.searchDirs ? { searchDirs: opts.searchDirs } : {}), ...(opts.modelFile ? { modelFile: opts.modelFile } : {}) })
+    const requested = opts.provider ?? 'auto'
+    const intra = opts.intraOpThreads ?? 0
+    const inter = opts.interOpThreads ?? 1
+    const worker = startWorker()
+    const outputs = [EMBEDDING, ...(model.scoresOutput ? [model.scoresOutput] : [])]
+    const init: InitMessage = {
+      type: 'init',
+      model: model.bytes,
+      candidates: candidatesFor(requested, opts.platform),
+      deviceId: opts.deviceId ?? 0,
+      intraOpThreads: intra,
+      interOpThreads: inter,
+      profile: opts.reportNodes ?? true,
+      input: PIXELS,
+      outputs,
+    }
+    const ready = await new Promise<FromWorker>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+      worker.postMessage(init)
+    })
+    if (ready.type !== 'ready') {
+      await worker.terminate()
+      throw new Error(ready.type === 'error' ? ready.message : 'teacher worker did not start')
+    }
+    const report: ProviderReport = {
+      requested,
+      used: ready.used,
+      deviceId: init.deviceId,
+      attempts: ready.attempts,
+      intraOpThreads: intra || os.availableParallelism(),
+      interOpThreads: inter,
+    }
+    const fb = describeFallback(report)
+    if (fb) report.fallback = fb
+    return new Teacher(loaded.manifest, model, worker, report)
+  }
+
+  /** Which provider runs, what failed on the way, and (after the first batch) which nodes it took. */
+  get provider(): ProviderReport {
+    return this.report
+  }
+
+  /** Runs a batch: `pixels` is n x H x W x 3 RGB uint8 (it is transferred to the worker: do not reuse it). */
+  async infer(pixels: Uint8Array, n: number): Promise<InferResult> {
+    if (this.dead) throw this.dead
+    const [h, w] = this.size
+    if (pixels.length !== n * h * w * 3) throw new Error(`batch has ${pixels.length} bytes, expected ${n}x${h}x${w}x3`)
+    const seq = this.seq++
+    const msg: RunMessage = { type: 'run', seq, pixels, dims: [n, h, w, 3] }
+    const reply = await new Promise<FromWorker>((resolve, reject) => {
+      this.waiting.set(seq, { resolve, reject })
+      const whole = pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength
+      this.worker.postMessage(msg, whole ? [pixels.buffer as ArrayBuffer] : [])
+    })
+    if (reply.type === 'error') throw new Error(`inference failed: ${reply.message}`)
+    if (reply.type !== 'result') throw new Error('unexpected reply from the teacher worker')
+    this.updateReport(reply.used, reply.attempts, reply.nodes)
+    const emb = reply.outputs[EMBEDDING] as OutTensor
+    if (emb.data.length !== n * this.dim) {
+      throw new Error(`manifest outputs.embedding.dim is ${this.dim} but the model gives ${emb.data.length / n} values per image (shape [${emb.dims.join(',')}])`)
+    }
+    const out: InferResult = { embeddings: emb.data }
+    if (this.model.scoresOutput) {
+      const sc = reply.outputs[this.model.scoresOutput] as OutTensor
+      if (sc.data.length !== n * this.scoresDim) {
+        throw new Error(`manifest outputs.scores.count is ${this.scoresDim} but the model gives ${sc.data.length / n} scores per image`)
+      }
+      out.scores = sc.data
+    }
+    return out
+  }
+
+  private updateReport(used: ProviderName, attempts: ProviderReport['attempts'], nodes?: Record<string, number>): void {
+    this.report = { ...this.report, used, attempts }
+    if (nodes) this.report.nodes = nodes
+    const fb = describeFallback(this.report)
+    if (fb) this.report.fallback = fb
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return
+    const closed = new Promise<void>((resolve) => {
+      this.worker.on('message', (m: FromWorker) => m.type === 'closed' && resolve())
+      this.worker.once('exit', () => resolve())
+    })
+    this.worker.postMessage({ type: 'close' })
+    await closed
+    await this.worker.terminate()
+    this.dead = new Error('teacher is closed')
+  }
+}
