@@ -1,0 +1,113 @@
+/**
+ * Identity and facts of one file: its content hash (sha256, streamed for large files) and what
+ * sharp reads from its header, plus a cheap structural check that catches truncated files without
+ * decoding every pixel (a full decode of 100k images would not fit the indexing budget; files that
+ * pass here but fail to decode are caught when their thumbnail is made).
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import sharp, { type Metadata } from 'sharp'
+import { MAX_INPUT_PIXELS, describeImageError } from './scan'
+import type { FileContent } from '../store/store'
+
+/** Files up to this size are read once into memory, hashed and probed from the same buffer. */
+const WHOLE_READ_LIMIT = 32 * 1024 * 1024
+
+/** sha256 of a file, read in chunks so that a large file never sits in memory or blocks for long. */
+export async function hashFile(abs: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer)
+  return h.digest('hex')
+}
+
+/**
+ * Reads a file's content identity and image facts. File-system errors (permission, vanished,
+ * a folder named like an image) are thrown; problems with the content come back as `error`.
+ */
+export async function identifyFile(abs: string, size: number): Promise<FileContent> {
+  if (size > WHOLE_READ_LIMIT) {
+    const hash = await hashFile(abs)
+    return { hash, bytes: size, ...(await probe(abs, null)) }
+  }
+  const buf = await readFile(abs)
+  const hash = createHash('sha256').update(buf).digest('hex')
+  if (buf.length === 0) return { hash, bytes: 0, width: null, height: null, format: null, error: 'empty file (0 bytes)' }
+  return { hash, bytes: buf.length, ...(await probe(buf, buf)) }
+}
+
+async function probe(input: string | Buffer, buf: Buffer | null): Promise<Pick<FileContent, 'width' | 'height' | 'format' | 'error'>> {
+  let meta: Metadata
+  try {
+    meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()
+  } catch (err) {
+    return { width: null, height: null, format: null, error: describeImageError(err) }
+  }
+  const format = meta.format ?? null
+  if (!meta.width || !meta.height) return { width: null, height: null, format, error: 'no image dimensions in the file header' }
+  // Animated or multi-page images: one page is what a person sees and labels.
+  const rawHeight = (meta.pages ?? 1) > 1 && meta.pageHeight ? meta.pageHeight : meta.height
+  // Orientations 5-8 swap width and height once the image is shown upright.
+  const swap = (meta.orientation ?? 1) >= 5
+  const width = swap ? rawHeight : meta.width
+  const height = swap ? meta.width : rawHeight
+  if (meta.width * meta.height > MAX_INPUT_PIXELS) {
+    return { width, height, format, error: `image is ${meta.width}x${meta.height} pixels, above the ${MAX_INPUT_PIXELS.toLocaleString('en')} pixel limit (a decompression bomb or a huge scan)` }
+  }
+  const truncated = buf ? structuralProblem(buf, format) : null
+  return { width, height, format, error: truncated }
+}
+
+/** A reason when the bytes end before the image does; null when they look complete. */
+export function structuralProblem(buf: Buffer, format: string | null): string | null {
+  switch (format) {
+    case 'jpeg':
+      return jpegComplete(buf) ? null : 'truncated file: the JPEG data ends before its end marker'
+    case 'png':
+      return buf.lastIndexOf('IEND', undefined, 'latin1') > 8 ? null : 'truncated file: the PNG has no end chunk'
+    case 'gif':
+      return buf.subarray(Math.max(0, buf.length - 16)).includes(0x3b) ? null : 'truncated file: the GIF has no trailer'
+    case 'webp': {
+      if (buf.length < 12) return 'truncated file'
+      return buf.readUInt32LE(4) + 8 <= buf.length ? null : 'truncated file: shorter than its RIFF header says'
+    }
+    case 'heif': {
+      // ISO base media boxes: size (4 bytes, big-endian) + type; the last box must fit in the file.
+      let at = 0
+      while (at + 8 <= buf.length) {
+        let len = buf.readUInt32BE(at)
+        if (len === 1 && at + 16 <= buf.length) len = Number(buf.readBigUInt64BE(at + 8))
+        if (len === 0) return null // "to the end of the file"
+        if (len < 8) return 'damaged file: invalid box size'
+        at += len
+      }
+      return at === buf.length ? null : 'truncated file: shorter than its boxes say'
+    }
+    default:
+      return null // TIFF and others: left to the full decode at thumbnail time
+  }
+}
+
+/**
+ * Walks the JPEG segments up to the first scan, then looks for the end marker after it. Walking by
+ * segment length skips an EXIF thumbnail, whose own end marker would otherwise hide a truncation.
+ */
+function jpegComplete(buf: Buffer): boolean {
+  let at = 2
+  while (at + 4 <= buf.length) {
+    if (buf[at] !== 0xff) return false
+    const marker = buf[at + 1] as number
+    if (marker === 0xff) {
+      at += 1 // fill byte
+      continue
+    }
+    if (marker === 0xda) break // start of scan: entropy-coded data follows
+    if (marker >= 0xd0 && marker <= 0xd9) {
+      at += 2
+      continue
+    }
+    at += 2 + buf.readUInt16BE(at + 2)
+  }
+  if (at + 4 > buf.length) return false
+  return buf.indexOf(Buffer.from([0xff, 0xd9]), at) !== -1
+}

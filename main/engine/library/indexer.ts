@@ -1,0 +1,222 @@
+/**
+ * Indexing: walk the folder (or a few changed subpaths of it), skip files whose size and mtime are
+ * unchanged since the last scan, hash and probe the rest, and write them to the store in batches so
+ * that a cancelled or crashed scan leaves a consistent, partly updated project.
+ */
+import { readdir, realpath, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { IMAGE_EXTENSIONS, STUDIO_DIR, mapLimit } from './scan'
+import { identifyFile } from './identify'
+import type { FileRecord, ProjectStore } from '../store/store'
+
+export interface WalkEntry {
+  rel: string
+  size: number
+  mtimeMs: number
+}
+
+export interface WalkResult {
+  files: WalkEntry[]
+  /** Paths that could not be listed or followed, with a reason (a folder path ends with '/'). */
+  errors: { rel: string; reason: string }[]
+}
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException | undefined)?.code ?? (err instanceof Error ? err.message : String(err))
+}
+
+function fsReason(err: unknown): string {
+  const code = errCode(err)
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied: the studio may not read this'
+  if (code === 'ELOOP') return 'symbolic link loop'
+  if (code === 'ENOENT') return 'disappeared while being read (or a broken symbolic link)'
+  if (code === 'EISDIR') return 'a folder named like an image'
+  return `cannot be read (${code})`
+}
+
+const isImageName = (name: string): boolean => IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase())
+
+/** Whether a relative path is one the studio indexes (no hidden segment, not its own data folder). */
+export function isIndexable(rel: string): boolean {
+  return rel.split('/').every((seg) => seg.length > 0 && !seg.startsWith('.') && seg !== STUDIO_DIR) && isImageName(rel)
+}
+
+/**
+ * Lists image files below `root` (or below each of `subpaths`, relative to root). Hidden entries and
+ * the studio's folder are skipped; symbolic links are followed when they stay inside `root`; a
+ * link back to a folder already walked is a loop, recorded and not followed.
+ */
+export async function walk(root: string, subpaths: readonly string[] = [''], signal?: AbortSignal): Promise<WalkResult> {
+  const rootReal = await realpath(root)
+  const candidates: string[] = []
+  const errors: WalkResult['errors'] = []
+  const seenDirs = new Set<string>()
+  const inside = (p: string) => p === rootReal || p.startsWith(rootReal + path.sep)
+
+  async function visitDir(rel: string): Promise<void> {
+    signal?.throwIfAborted()
+    const abs = path.join(root, rel)
+    let real: string
+    try {
+      real = await realpath(abs)
+    } catch (err) {
+      if (rel) errors.push({ rel: rel + '/', reason: fsReason(err) })
+      return
+    }
+    if (seenDirs.has(real)) {
+      errors.push({ rel: rel + '/', reason: 'symbolic link loop (this folder was already indexed through another path)' })
+      return
+    }
+    seenDirs.add(real)
+    let entries
+    try {
+      entries = await readdir(abs, { withFileTypes: true })
+    } catch (err) {
+      errors.push({ rel: (rel || '.') + '/', reason: `folder: ${fsReason(err)}` })
+      return
+    }
+    const dirs: string[] = []
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue // hidden files and folders, including .pseudolabel
+      const childRel = rel ? `${rel}/${e.name}` : e.name
+      if (e.isDirectory()) dirs.push(childRel)
+      else if (e.isFile()) {
+        if (isImageName(e.name)) candidates.push(childRel)
+      } else if (e.isSymbolicLink()) {
+        let target: string
+        try {
+          target = await realpath(path.join(root, childRel))
+        } catch (err) {
+          if (isImageName(e.name) || errCode(err) === 'ELOOP') errors.push({ rel: childRel, reason: fsReason(err) })
+          continue
+        }
+        if (!inside(target)) {
+          if (isImageName(e.name)) errors.push({ rel: childRel, reason: 'symbolic link to a file outside the project folder (not followed)' })
+          continue
+        }
+        try {
+          const st = await stat(target)
+          if (st.isDirectory()) dirs.push(childRel)
+          else if (st.isFile() && isImageName(e.name)) candidates.push(childRel)
+        } catch (err) {
+          errors.push({ rel: childRel, reason: fsReason(err) })
+        }
+      }
+    }
+    dirs.sort()
+    for (const d of dirs) await visitDir(d)
+  }
+
+  for (const sub of subpaths) {
+    const abs = path.join(root, sub)
+    let st
+    try {
+      st = await stat(abs)
+    } catch {
+      continue // gone: the caller forgets what was known below it
+    }
+    if (st.isDirectory()) await visitDir(sub)
+    else if (sub && isIndexable(sub)) candidates.push(sub)
+  }
+
+  const files: WalkEntry[] = []
+  await mapLimit(
+    candidates,
+    64,
+    async (rel) => {
+      try {
+        const st = await stat(path.join(root, rel))
+        if (st.isDirectory()) errors.push({ rel, reason: fsReason({ code: 'EISDIR' }) })
+        else files.push({ rel, size: st.size, mtimeMs: st.mtimeMs })
+      } catch (err) {
+        errors.push({ rel, reason: fsReason(err) })
+      }
+    },
+    signal,
+  )
+  return { files, errors }
+}
+
+export interface IndexOptions {
+  signal?: AbortSignal
+  /** Called as files are identified; `total` is the number of new or changed files (0 while walking). */
+  onProgress?: (done: number, total: number) => void
+  /** Only look at these paths (relative to the folder, files or folders); the rest stays as it was. */
+  subpaths?: readonly string[]
+  /** Files identified at once (reading and header probing run on libuv's thread pool). */
+  concurrency?: number
+}
+
+export interface IndexReport {
+  /** Files seen on disk (readable or not). */
+  seen: number
+  /** Files hashed and probed (new or changed size/mtime). */
+  identified: number
+  unchanged: number
+  removed: number
+  /** Files recorded as unusable in this scan, by reason. */
+  unreadable: number
+  ms: number
+}
+
+const BATCH = 1000
+
+/** Brings the store in line with the folder; see the module comment. */
+export async function indexFolder(root: string, store: ProjectStore, opts: IndexOptions = {}): Promise<IndexReport> {
+  const t0 = performance.now()
+  const subpaths = opts.subpaths ?? ['']
+  opts.onProgress?.(0, 0)
+  const { files, errors } = await walk(root, subpaths, opts.signal)
+  const known = store.knownFiles(subpaths)
+
+  const seenPaths = new Set<string>()
+  const todo: WalkEntry[] = []
+  for (const f of files) {
+    seenPaths.add(f.rel)
+    const k = known.get(f.rel)
+    // A file that could not be read before (imageId null) is always retried.
+    if (k && k.imageId !== null && k.size === f.size && k.mtimeMs === f.mtimeMs) continue
+    todo.push(f)
+  }
+  let unreadable = 0
+  const errorRecords: FileRecord[] = []
+  for (const e of errors) {
+    seenPaths.add(e.rel)
+    errorRecords.push({ path: e.rel, size: 0, mtimeMs: 0, content: null, fileError: e.reason })
+  }
+  unreadable += errorRecords.length
+  const removed = [...known.keys()].filter((p) => !seenPaths.has(p))
+  store.applyScan(errorRecords, removed)
+
+  let batch: FileRecord[] = []
+  let done = 0
+  const flush = () => {
+    store.applyScan(batch, [])
+    batch = []
+  }
+  try {
+    await mapLimit(
+      todo,
+      opts.concurrency ?? 8,
+      async (f) => {
+        let rec: FileRecord
+        try {
+          const content = await identifyFile(path.join(root, f.rel), f.size)
+          rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content }
+          if (content.error) unreadable++
+        } catch (err) {
+          rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content: null, fileError: fsReason(err) }
+          unreadable++
+        }
+        batch.push(rec)
+        if (batch.length >= BATCH) flush()
+        opts.onProgress?.(++done, todo.length)
+      },
+      opts.signal,
+    )
+  } finally {
+    // Whatever was identified before a cancel or an error is kept.
+    flush()
+  }
+  return { seen: files.length + errors.length, identified: todo.length, unchanged: files.length - todo.length, removed: removed.length, unreadable, ms: performance.now() - t0 }
+}

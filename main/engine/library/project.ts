@@ -1,0 +1,299 @@
+/**
+ * A project: one image folder, its SQLite store and its thumbnail cache. This is the API main/api.ts
+ * and the CLI call; everything is plain Node (no Electron).
+ *
+ *   const p = await Project.open(folder, { appDataDir })   // StoreError codes: not_a_database,
+ *                                                          // foreign_database, corrupt_database,
+ *                                                          // newer_schema, open_elsewhere, ...
+ *   await p.index({ signal, onProgress })   // incremental: unchanged size+mtime are not re-read
+ *   p.watch(onChange)                        // re-indexes changed paths while open
+ *   p.page({ status, classId, minConfidence, maxConfidence, sort, descending, offset, limit })
+ *   p.counts(); p.image(id); p.imageByPath(rel); p.filesOf(id); p.unreadableFiles(offset, limit)
+ *   p.ensureClass(name) -> classId; p.classes()
+ *   p.setLabel(ids, classId, actor)          // seed labels (null clears)
+ *   p.propose(roundId, [{ imageId, classId, confidence, uncertainty? }])   // pseudo-labels
+ *   p.review(ids, 'accept' | 'reject', actor); p.relabel(ids, classId, actor)
+ *   p.undo(); p.redo(); p.history(id)       // labels are events; the current label is derived
+ *   await p.thumbnail(id, { priority, signal }); p.focusThumbnails(ids); await p.clearThumbnails()
+ *   p.close()
+ *
+ * A corrupt or foreign database: catch StoreError, offer Project.startAfresh(folder, opts), which
+ * moves the old file aside (never deletes it) and returns where it went.
+ */
+import { watch as fsWatch, type FSWatcher } from 'node:fs'
+import path from 'node:path'
+import { indexFolder, isIndexable, type IndexOptions, type IndexReport } from './indexer'
+import { ThumbnailDecodeError, ThumbnailQueue } from './thumbs'
+import { DB_NAME, ProjectLock, locateStore, moveDatabaseAside, openDatabase } from '../store/db'
+import { ProjectStore, type ImageRow, type LabelChange, type PageQuery, type Page, type Counts, type ClassInfo, type LabelEvent, type UndoResult } from '../store/store'
+
+export interface OpenOptions {
+  /** Where to keep the project's data when the image folder is read-only (the app's data folder). */
+  appDataDir?: string
+  /** Thumbnails made at once (default: the number of CPUs). */
+  thumbnailConcurrency?: number
+}
+
+export interface Proposal {
+  imageId: number
+  classId: number
+  confidence: number
+  uncertainty?: number
+}
+
+export interface WatchEvent {
+  report?: IndexReport
+  error?: unknown
+}
+
+export class Project {
+  readonly store: ProjectStore
+  readonly thumbs: ThumbnailQueue
+  private watcher: FSWatcher | null = null
+  private poller: NodeJS.Timeout | null = null
+  private indexing: Promise<IndexReport> | null = null
+  private closed = false
+
+  private constructor(
+    readonly folder: string,
+    readonly dataDir: string,
+    /** True when the folder was read-only and the data lives in the app's data folder. */
+    readonly usesFallbackDir: boolean,
+    store: ProjectStore,
+    private readonly lock: ProjectLock,
+    opts: OpenOptions,
+  ) {
+    this.store = store
+    this.thumbs = new ThumbnailQueue(path.join(dataDir, 'thumbs'), { concurrency: opts.thumbnailConcurrency })
+  }
+
+  /** Opens (or creates) the project of `folder`. Throws StoreError when the database cannot be used. */
+  static async open(folder: string, opts: OpenOptions = {}): Promise<Project> {
+    const root = path.resolve(folder)
+    const loc = locateStore(root, opts.appDataDir)
+    const lock = ProjectLock.acquire(loc.dataDir)
+    try {
+      const db = openDatabase(path.join(loc.dataDir, DB_NAME))
+      return new Project(root, loc.dataDir, loc.fallback, new ProjectStore(db), lock, opts)
+    } catch (err) {
+      lock.release()
+      throw err
+    }
+  }
+
+  /** Moves the project's unusable database aside (nothing is deleted); returns its new path, or null if there was none. */
+  static startAfresh(folder: string, opts: OpenOptions = {}): string | null {
+    const loc = locateStore(path.resolve(folder), opts.appDataDir)
+    const lock = ProjectLock.acquire(loc.dataDir) // never move a database another process is using
+    try {
+      const dbPath = path.join(loc.dataDir, DB_NAME)
+      try {
+        return moveDatabaseAside(dbPath)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+        throw err
+      }
+    } finally {
+      lock.release()
+    }
+  }
+
+  /** Brings the project in line with the folder. Concurrent calls share one run. */
+  index(opts: Omit<IndexOptions, 'subpaths'> = {}): Promise<IndexReport> {
+    return this.runIndex(opts)
+  }
+
+  private runIndex(opts: IndexOptions): Promise<IndexReport> {
+    if (this.closed) return Promise.reject(new Error('project is closed'))
+    // One scan at a time: a watcher batch waits for a running full scan and then runs.
+    const prev = this.indexing ?? Promise.resolve(null)
+    const run = prev.catch(() => null).then(() => indexFolder(this.folder, this.store, opts))
+    this.indexing = run
+    return run.finally(() => {
+      if (this.indexing === run) this.indexing = null
+    })
+  }
+
+  /**
+   * Watches the folder while the project is open and re-indexes what changes (debounced).
+   * Falls back to polling (a full incremental re-scan every `pollMs`) where recursive watching fails.
+   */
+  watch(onChange: (e: WatchEvent) => void, opts: { debounceMs?: number; pollMs?: number } = {}): void {
+    if (this.watcher || this.poller) return
+    const debounceMs = opts.debounceMs ?? 300
+    const pending = new Set<string>()
+    let timer: NodeJS.Timeout | null = null
+    const flush = () => {
+      timer = null
+      const subpaths = collapse([...pending])
+      pending.clear()
+      if (subpaths.length === 0 || this.closed) return
+      this.runIndex({ subpaths }).then(
+        (report) => onChange({ report }),
+        (error: unknown) => onChange({ error }),
+      )
+    }
+    try {
+      this.watcher = fsWatch(this.folder, { recursive: true }, (_event, filename) => {
+        if (!filename) return
+        const rel = filename.toString().split(path.sep).join('/')
+        // Ignore our own data folder and hidden paths; a folder event (no image extension) may
+        // mean a whole subtree moved, so it is re-walked.
+        if (rel.split('/').some((s) => s.startsWith('.'))) return
+        if (!isIndexable(rel) && path.extname(rel) !== '') return
+        pending.add(rel)
+        if (!timer) timer = setTimeout(flush, debounceMs)
+      })
+      this.watcher.on('error', (error) => {
+        this.watcher?.close()
+        this.watcher = null
+        onChange({ error })
+        this.startPolling(onChange, opts.pollMs ?? 30_000)
+      })
+    } catch {
+      this.startPolling(onChange, opts.pollMs ?? 30_000)
+    }
+  }
+
+  private startPolling(onChange: (e: WatchEvent) => void, pollMs: number): void {
+    if (this.closed || this.poller) return
+    this.poller = setInterval(() => {
+      if (this.indexing) return
+      this.runIndex({}).then(
+        (report) => onChange({ report }),
+        (error: unknown) => onChange({ error }),
+      )
+    }, pollMs)
+    this.poller.unref()
+  }
+
+  unwatch(): void {
+    this.watcher?.close()
+    this.watcher = null
+    if (this.poller) clearInterval(this.poller)
+    this.poller = null
+  }
+
+  // ---- queries ----
+
+  page(q: PageQuery = {}): Page {
+    return this.store.page(q)
+  }
+  counts(): Counts {
+    return this.store.counts()
+  }
+  image(id: number): ImageRow | null {
+    return this.store.image(id)
+  }
+  imageByPath(rel: string): ImageRow | null {
+    return this.store.imageByPath(rel)
+  }
+  filesOf(id: number): string[] {
+    return this.store.filesOf(id)
+  }
+  unreadableFiles(offset = 0, limit = 100) {
+    return this.store.unreadableFiles(offset, limit)
+  }
+  classes(): ClassInfo[] {
+    return this.store.classes()
+  }
+  ensureClass(name: string, color: string | null = null): number {
+    return this.store.ensureClass(name, color)
+  }
+  history(imageId: number): LabelEvent[] {
+    return this.store.history(imageId)
+  }
+
+  // ---- labels: every call below is one committed action, durable when it returns ----
+
+  /** Seed labels given by a person (`classId` null clears the label). */
+  setLabel(imageIds: readonly number[], classId: number | null, actor = 'user'): number {
+    return this.store.addLabelEvents(
+      imageIds.map((imageId) => ({ imageId, classId, source: 'human', state: 'accepted' })),
+      { actor, kind: 'label' },
+    ).actionId
+  }
+
+  /** Pseudo-labels proposed by a round; not undoable one by one (a round is rolled back as a whole). */
+  propose(roundId: number, proposals: readonly Proposal[], actor = `round ${roundId}`): number {
+    return this.store.addLabelEvents(
+      proposals.map((p) => ({ imageId: p.imageId, classId: p.classId, source: 'pseudo', state: 'proposed', roundId, confidence: p.confidence, uncertainty: p.uncertainty ?? null })),
+      { actor, kind: 'proposal', undoable: false },
+    ).actionId
+  }
+
+  /** A person accepts or rejects the current pseudo-labels of these images. Images without one are skipped. */
+  review(imageIds: readonly number[], decision: 'accept' | 'reject', actor = 'user'): number | null {
+    const changes: LabelChange[] = []
+    for (const id of imageIds) {
+      const img = this.store.image(id)
+      if (!img || img.classId === null || img.roundId === null) continue
+      changes.push({ imageId: id, classId: img.classId, source: 'pseudo', state: decision === 'accept' ? 'accepted' : 'rejected', roundId: img.roundId, confidence: img.confidence, uncertainty: img.uncertainty })
+    }
+    return changes.length ? this.store.addLabelEvents(changes, { actor, kind: decision }).actionId : null
+  }
+
+  /** A person corrects a (pseudo-)label to another class. */
+  relabel(imageIds: readonly number[], classId: number, actor = 'user'): number {
+    return this.store.addLabelEvents(
+      imageIds.map((imageId) => ({ imageId, classId, source: 'human', state: 'relabelled', roundId: this.store.image(imageId)?.roundId ?? null })),
+      { actor, kind: 'relabel' },
+    ).actionId
+  }
+
+  undo(): UndoResult | null {
+    return this.store.undo()
+  }
+  redo(): UndoResult | null {
+    return this.store.redo()
+  }
+
+  // ---- thumbnails ----
+
+  /**
+   * The WebP thumbnail of an image. An image that turns out not to decode is recorded as unreadable
+   * (with the reason) and the promise rejects with ThumbnailDecodeError.
+   */
+  async thumbnail(imageId: number, opts: { priority?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
+    const img = this.store.image(imageId)
+    if (!img || img.path === null) throw Object.assign(new Error(`no file for image ${imageId}`), { code: 'not_found' })
+    try {
+      return await this.thumbs.get(img.hash, path.join(this.folder, img.path), opts)
+    } catch (err) {
+      if (err instanceof ThumbnailDecodeError && !this.closed) this.store.markUnreadable(imageId, err.reason)
+      throw err
+    }
+  }
+
+  /** Puts these images' thumbnails first in the queue (what is on screen, in screen order). */
+  focusThumbnails(imageIds: readonly number[]): void {
+    this.thumbs.focus(imageIds.map((id) => this.store.image(id)?.hash).filter((h): h is string => !!h))
+  }
+
+  /** Deletes the thumbnail cache; thumbnails are made again on demand. */
+  clearThumbnails(): Promise<void> {
+    return this.thumbs.clear()
+  }
+
+  /** Stops watching, waits for a running scan to settle, and closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.unwatch()
+    await this.indexing?.catch(() => undefined)
+    this.store.close()
+    this.lock.release()
+  }
+}
+
+/** Drops paths that lie below another path in the list (re-walking the parent covers them). */
+function collapse(paths: string[]): string[] {
+  paths.sort()
+  const out: string[] = []
+  for (const p of paths) {
+    const last = out[out.length - 1]
+    if (last !== undefined && (p === last || p.startsWith(last + '/'))) continue
+    out.push(p)
+  }
+  return out
+}

@@ -1,0 +1,323 @@
+/**
+ * Opening the project database: where it lives, the lock that keeps a second studio process out,
+ * recognising corrupt or foreign files, and the schema migrations.
+ */
+import { DatabaseSync, type DatabaseSyncInstance } from '@photostructure/sqlite'
+import { closeSync, openSync, readSync, renameSync, existsSync, mkdirSync, writeFileSync, accessSync, constants, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { hostname } from 'node:os'
+import path from 'node:path'
+import { STUDIO_DIR } from '../library/scan'
+
+export type StoreErrorCode =
+  /** The file is not an SQLite database at all (wrong header). */
+  | 'not_a_database'
+  /** An SQLite database, but not one of ours (other tables, other application id). */
+  | 'foreign_database'
+  /** Ours, but damaged (integrity check failed or SQLite reports corruption). */
+  | 'corrupt_database'
+  /** Written by a newer studio: its schema version is above the one this build knows. */
+  | 'newer_schema'
+  /** Another studio process has this project open. */
+  | 'open_elsewhere'
+  /** Neither the folder nor the fallback data folder can hold the project's data. */
+  | 'no_writable_location'
+
+/** A failure opening the project store, with a code the UI can act on (offer to start afresh, etc.). */
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    readonly dbPath?: string,
+  ) {
+    super(message)
+    this.name = 'StoreError'
+  }
+}
+
+export const DB_NAME = 'project.db'
+const LOCK_NAME = 'project.lock'
+const OWNER_NAME = 'owner.json'
+
+/** Written into the database header so that we can tell our files from other SQLite files ("PLST"). */
+export const APPLICATION_ID = 0x504c5354
+
+/** Each entry moves the schema from version i to i+1; never edit a shipped entry, append a new one. */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,          -- sha256 of the file's bytes: the image's identity
+    bytes INTEGER NOT NULL,
+    width INTEGER, height INTEGER,      -- upright (EXIF orientation applied)
+    format TEXT,
+    error TEXT,                         -- why the content cannot be used; NULL when readable
+    path TEXT,                          -- display path: the first present file, by name; NULL when gone
+    file_count INTEGER NOT NULL DEFAULT 0,
+    avail INTEGER NOT NULL DEFAULT 0,   -- 1 present and readable, 2 present but unreadable, 0 gone
+    first_seen INTEGER NOT NULL,
+    -- The current label, materialised from label_events in the same transaction as each event,
+    -- so that the grid's filters and sorts are index scans.
+    status TEXT NOT NULL DEFAULT 'unlabelled',
+    class_id INTEGER,
+    confidence REAL,
+    uncertainty REAL,
+    round_id INTEGER,
+    label_event_id INTEGER,
+    changed_at INTEGER
+  );
+  CREATE INDEX images_name ON images(avail, path);
+  CREATE INDEX images_status_name ON images(avail, status, path);
+  CREATE INDEX images_status_conf ON images(avail, status, confidence);
+  CREATE INDEX images_status_unc ON images(avail, status, uncertainty);
+  CREATE INDEX images_status_changed ON images(avail, status, changed_at);
+  CREATE INDEX images_class_name ON images(avail, class_id, path);
+  CREATE INDEX images_class_conf ON images(avail, class_id, confidence);
+  CREATE INDEX images_conf ON images(avail, confidence);
+  CREATE INDEX images_unc ON images(avail, uncertainty);
+  CREATE INDEX images_changed ON images(avail, changed_at);
+
+  CREATE TABLE files (
+    path TEXT PRIMARY KEY,              -- relative to the project folder, forward slashes
+    image_id INTEGER REFERENCES images(id),
+    size INTEGER NOT NULL,
+    mtime_ms REAL NOT NULL,
+    error TEXT                          -- the file itself could not be read (no content to identify)
+  ) WITHOUT ROWID;
+  CREATE INDEX files_image ON files(image_id);
+  CREATE INDEX files_unreadable ON files(path) WHERE error IS NOT NULL;
+
+  CREATE TABLE classes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    color TEXT,
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE models (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,                 -- teacher | head | student
+    name TEXT NOT NULL,
+    path TEXT,
+    params TEXT,                        -- JSON
+    created_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE rounds (
+    id INTEGER PRIMARY KEY,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    status TEXT NOT NULL DEFAULT 'running',  -- running | done | failed | cancelled
+    teacher_id INTEGER REFERENCES models(id),
+    head_id INTEGER REFERENCES models(id),
+    params TEXT,                        -- JSON
+    summary TEXT                        -- JSON
+  );
+
+  -- One user gesture or one job step; undo and redo act on whole actions.
+  CREATE TABLE actions (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    undoable INTEGER NOT NULL,
+    undone INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX actions_undo ON actions(undoable, undone, id);
+
+  CREATE TABLE label_events (
+    id INTEGER PRIMARY KEY,
+    action_id INTEGER NOT NULL REFERENCES actions(id),
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    class_id INTEGER REFERENCES classes(id),  -- NULL: the label was cleared
+    source TEXT NOT NULL CHECK (source IN ('human', 'pseudo')),
+    round_id INTEGER REFERENCES rounds(id),
+    confidence REAL,
+    uncertainty REAL,
+    state TEXT NOT NULL CHECK (state IN ('proposed', 'accepted', 'rejected', 'relabelled')),
+    actor TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX label_events_image ON label_events(image_id, id);
+  CREATE INDEX label_events_action ON label_events(action_id);
+  `,
+]
+
+export const SCHEMA_VERSION = MIGRATIONS.length
+
+export interface StoreLocation {
+  /** Folder holding project.db, the lock and the thumbnail cache. */
+  dataDir: string
+  /** True when the image folder was read-only and the app data folder is used instead. */
+  fallback: boolean
+}
+
+function writable(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true })
+    accessSync(dir, constants.W_OK)
+    // access() says yes for root on a read-only mount; a real write settles it.
+    const probe = path.join(dir, `.probe-${process.pid}`)
+    writeFileSync(probe, '')
+    renameSync(probe, path.join(dir, '.probe'))
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Where a project's data lives: `<folder>/.pseudolabel`, or when that cannot be written,
+ * `<appDataDir>/projects/<hash of the folder's path>`.
+ */
+export function locateStore(folder: string, appDataDir?: string): StoreLocation {
+  const inFolder = path.join(folder, STUDIO_DIR)
+  // An existing database in the folder wins even when we cannot write it: better a clear error
+  // than silently forking the labels into a second database.
+  if (existsSync(path.join(inFolder, DB_NAME)) || writable(inFolder)) return { dataDir: inFolder, fallback: false }
+  if (appDataDir) {
+    const key = createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16)
+    const dir = path.join(appDataDir, 'projects', key)
+    if (writable(dir)) return { dataDir: dir, fallback: true }
+  }
+  throw new StoreError('no_writable_location', `Cannot write the studio's data in ${inFolder}${appDataDir ? ` nor in ${appDataDir}` : ''}.`)
+}
+
+function readHeader(file: string): Buffer {
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(100)
+    const n = readSync(fd, buf, 0, 100, 0)
+    return buf.subarray(0, n)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Holds an exclusive SQLite lock on a small side file for as long as the project is open. The OS
+ * drops the lock when the process dies, so a crash never leaves a stale lock behind (a pid file
+ * could, and pids get reused).
+ */
+export class ProjectLock {
+  private constructor(private db: DatabaseSyncInstance | null) {}
+
+  static acquire(dataDir: string): ProjectLock {
+    const file = path.join(dataDir, LOCK_NAME)
+    const db = new DatabaseSync(file, { timeout: 0 })
+    try {
+      db.exec('PRAGMA locking_mode = EXCLUSIVE')
+      // The first write takes the exclusive lock; with locking_mode EXCLUSIVE it is kept after commit.
+      db.exec('BEGIN EXCLUSIVE')
+      db.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER, host TEXT, since INTEGER)')
+      db.exec('DELETE FROM owner')
+      db.prepare('INSERT INTO owner VALUES (?, ?, ?)').run(process.pid, hostname(), Date.now())
+      db.exec('COMMIT')
+    } catch (err) {
+      db.close()
+      if (/locked|busy/i.test((err as Error).message)) {
+        let who = ''
+        try {
+          const o = JSON.parse(readFileSync(path.join(dataDir, OWNER_NAME), 'utf8')) as { pid?: number; host?: string }
+          who = ` (process ${o.pid} on ${o.host})`
+        } catch {
+          // the owner note is a courtesy; the lock itself is what counts
+        }
+        throw new StoreError('open_elsewhere', `This project is open in another studio window or process${who}. Close it there first.`)
+      }
+      throw err
+    }
+    try {
+      writeFileSync(path.join(dataDir, OWNER_NAME), JSON.stringify({ pid: process.pid, host: hostname(), since: Date.now() }))
+    } catch {
+      // best effort, see above
+    }
+    return new ProjectLock(db)
+  }
+
+  release(): void {
+    this.db?.close()
+    this.db = null
+  }
+}
+
+/** Opens (creating or migrating) the project database; throws StoreError for files it cannot use. */
+export function openDatabase(dbPath: string): DatabaseSyncInstance {
+  const existed = existsSync(dbPath)
+  if (existed) {
+    const head = readHeader(dbPath)
+    if (head.length > 0 && !head.subarray(0, 16).equals(Buffer.from('SQLite format 3\0', 'latin1'))) {
+      throw new StoreError('not_a_database', `${dbPath} is not a studio project database (not an SQLite file).`, dbPath)
+    }
+  }
+  let db: DatabaseSyncInstance
+  try {
+    db = new DatabaseSync(dbPath, { timeout: 5000 })
+  } catch (err) {
+    throw classify(err, dbPath)
+  }
+  try {
+    db.exec('PRAGMA journal_mode = WAL')
+    // FULL: each commit is fsynced, so an acknowledged label survives power loss, not only SIGKILL.
+    db.exec('PRAGMA synchronous = FULL')
+    db.exec('PRAGMA foreign_keys = ON')
+    db.exec('PRAGMA cache_size = -32000') // 32 MB page cache
+    const appId = (db.prepare('PRAGMA application_id').get() as { application_id: number }).application_id
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version
+    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n
+    if (appId !== APPLICATION_ID && tables > 0) {
+      throw new StoreError('foreign_database', `${dbPath} is an SQLite database of another program, not a studio project.`, dbPath)
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new StoreError('newer_schema', `${dbPath} was written by a newer version of the studio (schema ${version}, this one knows ${SCHEMA_VERSION}).`, dbPath)
+    }
+    if (existed && tables > 0) {
+      const check = db.prepare('PRAGMA quick_check').all() as { quick_check: string }[]
+      if (check.length !== 1 || check[0]?.quick_check !== 'ok') {
+        throw new StoreError('corrupt_database', `${dbPath} is damaged: ${check.slice(0, 3).map((r) => r.quick_check).join('; ')}`, dbPath)
+      }
+    }
+    migrate(db, version)
+    return db
+  } catch (err) {
+    db.close()
+    throw classify(err, dbPath)
+  }
+}
+
+function migrate(db: DatabaseSyncInstance, from: number): void {
+  for (let v = from; v < SCHEMA_VERSION; v++) {
+    db.exec('BEGIN IMMEDIATE')
+    try {
+      db.exec(MIGRATIONS[v] as string)
+      db.exec(`PRAGMA user_version = ${v + 1}`)
+      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
+      db.exec('COMMIT')
+    } catch (err) {
+      db.exec('ROLLBACK')
+      throw err
+    }
+  }
+}
+
+function classify(err: unknown, dbPath: string): Error {
+  if (err instanceof StoreError) return err
+  const msg = err instanceof Error ? err.message : String(err)
+  if (/not a database/i.test(msg)) return new StoreError('not_a_database', `${dbPath} is not a studio project database (${msg}).`, dbPath)
+  if (/malformed|corrupt/i.test(msg)) return new StoreError('corrupt_database', `${dbPath} is damaged (${msg}).`, dbPath)
+  return err instanceof Error ? err : new Error(msg)
+}
+
+/**
+ * Moves a database the studio cannot use out of the way (with its WAL and shared-memory files) so
+ * that a fresh project can start; nothing is deleted. Returns where the old file now is.
+ */
+export function moveDatabaseAside(dbPath: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  const aside = `${dbPath}.unusable-${stamp}`
+  renameSync(dbPath, aside)
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(dbPath + suffix)) renameSync(dbPath + suffix, aside + suffix)
+  }
+  return aside
+}
