@@ -1,0 +1,108 @@
+/**
+ * `embed <folder> [--model ID|manifest.json] [--model-file PATH] [--provider P] [--device N]
+ *        [--threads N] [--batch N] [--cache-dir DIR]`
+ *
+ * Embeds every image of a folder with a teacher; images already in the cache are skipped, so a
+ * second run (or one after Ctrl+C) only does what is left.
+ * Exit codes: 0 done (even if some images could not be decoded: they are listed), 1 failure while
+ * working (model cannot run, disk error), 2 bad usage or bad input (unknown option, no such folder,
+ * bad manifest or model file), 130 cancelled.
+ */
+import { stat } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { ManifestError, OnnxError, PROVIDER_SETTINGS, embedFolder } from '../engine/teacher'
+import type { EmbedProgress, ProviderReport, ProviderSetting } from '../engine/teacher'
+
+const USAGE = 'usage: npm run cli -- embed <folder> [--model ID|file.json] [--model-file PATH] [--provider auto|cuda|dml|coreml|webgpu|cpu] [--device N] [--threads N] [--batch N] [--cache-dir DIR]'
+
+function describeProvider(p: ProviderReport): string {
+  const nodes = p.nodes ? ` (nodes: ${Object.entries(p.nodes).map(([k, v]) => `${v} on ${k}`).join(', ')})` : ''
+  return `provider: ${p.used}${p.used === 'cpu' ? '' : ` device ${p.deviceId}`}, ${p.intraOpThreads} threads${nodes}${p.fallback ? `\n  fallback: ${p.fallback}` : ''}`
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string', default: 'mobilenetv2-12-int8' },
+        'model-file': { type: 'string' },
+        provider: { type: 'string', default: 'auto' },
+        device: { type: 'string', default: '0' },
+        threads: { type: 'string', default: '0' },
+        batch: { type: 'string', default: '32' },
+        'cache-dir': { type: 'string' },
+      },
+    })
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`)
+    return 2
+  }
+  const { values: v, positionals } = parsed
+  const folder = positionals[0]
+  const int = (s: string | undefined, name: string, min: number) => {
+    const n = Number(s)
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`)
+    return n
+  }
+  let device: number, threads: number, batch: number
+  try {
+    if (!folder || positionals.length > 1) throw new Error('one folder is needed')
+    if (!(PROVIDER_SETTINGS as readonly string[]).includes(v.provider)) throw new Error(`--provider must be one of ${PROVIDER_SETTINGS.join(', ')}`)
+    device = int(v.device, 'device', 0)
+    threads = int(v.threads, 'threads', 0)
+    batch = int(v.batch, 'batch', 1)
+    if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new Error(`${folder} is not a folder`)
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`)
+    return 2
+  }
+
+  const ac = new AbortController()
+  const onSigint = () => ac.abort()
+  process.once('SIGINT', onSigint)
+  const tty = process.stderr.isTTY
+  let lastPrint = 0
+  const onProgress = (p: EmbedProgress) => {
+    const now = Date.now()
+    if (now - lastPrint < (tty ? 200 : 2000) && p.done < p.total) return
+    lastPrint = now
+    const eta = p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)} s`
+    const line = `${p.done}/${p.total} images (${p.skipped} cached, ${p.failed} failed), ${p.imagesPerSecond.toFixed(1)} img/s, ETA ${eta}`
+    if (tty) process.stderr.write(`\r${line}\x1b[K`)
+    else console.error(line)
+  }
+  try {
+    const s = await embedFolder(folder, v.model, {
+      provider: v.provider as ProviderSetting,
+      deviceId: device,
+      intraOpThreads: threads,
+      batchSize: batch,
+      signal: ac.signal,
+      onProgress,
+      onTeacher: (t) => console.error(`teacher: ${t.manifest.name}\n  ${describeProvider(t.provider).replace(/, \d+ threads/, '')}`),
+      ...(v['model-file'] ? { modelFile: v['model-file'] } : {}),
+      ...(v['cache-dir'] ? { cacheDir: v['cache-dir'] } : {}),
+    })
+    if (tty) process.stderr.write('\n')
+    for (const f of s.failed) console.error(`  could not embed ${f.absPath}: ${f.reason}`)
+    for (const u of s.unreadable) console.error(`  unreadable ${u.relPath}: ${u.reason}`)
+    console.log(
+      `embedded ${s.embedded} images (${s.skipped} already cached, ${s.failed.length} failed, ${s.unreadable.length} unreadable) of ${s.total} in ${s.seconds.toFixed(1)} s: ${s.imagesPerSecond.toFixed(1)} img/s\n` +
+        `${describeProvider(s.provider)}\ncache: ${s.cacheFile}`,
+    )
+    return 0
+  } catch (err) {
+    if (tty) process.stderr.write('\n')
+    if (ac.signal.aborted) {
+      console.error('cancelled; finished images are kept in the cache, run again to resume')
+      return 130
+    }
+    console.error(err instanceof Error ? err.message : String(err))
+    return err instanceof ManifestError || err instanceof OnnxError ? 2 : 1
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}

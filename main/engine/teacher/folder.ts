@@ -1,0 +1,74 @@
+/**
+ * A whole folder through the teacher: list, hash (identity = content), embed what is not cached.
+ * What the CLI and a project's "embed" job call.
+ */
+import path from 'node:path'
+import { hashFile } from '../library/identify'
+import { listImageFiles, mapLimit, STUDIO_DIR } from '../library/scan'
+import { EmbeddingCache } from './cache'
+import type { EmbedItem, EmbedOptions, EmbedSummary } from './embed'
+import { embedImages } from './embed'
+import type { LoadedManifest } from './manifest'
+import type { TeacherOptions } from './teacher'
+import { Teacher } from './teacher'
+
+/** Where a project keeps the teacher's caches unless told otherwise. */
+export const teacherCacheDir = (root: string) => path.join(root, STUDIO_DIR, 'teacher')
+
+/** The cache folders inside a teacher cache dir: edited models and embedding files. */
+export const modelCacheDir = (cacheDir: string) => path.join(cacheDir, 'models')
+export const embeddingCacheDir = (cacheDir: string) => path.join(cacheDir, 'embeddings')
+
+/** Opens the cache that belongs to a teacher (its model sha256 and preprocessing hash). */
+export function openCacheFor(teacher: Teacher, cacheDir: string): Promise<EmbeddingCache> {
+  return EmbeddingCache.open(embeddingCacheDir(cacheDir), {
+    modelSha256: teacher.model.modelSha256,
+    preprocessHash: teacher.model.preprocessHash,
+    dim: teacher.dim,
+    scoresDim: teacher.scoresDim,
+  })
+}
+
+/** Lists the images of a folder with their content hashes (files that cannot be read are listed apart). */
+export async function listWithIds(root: string, signal?: AbortSignal, onHashed?: (done: number, total: number) => void): Promise<{ items: EmbedItem[]; unreadable: { relPath: string; reason: string }[] }> {
+  const { files, unreadable } = await listImageFiles(root, signal)
+  const items: (EmbedItem | undefined)[] = []
+  let done = 0
+  await mapLimit(
+    files,
+    8,
+    async (abs, i) => {
+      try {
+        items[i] = { id: await hashFile(abs), absPath: abs }
+      } catch (err) {
+        unreadable.push({ relPath: path.relative(root, abs), reason: (err as Error).message })
+      }
+      onHashed?.(++done, files.length)
+    },
+    signal,
+  )
+  return { items: items.filter((x): x is EmbedItem => x !== undefined), unreadable }
+}
+
+export interface EmbedFolderOptions extends Omit<TeacherOptions, 'cacheDir'>, EmbedOptions {
+  /** Teacher cache folder (edited models + embeddings); default <root>/.pseudolabel/teacher. */
+  cacheDir?: string
+  onTeacher?: (t: Teacher) => void
+}
+
+export async function embedFolder(root: string, model: string | LoadedManifest, opts: EmbedFolderOptions = {}): Promise<EmbedSummary & { unreadable: { relPath: string; reason: string }[] }> {
+  const cacheDir = opts.cacheDir ?? teacherCacheDir(root)
+  const { items, unreadable } = await listWithIds(root, opts.signal)
+  const teacher = await Teacher.open(model, { ...opts, cacheDir: modelCacheDir(cacheDir) })
+  try {
+    opts.onTeacher?.(teacher)
+    const cache = await openCacheFor(teacher, cacheDir)
+    try {
+      return { ...(await embedImages(teacher, cache, items, opts)), unreadable }
+    } finally {
+      await cache.close()
+    }
+  } finally {
+    await teacher.close()
+  }
+}

@@ -1,0 +1,13 @@
+/** The teacher's public API; other parts of the engine import from here. */
+export { Teacher } from './teacher'
+export type { TeacherOptions, InferResult } from './teacher'
+export { embedImages } from './embed'
+export type { EmbedItem, EmbedOptions, EmbedProgress, EmbedSummary, EmbedFailure } from './embed'
+export { EmbeddingCache, loadEmbeddings, cacheFileName } from './cache'
+export type { CacheKey, LoadedEmbeddings, CacheRecord } from './cache'
+export { embedFolder, listWithIds, openCacheFor, teacherCacheDir, modelCacheDir, embeddingCacheDir } from './folder'
+export { loadManifest, parseManifest, listCatalog, ManifestError, ManifestSchema, defaultModelSearchDirs, BUILTIN_MODELS_DIR } from './manifest'
+export type { Manifest, LoadedManifest } from './manifest'
+export { PROVIDER_SETTINGS, autoCandidates, candidatesFor } from './providers'
+export type { ProviderSetting, ProviderName, ProviderReport, ProviderAttempt } from './providers'
+export { OnnxError } from './onnx-graph'
