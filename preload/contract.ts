@@ -1,25 +1,10 @@
 /**
  * The one typed contract between the UI and main. Every request, its input schema, its result type
- * and every event the UI can receive is listed here. Main validates inputs with these schemas (the
- * renderer is untrusted); the renderer only imports types from this file.
+ * and every event the UI can receive is listed here. Input schemas live in schemas.ts and
+ * are checked in main; this file holds the types and the few constants both sides share.
  */
-import { z } from 'zod'
-
-const relPath = z.string().min(1).max(4096)
-
-/** Request name -> schema of its input. Main parses every input with it before acting. */
-export const requestSchemas = {
-  /** What the host can do and which project is open. */
-  'app.info': z.object({}).strict(),
-  /** Ask the user for a folder (Electron: a native dialog). Resolves to null when cancelled or unsupported. */
-  'dialog.pickFolder': z.object({}).strict(),
-  /** Open a folder as a project and index its images. */
-  'project.open': z.object({ folder: z.string().min(1).max(4096) }).strict(),
-  /** A page of the open project's images, in name order. */
-  'images.page': z.object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(2000) }).strict(),
-  /** Facts about one image. */
-  'images.get': z.object({ relPath }).strict(),
-} as const
+import type { z } from 'zod'
+import type { requestSchemas } from './schemas'
 
 export type RequestName = keyof typeof requestSchemas
 export type RequestInput<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
@@ -84,7 +69,13 @@ export interface ProjectOpenedEvent {
   project: ProjectSummary
 }
 
-export type StudioEvent = ProgressEvent | ProjectOpenedEvent
+/** Sent by the web transport itself (not by main) when its link to the server drops or returns. */
+export interface ConnectionEvent {
+  type: 'connection'
+  online: boolean
+}
+
+export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ConnectionEvent
 
 /** Every failure crossing the boundary carries one of these codes and a message a person can act on. */
 export type ErrorCode = 'invalid_input' | 'not_found' | 'no_project' | 'forbidden' | 'unreadable' | 'cancelled' | 'unsupported' | 'internal'
@@ -116,6 +107,12 @@ export interface Studio {
   onEvent(listener: (event: StudioEvent) => void): () => void
   /** A URL the renderer can put in <img src>, for an image of the open project. */
   mediaUrl(kind: MediaKind, relPath: string): string
+}
+
+/** What preload exposes as window.studioBridge: raw replies, unwrapped by renderer/transport. */
+export interface ElectronBridge {
+  invoke(name: string, input: unknown): Promise<Reply<unknown>>
+  subscribe(listener: (event: StudioEvent) => void): () => void
 }
 
 /** The Electron IPC channel names, shared by preload and main. */

@@ -1,0 +1,54 @@
+/**
+ * `studio`: a page showing the studio, in Chromium against the web host (project `web`) or in the
+ * Electron app (project `electron`, skipped with its reason when no Electron binary is installed).
+ */
+import { test as base, chromium, _electron, type Page } from '@playwright/test'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const SHARED = process.env.STUDIO_SHARED_DIR ?? path.resolve(ROOT, '../shared')
+export const ARTIFACTS = path.join(ROOT, 'e2e/artifacts')
+
+/** Debian's Chromium, with the flags this closed network needs. */
+const CHROMIUM = process.env.STUDIO_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync']
+
+/** The Electron binary's path, or why there is none. */
+function electronBinary(): { path: string } | { missing: string } {
+  try {
+    const p = createRequire(import.meta.url)('electron') as unknown
+    if (typeof p === 'string' && existsSync(p)) return { path: p }
+    return { missing: 'the electron package has no binary' }
+  } catch (err) {
+    return { missing: `no Electron binary installed (${(err as Error).message.split('\n')[0]}); the web project covers the same specs` }
+  }
+}
+
+export const test = base.extend<{ studio: Page }>({
+  studio: async ({}, use, testInfo) => {
+    if (testInfo.project.name === 'electron') {
+      const bin = electronBinary()
+      test.skip('missing' in bin, 'missing' in bin ? bin.missing : '')
+      if (!('path' in bin)) return
+      const app = await _electron.launch({ executablePath: bin.path, args: [path.join(ROOT, 'out/main/index.js')], cwd: ROOT })
+      const page = await app.firstWindow()
+      await use(page)
+      await app.close()
+      return
+    }
+    const url = process.env.STUDIO_URL
+    if (!url) throw new Error('STUDIO_URL is not set: the global setup did not start the web host')
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set STUDIO_CHROMIUM)`)
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 } })
+    const page = await context.newPage()
+    await page.goto(url)
+    await use(page)
+    await browser.close()
+  },
+})
+
+export { expect } from '@playwright/test'

@@ -1,0 +1,80 @@
+import path from 'node:path'
+import type { Page } from '@playwright/test'
+import { ARTIFACTS, SHARED, expect, test } from '../fixtures'
+
+const HYMENOPTERA = path.join(SHARED, 'datasets/hymenoptera')
+const EXPECTED_IMAGES = 397 // 244 pool + 153 test, per the dataset's README
+
+/** Indices of grid cells whose thumbnail has actually been decoded by the browser. */
+async function loadedThumbs(page: Page): Promise<number[]> {
+  return page.$$eval('[data-testid="thumb"]', (buttons) =>
+    buttons.filter((b) => {
+      const img = b.querySelector('img')
+      return img !== null && img.complete && img.naturalWidth > 0
+    }).map((b) => Number(b.getAttribute('data-index'))),
+  )
+}
+
+/** Opens `folder` through the path field, from the picker or from an open project. */
+async function openFolder(page: Page, folder: string): Promise<void> {
+  const another = page.getByRole('button', { name: 'Open another folder' })
+  const field = page.getByLabel('Folder path')
+  await expect(another.or(field)).toBeVisible()
+  if (await another.isVisible()) await another.click()
+  await field.fill(folder)
+  await page.getByRole('button', { name: 'Open', exact: true }).click()
+}
+
+test('open a folder, see every image as a thumbnail, open one', async ({ studio: page }, testInfo) => {
+  await openFolder(page, HYMENOPTERA)
+  await expect(page.getByTestId('image-count')).toHaveText(`${EXPECTED_IMAGES} images`)
+  await expect(page.getByTestId('unreadable')).toHaveCount(0) // every file of this set is a good JPEG
+
+  // The grid is virtualised: scroll it through and collect every thumbnail that really decoded.
+  const grid = page.getByRole('grid', { name: 'Images' })
+  const seen = new Set<number>()
+  await expect.poll(async () => (await loadedThumbs(page)).length).toBeGreaterThan(0)
+  await page.screenshot({ path: path.join(ARTIFACTS, `grid-${testInfo.project.name}.png`) })
+  for (let step = 0; step < 200 && seen.size < EXPECTED_IMAGES; step++) {
+    await expect.poll(async () => {
+      const visible = await page.$$eval('[data-testid="thumb"]', (b) => b.length)
+      const decoded = await loadedThumbs(page)
+      decoded.forEach((i) => seen.add(i))
+      return decoded.length >= visible
+    }).toBe(true)
+    const atEnd = await grid.evaluate((el) => {
+      el.scrollTop += el.clientHeight
+      return el.scrollTop + el.clientHeight >= el.scrollHeight - 1
+    })
+    if (atEnd && step > 0) {
+      await page.waitForTimeout(100)
+      ;(await loadedThumbs(page)).forEach((i) => seen.add(i))
+    }
+  }
+  expect(seen.size).toBe(EXPECTED_IMAGES)
+  expect(Math.max(...seen)).toBe(EXPECTED_IMAGES - 1)
+
+  // Open one image in the viewer, step to the next, close with Escape.
+  await grid.evaluate((el) => (el.scrollTop = 0))
+  await page.getByTestId('thumb').first().click()
+  const dialog = page.getByRole('dialog')
+  await expect(dialog).toBeVisible()
+  const viewerImage = page.getByTestId('viewer-image')
+  await expect.poll(() => viewerImage.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true)
+  const first = await viewerImage.getAttribute('alt')
+  expect(first).toMatch(/^pool\/ants\/.+\.jpe?g$/)
+  await expect(dialog).toContainText('JPEG')
+  await expect(dialog).toContainText(/\d+ × \d+ px/)
+  await page.screenshot({ path: path.join(ARTIFACTS, `viewer-${testInfo.project.name}.png`) })
+  await page.keyboard.press('ArrowRight')
+  await expect(viewerImage).not.toHaveAttribute('alt', first ?? '')
+  await page.keyboard.press('Escape')
+  await expect(dialog).toHaveCount(0)
+})
+
+test('a folder that does not exist gives a clear error and the app keeps working', async ({ studio: page }) => {
+  await openFolder(page, '/no/such/folder')
+  await expect(page.getByRole('alert')).toContainText('folder not found: /no/such/folder')
+  await openFolder(page, HYMENOPTERA)
+  await expect(page.getByTestId('image-count')).toHaveText(`${EXPECTED_IMAGES} images`)
+})

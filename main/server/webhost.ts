@@ -1,0 +1,250 @@
+/**
+ * The web host: the contract of preload/contract.ts over HTTP (requests, image bytes) and
+ * server-sent events (progress), so a team can review on a GPU workstation from their laptops.
+ *
+ * Security rules, in the order a request meets them:
+ * 1. Host must name this server (defeats DNS rebinding) unless it listens on a wildcard address.
+ * 2. A token must come with every request: `?token=` on the first page (then a cookie), the cookie,
+ *    or `Authorization: Bearer`. Without it: 401.
+ * 3. Requests that change state must be POSTs whose Origin, when present, is this server.
+ * 4. Bodies are capped and parsed as JSON, then validated against the contract's schema in api.ts.
+ * 5. Images are read only through StudioApi.media, which keeps every path inside the project folder.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { readFile, realpath } from 'node:fs/promises'
+import path from 'node:path'
+import type { AddressInfo } from 'node:net'
+import type { StudioEvent } from '../../preload/contract'
+import { parseMediaPath, StudioApi, toErrorShape } from '../api'
+import { PathRefused } from '../engine/library/safe-path'
+
+export const MAX_BODY_BYTES = 64 * 1024
+const COOKIE = 'studio_token'
+
+/** Sent with every page: the app loads nothing from elsewhere and cannot be framed. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+}
+
+export interface WebHostOptions {
+  api: StudioApi
+  /** Built renderer (index.html and assets). */
+  staticDir: string
+  port?: number
+  host?: string
+  /** Fixed token for tests; a random one otherwise. */
+  token?: string
+}
+
+export interface WebHost {
+  server: Server
+  url: string
+  token: string
+  close(): Promise<void>
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const token = options.token ?? randomBytes(24).toString('base64url')
+  const bindHost = options.host ?? '127.0.0.1'
+  const wildcard = bindHost === '0.0.0.0' || bindHost === '::'
+  const staticRoot = await realpath(options.staticDir).catch(() => {
+    throw new Error(`the renderer is not built: ${options.staticDir} is missing; run \`npm run build\` or use \`npm run serve\``)
+  })
+  const eventStreams = new Set<ServerResponse>()
+  const unsubscribe = options.api.onEvent((event: StudioEvent) => {
+    const frame = `data: ${JSON.stringify(event)}\n\n`
+    for (const res of eventStreams) res.write(frame)
+  })
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      const status = err instanceof HttpError ? err.status : err instanceof PathRefused ? err.status : 500
+      const error = err instanceof HttpError ? { code: status === 401 ? 'forbidden' : 'invalid_input', message: err.message } : toErrorShape(err)
+      if (!res.headersSent) sendJson(res, status, { ok: false, error })
+      else res.end()
+    })
+  })
+
+  let port = 0
+  const allowedHosts = (): Set<string> =>
+    new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`])
+
+  function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+    const auth = req.headers.authorization
+    if (auth?.startsWith('Bearer ')) return auth.slice(7)
+    const cookie = req.headers.cookie
+      ?.split(';')
+      .map((c) => c.trim())
+      .find((c) => c.startsWith(COOKIE + '='))
+    if (cookie) return cookie.slice(COOKIE.length + 1)
+    return url.searchParams.get('token') ?? undefined
+  }
+
+  function tokenValid(candidate: string | undefined): boolean {
+    if (!candidate) return false
+    const a = Buffer.from(candidate)
+    const b = Buffer.from(token)
+    return a.length === b.length && timingSafeEqual(a, b)
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = req.headers.host ?? ''
+    if (!wildcard && !allowedHosts().has(host.toLowerCase())) throw new HttpError(421, `unexpected Host header "${host}"`)
+    const url = new URL(req.url ?? '/', `http://${host || 'localhost'}`)
+    const presented = tokenOf(req, url)
+    if (!tokenValid(presented)) throw new HttpError(401, 'missing or wrong token: open the URL the studio printed when it started (it carries ?token=...)')
+    const origin = req.headers.origin
+    if (origin !== undefined && origin !== `http://${host}`) throw new HttpError(403, `cross-origin request from ${origin} refused`)
+
+    // The token came in the URL: keep it in a cookie and take it out of the address bar.
+    if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/media/')) {
+      url.searchParams.delete('token')
+      res.writeHead(303, {
+        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: url.pathname + url.search,
+        'Cache-Control': 'no-store',
+      })
+      res.end()
+      return
+    }
+
+    // The raw path, not URL's normalised one: `..` and `%2e%2e` must reach the checks, not be folded away.
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/'
+    if (pathname.startsWith('/api/call/')) {
+      if (req.method !== 'POST') throw new HttpError(405, 'requests are POSTs')
+      const type = req.headers['content-type'] ?? ''
+      if (!type.startsWith('application/json')) throw new HttpError(415, 'the body must be JSON (Content-Type: application/json)')
+      const body = await readJsonBody(req)
+      const reply = await options.api.handle(decodeURIComponent(pathname.slice('/api/call/'.length)), body)
+      const status = reply.ok ? 200 : statusFor(reply.error.code)
+      sendJson(res, status, reply)
+      return
+    }
+    if (pathname === '/api/events') {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
+      res.write(': connected\n\n')
+      eventStreams.add(res)
+      req.on('close', () => eventStreams.delete(res))
+      return
+    }
+    if (pathname.startsWith('/media/')) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'media is read with GET')
+      const [kind, rel] = parseMediaPath(pathname.slice('/media/'.length))
+      const media = await options.api.media(kind, rel)
+      res.writeHead(200, { 'Content-Type': media.mime, 'Content-Length': media.bytes.length, 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' })
+      res.end(req.method === 'HEAD' ? undefined : media.bytes)
+      return
+    }
+    await serveStatic(pathname, res)
+  }
+
+  async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
+    let rel: string
+    try {
+      rel = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1))
+    } catch {
+      throw new HttpError(400, 'malformed percent-encoding in the path')
+    }
+    const file = path.resolve(staticRoot, rel)
+    if (!file.startsWith(staticRoot + path.sep)) throw new HttpError(403, 'outside the app')
+    let bytes: Buffer
+    let served = file
+    try {
+      bytes = await readFile(file)
+    } catch {
+      // Client-side routes fall back to the app; missing assets are 404s.
+      if (path.extname(rel)) throw new HttpError(404, `not found: ${pathname}`)
+      served = path.join(staticRoot, 'index.html')
+      bytes = await readFile(served)
+    }
+    res.writeHead(200, {
+      'Content-Type': STATIC_TYPES[path.extname(served)] ?? 'application/octet-stream',
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cache-Control': served.endsWith('.html') ? 'no-store' : 'private, max-age=3600',
+    })
+    res.end(bytes)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, bindHost, () => resolve())
+  })
+  port = (server.address() as AddressInfo).port
+  const shownHost = wildcard ? '127.0.0.1' : bindHost.includes(':') ? `[${bindHost}]` : bindHost
+  return {
+    server,
+    token,
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    close: async () => {
+      unsubscribe()
+      for (const res of eventStreams) res.end()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0)
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `request body of ${declared} bytes is over the ${MAX_BODY_BYTES}-byte limit`)
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body is over the ${MAX_BODY_BYTES}-byte limit`)
+    chunks.push(chunk as Buffer)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (text.trim() === '') return {}
+  try {
+    return JSON.parse(text) as unknown
+  } catch (err) {
+    throw new HttpError(400, `request body is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+function statusFor(code: string): number {
+  switch (code) {
+    case 'invalid_input':
+      return 400
+    case 'forbidden':
+      return 403
+    case 'not_found':
+      return 404
+    case 'no_project':
+      return 409
+    case 'unsupported':
+      return 501
+    default:
+      return 500
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' })
+  res.end(text)
+}
