@@ -1,14 +1,19 @@
 /** Starts the web host (no folder open) for the `web` project and tells the specs its URL. */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
+  // Project data (database, thumbnails) goes to a temporary folder, never into the shared datasets.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-'))
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'main/cli.ts', 'serve', '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, STUDIO_DATA_DIR: dataDir },
   })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
@@ -26,5 +31,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.STUDIO_URL = url
   return async () => {
     child.kill('SIGTERM')
+    await rm(dataDir, { recursive: true, force: true })
   }
 }

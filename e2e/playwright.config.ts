@@ -14,7 +14,7 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  reporter: [['list'], ['html', { outputFolder: './artifacts/report', open: 'never' }]],
+  reporter: [['list'], ['./skip-reporter.ts'], ['html', { outputFolder: './artifacts/report', open: 'never' }]],
   use: { trace: 'retain-on-failure', screenshot: 'only-on-failure', viewport: { width: 1280, height: 820 } },
   projects: [{ name: 'web' }, { name: 'electron' }],
 })

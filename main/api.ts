@@ -3,6 +3,7 @@
  * main/electron, HTTP in main/server) call `handle` for requests and `media` for image bytes; neither
  * does any work of its own. Every input is validated here, because the renderer is untrusted.
  */
+import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import sharp from 'sharp'
@@ -147,7 +148,7 @@ export class StudioApi {
     if (!image) throw new PathRefused(404, `not an image of the open project: ${rel}`)
     if (kind === 'thumb') {
       const key = `${rel}\0${image.size}\0${(await stat(abs)).mtimeMs}`
-      return { bytes: await thumbnail(abs, path.join(project.folder, STUDIO_DIR, 'thumbs'), key), mime: 'image/webp' }
+      return { bytes: await thumbnail(abs, path.join(projectDataDir(project.folder), 'thumbs'), key), mime: 'image/webp' }
     }
     const mime = BROWSER_FORMATS[image.format]
     if (mime) return { bytes: await readFile(abs), mime }
@@ -174,6 +175,16 @@ export function parseMediaPath(rest: string): [MediaKind, string] {
   } catch {
     throw new PathRefused(400, 'malformed percent-encoding in the path')
   }
+}
+
+/**
+ * Where the studio keeps a project's data: `<folder>/.pseudolabel`, or under STUDIO_DATA_DIR when
+ * that is set (tests use it to leave the shared datasets untouched).
+ */
+export function projectDataDir(folder: string): string {
+  const override = process.env.STUDIO_DATA_DIR
+  if (!override) return path.join(folder, STUDIO_DIR)
+  return path.join(override, 'projects', createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16))
 }
 
 function imageInfo(i: ImageInfo): ImageInfo {
