@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import sharp from 'sharp'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
 import { ARTIFACTS, SHARED, expect, test } from '../fixtures'
@@ -77,4 +80,24 @@ test('a folder that does not exist gives a clear error and the app keeps working
   await expect(page.getByRole('alert')).toContainText('folder not found: /no/such/folder')
   await openFolder(page, HYMENOPTERA)
   await expect(page.getByTestId('image-count')).toHaveText(`${EXPECTED_IMAGES} images`)
+})
+
+test('files that cannot be read are listed apart, each with its reason', async ({ studio: page }) => {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-bad-'))
+  try {
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#4a7' } }).jpeg().toFile(path.join(folder, 'good.jpg'))
+    await sharp({ create: { width: 48, height: 64, channels: 3, background: '#a47' } }).png().toFile(path.join(folder, 'also-good.png'))
+    await writeFile(path.join(folder, 'empty.jpg'), '')
+    await writeFile(path.join(folder, 'notes.png'), 'this is text, not a PNG')
+    await openFolder(page, folder)
+    await expect(page.getByTestId('image-count')).toHaveText('2 images')
+    const unreadable = page.getByTestId('unreadable')
+    await expect(unreadable).toContainText('2 files could not be read')
+    await unreadable.locator('summary').click()
+    await expect(unreadable.getByRole('listitem').filter({ hasText: 'empty.jpg' })).toContainText('empty file')
+    await expect(unreadable.getByRole('listitem').filter({ hasText: 'notes.png' })).toContainText('not an image')
+    await expect(page.getByTestId('thumb')).toHaveCount(2)
+  } finally {
+    await rm(folder, { recursive: true, force: true })
+  }
 })
