@@ -3,14 +3,14 @@ import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { crc32 } from 'node:zlib'
-import sharp from 'sharp'
+import sharp, { type Sharp } from 'sharp'
 
 export function tempDir(prefix = 'pls-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix))
 }
 
 /** A noisy RGB(A) image, so that two calls with different seeds never give the same bytes. */
-export function noise(width: number, height: number, seed: number, channels: 3 | 4 = 3): sharp.Sharp {
+export function noise(width: number, height: number, seed: number, channels: 3 | 4 = 3): Sharp {
   const px = Buffer.alloc(width * height * channels)
   let x = seed * 2654435761 + 1
   for (let i = 0; i < px.length; i++) {
@@ -51,7 +51,7 @@ export interface Fixture {
  */
 export async function makeFixture(root = tempDir()): Promise<Fixture> {
   const good: Fixture['good'] = {}
-  const put = async (rel: string, img: sharp.Sharp, width: number, height: number, format: string) => {
+  const put = async (rel: string, img: Sharp, width: number, height: number, format: string) => {
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
     await img.toFile(path.join(root, rel))
     good[rel] = { width, height, format }

@@ -254,38 +254,55 @@ export class ProjectStore {
         if (old?.image_id != null) touched.add(old.image_id)
         this.st('DELETE FROM files WHERE path = ?').run(p)
       }
-      const upsertImage = this.st(
-        `INSERT INTO images (hash, bytes, width, height, format, error, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(hash) DO UPDATE SET width = excluded.width, height = excluded.height, format = excluded.format,
-           error = COALESCE(excluded.error, images.error)
-         RETURNING id, error`,
+      const findImage = this.st('SELECT id, error FROM images WHERE hash = ?')
+      // A new image is inserted complete (path, count, availability): updating it afterwards would
+      // rewrite every index that holds `avail`, which dominated the first index of a large folder.
+      const insertImage = this.st(
+        `INSERT INTO images (hash, bytes, width, height, format, error, first_seen, path, file_count, avail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
       )
+      const updateImage = this.st('UPDATE images SET width = ?, height = ?, format = ?, error = COALESCE(?, error) WHERE id = ? RETURNING error')
       const upsertFile = this.st(
         `INSERT INTO files (path, image_id, size, mtime_ms, error) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(path) DO UPDATE SET image_id = excluded.image_id, size = excluded.size, mtime_ms = excluded.mtime_ms, error = excluded.error`,
       )
+      const created = new Set<number>()
       for (const r of records) {
         const old = oldImage.get(r.path) as { image_id: number | null } | undefined
         if (old?.image_id != null) touched.add(old.image_id)
         if (r.content) {
           const c = r.content
-          const img = upsertImage.get(c.hash, c.bytes, c.width, c.height, c.format, c.error, now) as { id: number; error: string | null }
-          touched.add(img.id)
-          upsertFile.run(r.path, img.id, r.size, r.mtimeMs, img.error)
+          const found = findImage.get(c.hash) as { id: number; error: string | null } | undefined
+          let id: number
+          let error: string | null
+          if (found && !created.has(found.id)) {
+            id = found.id
+            error = (updateImage.get(c.width, c.height, c.format, c.error, id) as { error: string | null }).error
+            touched.add(id)
+          } else if (found) {
+            // a duplicate of an image created in this same batch
+            id = found.id
+            error = found.error
+            touched.add(id)
+          } else {
+            id = Number(insertImage.run(c.hash, c.bytes, c.width, c.height, c.format, c.error, now, r.path, c.error === null ? 1 : 2).lastInsertRowid)
+            error = c.error
+            created.add(id)
+          }
+          upsertFile.run(r.path, id, r.size, r.mtimeMs, error)
         } else {
           upsertFile.run(r.path, null, r.size, r.mtimeMs, r.fileError ?? 'cannot be read')
         }
       }
-      const refresh = this.st(
-        `UPDATE images SET
-           file_count = (SELECT count(*) FROM files WHERE image_id = images.id),
-           path = (SELECT min(path) FROM files WHERE image_id = images.id)
-         WHERE id = ?`,
-      )
-      const avail = this.st(`UPDATE images SET avail = CASE WHEN file_count = 0 THEN 0 WHEN error IS NULL THEN 1 ELSE 2 END WHERE id = ?`)
+      const current = this.st('SELECT path, file_count, avail, error FROM images WHERE id = ?')
+      const actual = this.st('SELECT count(*) AS n, min(path) AS path FROM files WHERE image_id = ?')
+      const refresh = this.st('UPDATE images SET file_count = ?, path = ?, avail = ? WHERE id = ?')
       for (const id of touched) {
-        refresh.run(id)
-        avail.run(id)
+        const cur = current.get(id) as { path: string | null; file_count: number; avail: number; error: string | null }
+        const a = actual.get(id) as { n: number; path: string | null }
+        const avail = a.n === 0 ? 0 : cur.error === null ? 1 : 2
+        // Only write what changed: each write of these columns touches several indexes.
+        if (cur.file_count !== a.n || cur.path !== a.path || cur.avail !== avail) refresh.run(a.n, a.path, avail, id)
       }
     })
   }

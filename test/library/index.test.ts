@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { copyFileSync, renameSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import sharp from 'sharp'
+import { makeFixture, noise, tempDir, type Fixture } from './fixtures'
+import { Project } from '../../main/engine/library/project'
+import { ThumbnailDecodeError } from '../../main/engine/library/thumbs'
+
+describe('indexing a folder of real files', () => {
+  let fx: Fixture
+  let project: Project
+
+  beforeAll(async () => {
+    fx = await makeFixture()
+    project = await Project.open(fx.root)
+    await project.index()
+  })
+  afterAll(async () => {
+    await project.close()
+    rmSync(fx.root, { recursive: true, force: true })
+  })
+
+  it('indexes every good image with its upright size and format, and nothing hidden', () => {
+    const page = project.page({ limit: 1000 })
+    const got = Object.fromEntries(page.items.map((i) => [i.path, { width: i.width, height: i.height, format: i.format }]))
+    expect(got).toEqual(fx.good)
+    expect(page.total).toBe(Object.keys(fx.good).length)
+    expect(project.imageByPath('.hidden/secret.png')).toBeNull()
+    expect(project.imageByPath('.pseudolabel/thumbs/x.png')).toBeNull()
+  })
+
+  it('records each bad file with a reason and keeps going', () => {
+    const bad = project.unreadableFiles(0, 100).items
+    expect(bad.map((b) => b.path).sort()).toEqual([...fx.bad].sort())
+    const reason = (p: string) => bad.find((b) => b.path === p)?.reason ?? ''
+    expect(reason('bad/empty.jpg')).toMatch(/empty/)
+    expect(reason('bad/text.jpg')).toMatch(/not an image/)
+    expect(reason('bad/truncated.jpg')).toMatch(/truncated/)
+    expect(reason('bad/truncated.png')).toMatch(/truncated/)
+    expect(reason('bad/bomb.png')).toMatch(/pixel limit/)
+    expect(reason('loop/up/')).toMatch(/loop/)
+    expect(reason('bad/self.jpg')).toMatch(/loop/)
+    expect(project.counts().unreadableFiles).toBe(fx.bad.length)
+    expect(project.page({ status: 'unreadable' }).total).toBe(5) // the five with content
+  })
+
+  it('makes WebP thumbnails, longest side at most 256, upright, for every kind of image', async () => {
+    for (const img of project.page({ limit: 100 }).items) {
+      const buf = await project.thumbnail(img.id)
+      const meta = await sharp(buf).metadata()
+      expect(meta.format).toBe('webp')
+      expect(Math.max(meta.width ?? 0, meta.height ?? 0)).toBeLessThanOrEqual(256)
+      expect(meta.space).toBe('srgb')
+      if (img.path === 'kinds/rotated.jpg') expect([meta.width, meta.height]).toEqual([20, 60])
+      if (img.path === 'kinds/big.jpg') expect([meta.width, meta.height]).toEqual([256, 171])
+    }
+  })
+
+  it('a second index reads nothing that did not change', async () => {
+    const r = await project.index()
+    // Only the files that could not be read at all (no content) are retried.
+    expect(r.identified).toBe(0)
+    expect(r.unchanged).toBe(Object.keys(fx.good).length + 5)
+    expect(r.removed).toBe(0)
+  })
+})
+
+describe('identity is the content', () => {
+  it('moves, renames and copies keep labels; duplicates are grouped; a changed file is re-read', async () => {
+    const root = tempDir()
+    mkdirSync(path.join(root, 'a'))
+    await noise(32, 32, 1).png().toFile(path.join(root, 'a/one.png'))
+    await noise(32, 32, 2).png().toFile(path.join(root, 'a/two.png'))
+    const p = await Project.open(root)
+    try {
+      await p.index()
+      const one = p.imageByPath('a/one.png')!
+      const cat = p.ensureClass('cat')
+      p.setLabel([one.id], cat)
+
+      mkdirSync(path.join(root, 'b'))
+      renameSync(path.join(root, 'a/one.png'), path.join(root, 'b/renamed.png'))
+      copyFileSync(path.join(root, 'b/renamed.png'), path.join(root, 'a/copy.png'))
+      const r = await p.index()
+      expect(r.removed).toBe(1)
+      const moved = p.imageByPath('b/renamed.png')!
+      expect(moved.id).toBe(one.id)
+      expect(moved.classId).toBe(cat)
+      expect(moved.status).toBe('human')
+      expect(moved.fileCount).toBe(2)
+      expect(p.filesOf(one.id)).toEqual(['a/copy.png', 'b/renamed.png'])
+      expect(p.counts().duplicateGroups).toBe(1)
+      expect(p.page().total).toBe(2) // duplicates are one image in the grid
+
+      // Touching a file without changing it re-reads it but keeps its identity.
+      const later = new Date(Date.now() + 5000)
+      utimesSync(path.join(root, 'a/two.png'), later, later)
+      const two = p.imageByPath('a/two.png')!
+      expect((await p.index()).identified).toBe(1)
+      expect(p.imageByPath('a/two.png')!.id).toBe(two.id)
+
+      // Changing its content makes it a different image.
+      await noise(32, 32, 3).png().toFile(path.join(root, 'a/two.png'))
+      await p.index()
+      expect(p.imageByPath('a/two.png')!.id).not.toBe(two.id)
+
+      // Deleting every copy hides the image but keeps its label; bringing it back restores it.
+      rmSync(path.join(root, 'a/copy.png'))
+      renameSync(path.join(root, 'b/renamed.png'), path.join(root, 'gone.bak'))
+      await p.index()
+      expect(p.image(one.id)!.path).toBeNull()
+      expect(p.page({ classId: cat }).total).toBe(0)
+      renameSync(path.join(root, 'gone.bak'), path.join(root, 'back.png'))
+      await p.index()
+      expect(p.image(one.id)!.path).toBe('back.png')
+      expect(p.page({ classId: cat }).items.map((i) => i.id)).toEqual([one.id])
+    } finally {
+      await p.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('an image that fails to decode at thumbnail time is recorded as unreadable', async () => {
+    const root = tempDir()
+    // A JPEG cut in the middle of its scan data but given an end marker: the header and the
+    // structural check pass, so only a full decode finds the problem.
+    const jpg = await noise(300, 300, 5).jpeg().toBuffer()
+    writeFileSync(path.join(root, 'cut.jpg'), Buffer.concat([jpg.subarray(0, jpg.length >> 1), Buffer.from([0xff, 0xd9])]))
+    const p = await Project.open(root)
+    try {
+      await p.index()
+      const img = p.imageByPath('cut.jpg')!
+      expect(img.error).toBeNull()
+      expect(p.page().total).toBe(1)
+      await expect(p.thumbnail(img.id)).rejects.toBeInstanceOf(ThumbnailDecodeError)
+      expect(p.image(img.id)!.error).toMatch(/cannot be decoded/)
+      expect(p.unreadableFiles().items.map((f) => f.path)).toEqual(['cut.jpg'])
+      expect(p.page().total).toBe(0)
+    } finally {
+      await p.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('watching the folder', () => {
+  it('adds and removes images while the project is open', async () => {
+    const root = tempDir()
+    await noise(16, 16, 1).png().toFile(path.join(root, 'first.png'))
+    const p = await Project.open(root)
+    try {
+      await p.index()
+      const next = () => new Promise<void>((resolve) => p.watch(() => resolve(), { debounceMs: 50 }))
+      let changed = next()
+      mkdirSync(path.join(root, 'sub'))
+      await noise(16, 16, 2).png().toFile(path.join(root, 'sub/second.png'))
+      await changed
+      // Events may arrive in more than one debounce window; wait until the new file is there.
+      for (let i = 0; i < 50 && !p.imageByPath('sub/second.png'); i++) await new Promise((r) => setTimeout(r, 50))
+      expect(p.imageByPath('sub/second.png')).not.toBeNull()
+      p.unwatch()
+      changed = next()
+      rmSync(path.join(root, 'first.png'))
+      await changed
+      for (let i = 0; i < 50 && p.page().total !== 1; i++) await new Promise((r) => setTimeout(r, 50))
+      expect(p.page().items.map((i) => i.path)).toEqual(['sub/second.png'])
+    } finally {
+      await p.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
