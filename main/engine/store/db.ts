@@ -209,9 +209,11 @@ export class ProjectLock {
       db.exec('PRAGMA locking_mode = EXCLUSIVE')
       // The first write takes the exclusive lock; with locking_mode EXCLUSIVE it is kept after commit.
       db.exec('BEGIN EXCLUSIVE')
-      db.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER, host TEXT, since INTEGER)')
+      // exec only, no prepared statement: an unfinalised statement keeps a closed connection (and
+      // so this lock) alive until garbage collection, and the node:sqlite API cannot finalise one.
+      db.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER, since INTEGER)')
       db.exec('DELETE FROM owner')
-      db.prepare('INSERT INTO owner VALUES (?, ?, ?)').run(process.pid, hostname(), Date.now())
+      db.exec(`INSERT INTO owner VALUES (${process.pid}, ${Date.now()})`)
       db.exec('COMMIT')
     } catch (err) {
       db.close()

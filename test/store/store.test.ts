@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DatabaseSync } from '@photostructure/sqlite'
+import { noise, tempDir } from '../library/fixtures'
+import { Project } from '../../main/engine/library/project'
+import { StoreError } from '../../main/engine/store/db'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const ROOT = path.resolve(here, '../..')
+
+async function folderWith(n: number): Promise<string> {
+  const root = tempDir()
+  for (let i = 0; i < n; i++) await noise(16, 16, 100 + i).png().toFile(path.join(root, `img${String(i).padStart(2, '0')}.png`))
+  return root
+}
+
+function child(args: string[]): ChildProcess {
+  // `node --import tsx` keeps it one process, so SIGKILL hits the writer itself.
+  return spawn(process.execPath, ['--import', 'tsx', path.join(here, 'child.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+function lines(proc: ChildProcess, onLine: (line: string) => void): void {
+  let buf = ''
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString()
+    let i
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i))
+      buf = buf.slice(i + 1)
+    }
+  })
+}
+
+async function openError(folder: string): Promise<StoreError> {
+  try {
+    const p = await Project.open(folder)
+    await p.close()
+  } catch (err) {
+    if (err instanceof StoreError) return err
+    throw err
+  }
+  throw new Error('expected Project.open to fail')
+}
+
+describe('labels are events; the current label is derived', () => {
+  let root: string
+  let p: Project
+  let ids: number[]
+  let cat: number
+  let dog: number
+
+  beforeAll(async () => {
+    root = await folderWith(6)
+    p = await Project.open(root)
+    await p.index()
+    ids = p.page().items.map((i) => i.id)
+    cat = p.ensureClass('cat')
+    dog = p.ensureClass('dog')
+  })
+  afterAll(async () => {
+    await p.close()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('seed labels, proposals, review and relabelling give the right status, counts and pages', () => {
+    const [a, b, c, d, e] = ids as [number, number, number, number, number, number]
+    p.setLabel([a], cat)
+    const round = p.store.startRound({ threshold: 0.5 })
+    p.propose(round, [
+      { imageId: b, classId: cat, confidence: 0.9 },
+      { imageId: c, classId: dog, confidence: 0.6 },
+      { imageId: d, classId: dog, confidence: 0.3 },
+      { imageId: e, classId: cat, confidence: 0.75 },
+    ])
+    p.review([b], 'accept')
+    p.review([c], 'reject')
+    p.relabel([d], cat)
+    expect(p.image(a)!.status).toBe('human')
+    expect(p.image(b)).toMatchObject({ status: 'accepted', classId: cat, roundId: round, confidence: 0.9 })
+    expect(p.image(c)).toMatchObject({ status: 'rejected', classId: dog })
+    expect(p.image(d)).toMatchObject({ status: 'human', classId: cat })
+    expect(p.image(e)).toMatchObject({ status: 'proposed', classId: cat })
+
+    const counts = p.counts()
+    expect(counts.byStatus).toEqual({ unlabelled: 1, human: 2, proposed: 1, accepted: 1, rejected: 1 })
+    expect(counts.byClass.find((x) => x.name === 'cat')!.byStatus).toMatchObject({ human: 2, accepted: 1, proposed: 1 })
+
+    const idsOf = (q: Parameters<Project['page']>[0]) => p.page(q).items.map((i) => i.id)
+    expect(idsOf({ status: 'unlabelled' })).toEqual([ids[5]])
+    expect(idsOf({ status: 'human' })).toEqual([a, d])
+    expect(idsOf({ status: 'rejected' })).toEqual([c])
+    expect(idsOf({ classId: dog })).toEqual([]) // rejected as dog is not dog
+    // Descending confidence; labels without one (a person's) come last.
+    expect(idsOf({ classId: cat, sort: 'confidence', descending: true })).toEqual([b, e, d, a])
+    expect(idsOf({ minConfidence: 0.7 })).toEqual([b, e])
+    expect(idsOf({ status: 'proposed', sort: 'uncertainty', descending: true })).toEqual([e])
+    expect(idsOf({ sort: 'changed', descending: true })[0]).toBe(d)
+    expect(p.page({ limit: 2, offset: 2 }).items.map((i) => i.id)).toEqual(ids.slice(2, 4))
+    expect(p.page({ limit: 2 }).total).toBe(6)
+  })
+
+  it('undo and redo walk whole actions; a new action clears redo; history keeps everything', () => {
+    const x = ids[5] as number
+    const first = p.setLabel([x], cat)
+    const second = p.setLabel([x], dog)
+    expect(p.image(x)!.classId).toBe(dog)
+    expect(p.undo()!.actionId).toBe(second)
+    expect(p.image(x)!.classId).toBe(cat)
+    expect(p.undo()!.actionId).toBe(first)
+    expect(p.image(x)!.status).toBe('unlabelled')
+    expect(p.redo()!.actionId).toBe(first)
+    expect(p.image(x)!.classId).toBe(cat)
+    p.setLabel([x], null) // a new action: the undone "dog" can no longer be redone
+    expect(p.image(x)!.status).toBe('unlabelled')
+    expect(p.redo()).toBeNull()
+    const h = p.history(x)
+    expect(h.map((e) => [e.classId, e.undone])).toEqual([
+      [cat, false],
+      [dog, true],
+      [null, false],
+    ])
+    // Undo skips a round's proposals (they are not a person's action) and reaches the label before.
+    expect(p.undo()!.imageIds).toEqual([x])
+    expect(p.image(x)!.classId).toBe(cat)
+  })
+})
+
+describe('durability', () => {
+  it('every acknowledged label survives SIGKILL; the database checks out', async () => {
+    const root = await folderWith(8)
+    try {
+      let p = await Project.open(root)
+      await p.index()
+      const ids = p.page().items.map((i) => i.id)
+      await p.close()
+
+      const acked: { n: number; id: number }[] = []
+      const proc = child(['write', root, ...ids.map(String)])
+      const killed = new Promise<void>((resolve) => proc.on('exit', () => resolve()))
+      lines(proc, (line) => {
+        const m = /^ack (\d+) (\d+)$/.exec(line)
+        if (!m) return
+        acked.push({ n: Number(m[1]), id: Number(m[2]) })
+        if (acked.length === 150) proc.kill('SIGKILL')
+      })
+      await killed
+      expect(acked.length).toBeGreaterThanOrEqual(150)
+
+      p = await Project.open(root) // the lock died with the process
+      try {
+        const db = p.store.db
+        expect(db.prepare('PRAGMA integrity_check').all()).toEqual([{ integrity_check: 'ok' }])
+        const actors = new Set((db.prepare("SELECT actor FROM label_events WHERE actor LIKE 'writer %'").all() as { actor: string }[]).map((r) => r.actor))
+        for (const a of acked) expect(actors.has(`writer ${a.n}`)).toBe(true)
+        // The materialised current label matches each image's latest event.
+        for (const id of ids) {
+          const h = p.history(id)
+          const last = h[h.length - 1]
+          expect(p.image(id)!.classId).toBe(last ? last.classId : null)
+        }
+      } finally {
+        await p.close()
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('a second process is told the project is open elsewhere, and can open it once the first is gone', async () => {
+    const root = await folderWith(1)
+    try {
+      const proc = child(['hold', root])
+      const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()))
+      await new Promise<void>((resolve) => lines(proc, (l) => l === 'open' && resolve()))
+      const err = await openError(root)
+      expect(err.code).toBe('open_elsewhere')
+      expect(err.message).toMatch(new RegExp(`process ${proc.pid}`))
+      proc.kill('SIGKILL')
+      await exited
+      const p = await Project.open(root)
+      await p.close()
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('unusable database files', () => {
+  it('garbage, a foreign SQLite file, a damaged file and a newer schema each get their own code; starting afresh keeps the old file', async () => {
+    const root = await folderWith(2)
+    const dbPath = path.join(root, '.pseudolabel/project.db')
+    try {
+      mkdirSync(path.dirname(dbPath), { recursive: true })
+      writeFileSync(dbPath, 'this is not a database, it is a text file that someone saved here\n'.repeat(20))
+      expect((await openError(root)).code).toBe('not_a_database')
+      const aside = Project.startAfresh(root)!
+      expect(readFileSync(aside, 'utf8')).toMatch(/not a database/)
+      expect(existsSync(dbPath)).toBe(false)
+
+      const foreign = new DatabaseSync(dbPath)
+      foreign.exec('CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)')
+      foreign.close()
+      expect((await openError(root)).code).toBe('foreign_database')
+      Project.startAfresh(root)
+
+      let p = await Project.open(root)
+      await p.index()
+      p.store.transaction(() => {
+        for (let i = 0; i < 3000; i++) p.store.ensureClass(`class number ${i} with a long name to fill pages`)
+      })
+      await p.close()
+      const newer = new DatabaseSync(dbPath)
+      newer.exec('PRAGMA user_version = 99')
+      newer.close()
+      expect((await openError(root)).code).toBe('newer_schema')
+      const fix = new DatabaseSync(dbPath)
+      fix.exec('PRAGMA user_version = 1')
+      fix.close()
+
+      // Overwrite pages in the middle of the file.
+      const size = statSync(dbPath).size
+      const fd = openSync(dbPath, 'r+')
+      writeSync(fd, Buffer.alloc(8192, 0xa5), 0, 8192, Math.floor(size / 2 / 4096) * 4096)
+      closeSync(fd)
+      const err = await openError(root)
+      expect(err.code).toBe('corrupt_database')
+      expect(err.dbPath).toBe(dbPath)
+      const moved = Project.startAfresh(root)!
+      expect(statSync(moved).size).toBe(size)
+      p = await Project.open(root)
+      expect((await p.index()).identified).toBe(2)
+      await p.close()
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('uses the app data folder when the image folder cannot hold .pseudolabel', async () => {
+    const root = await folderWith(2)
+    const appData = tempDir()
+    try {
+      // Root may write anywhere, so a read-only folder is simulated by a file where the folder goes.
+      writeFileSync(path.join(root, '.pseudolabel'), 'in the way')
+      const p = await Project.open(root, { appDataDir: appData })
+      try {
+        expect(p.usesFallbackDir).toBe(true)
+        expect(p.dataDir.startsWith(appData)).toBe(true)
+        await p.index()
+        const img = p.page().items[0]!
+        await p.thumbnail(img.id)
+        expect(existsSync(path.join(p.dataDir, 'project.db'))).toBe(true)
+        expect(existsSync(p.thumbs.cachePath(img.hash))).toBe(true)
+      } finally {
+        await p.close()
+      }
+      await expect(Project.open(root)).rejects.toMatchObject({ code: 'no_writable_location' })
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+      rmSync(appData, { recursive: true, force: true })
+    }
+  })
+})
