@@ -82,6 +82,14 @@ export async function run(args: string[]): Promise<number> {
       batchSize: batch,
       signal: ac.signal,
       onProgress,
+      onHashProgress: (done, total) => {
+        const now = Date.now()
+        if (now - lastPrint < (tty ? 200 : 2000) && done < total) return
+        lastPrint = now
+        const line = `hashing ${done}/${total} files`
+        if (tty) process.stderr.write(`\r${line}\x1b[K`)
+        else console.error(line)
+      },
       onTeacher: (t) => console.error(`teacher: ${t.manifest.name}\n  ${describeProvider(t.provider).replace(/, \d+ threads/, '')}`),
       ...(v['model-file'] ? { modelFile: v['model-file'] } : {}),
       ...(v['cache-dir'] ? { cacheDir: v['cache-dir'] } : {}),

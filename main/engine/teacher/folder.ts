@@ -54,11 +54,13 @@ export interface EmbedFolderOptions extends Omit<TeacherOptions, 'cacheDir'>, Em
   /** Teacher cache folder (edited models + embeddings); default <root>/.pseudolabel/teacher. */
   cacheDir?: string
   onTeacher?: (t: Teacher) => void
+  /** Content hashing runs before embedding; this reports it (done, total). */
+  onHashProgress?: (done: number, total: number) => void
 }
 
 export async function embedFolder(root: string, model: string | LoadedManifest, opts: EmbedFolderOptions = {}): Promise<EmbedSummary & { unreadable: { relPath: string; reason: string }[] }> {
   const cacheDir = opts.cacheDir ?? teacherCacheDir(root)
-  const { items, unreadable } = await listWithIds(root, opts.signal)
+  const { items, unreadable } = await listWithIds(root, opts.signal, opts.onHashProgress)
   const teacher = await Teacher.open(model, { ...opts, cacheDir: modelCacheDir(cacheDir) })
   try {
     opts.onTeacher?.(teacher)

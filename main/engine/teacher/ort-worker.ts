@@ -61,6 +61,9 @@ async function createNext(): Promise<void> {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       logSeverityLevel: 3,
+      // Decoding shares the cores with inference: ORT threads that spin between batches would
+      // steal the CPU that sharp needs to prepare the next one.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     }
     if (init.intraOpThreads > 0) opts.intraOpNumThreads = init.intraOpThreads
     if (init.interOpThreads > 0) opts.interOpNumThreads = init.interOpThreads
