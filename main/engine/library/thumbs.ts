@@ -4,6 +4,7 @@
  * one job; a request whose signal aborts stops waiting, and a job nobody waits for any more is
  * dropped before it starts.
  */
+import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
@@ -75,13 +76,16 @@ export class ThumbnailQueue {
   }
 
   /** The thumbnail of the image with content `hash`, read from `source` when not cached. */
-  async get(hash: string, source: string, opts: { priority?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
-    opts.signal?.throwIfAborted()
-    try {
-      return await readFile(this.cachePath(hash))
-    } catch {
-      // not cached yet
-    }
+  get(hash: string, source: string, opts: { priority?: number; signal?: AbortSignal } = {}): Promise<Buffer> {
+    if (opts.signal?.aborted) return Promise.reject(opts.signal.reason)
+    // Checked synchronously so that the job is queued before this returns: a focus() or cancel()
+    // right after get() sees it. A cached thumbnail skips the queue.
+    const cached = this.cachePath(hash)
+    if (existsSync(cached)) return readFile(cached).catch(() => this.enqueue(hash, source, opts))
+    return this.enqueue(hash, source, opts)
+  }
+
+  private enqueue(hash: string, source: string, opts: { priority?: number; signal?: AbortSignal }): Promise<Buffer> {
     return new Promise<Buffer>((resolve, reject) => {
       let job = this.jobs.get(hash)
       if (!job) {
