@@ -8,7 +8,7 @@
  * its own process (maxRSS only ever grows within one).
  */
 import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -98,7 +98,7 @@ export async function run(args: string[]): Promise<void> {
   const concurrency = Math.max(4, 2 * os.availableParallelism())
   const results: Record<string, unknown> = {}
   console.log(`teacher bench: batch ${batch}, ORT threads ${threads || 'default'}, decode concurrency ${concurrency}, ${os.availableParallelism()} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
-  for (const name of v.datasets.split(',')) {
+  for (const name of v.datasets.split(',').filter(Boolean)) {
     const items = await listPool(name, Number(v.limit))
     const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'bench-teacher-'))
     try {
@@ -152,7 +152,15 @@ export async function run(args: string[]): Promise<void> {
       await rm(folder, { recursive: true, force: true })
     }
   }
-  const out = { measured_at: new Date().toISOString(), machine: `${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? '?'}`, batch, threads: threads || 'ort default', decode_concurrency: concurrency, ...results, targets, rss_flat_check: rss }
+  // A partial run (--datasets '' --synthetic N) updates its own figures and keeps the others.
+  let old: Record<string, unknown> = {}
+  try {
+    old = JSON.parse(await readFile(path.join(ROOT, 'test/bench/results/teacher.json'), 'utf8')) as Record<string, unknown>
+  } catch {
+    // first run
+  }
+  const fresh = { measured_at: new Date().toISOString(), machine: `${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? '?'}`, batch, threads: threads || 'ort default', decode_concurrency: concurrency, ...results, ...(Object.keys(results).length ? { targets } : {}), ...(rss ? { rss_flat_check: rss } : {}) }
+  const out = { ...old, ...fresh }
   await mkdir(path.join(ROOT, 'test/bench/results'), { recursive: true })
   await writeFile(path.join(ROOT, 'test/bench/results/teacher.json'), JSON.stringify(out, null, 2) + '\n')
 }
