@@ -231,5 +231,8 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
     // Whatever was identified before a cancel or an error is kept.
     flush()
   }
+  // After a large change the planner's statistics are stale; with none at all it can pick an
+  // index that scans the whole table for a filtered, sorted page.
+  if (todo.length + removed.length > 1000) store.analyze()
   return { seen: files.length + errors.length, identified: todo.length, unchanged: files.length - todo.length, removed: removed.length, unreadable, ms: performance.now() - t0 }
 }

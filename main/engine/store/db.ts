@@ -73,6 +73,8 @@ const MIGRATIONS: string[] = [
   CREATE INDEX images_status_changed ON images(avail, status, changed_at);
   CREATE INDEX images_class_name ON images(avail, class_id, path);
   CREATE INDEX images_class_conf ON images(avail, class_id, confidence);
+  CREATE INDEX images_class_unc ON images(avail, class_id, uncertainty);
+  CREATE INDEX images_class_changed ON images(avail, class_id, changed_at);
   CREATE INDEX images_conf ON images(avail, confidence);
   CREATE INDEX images_unc ON images(avail, uncertainty);
   CREATE INDEX images_changed ON images(avail, changed_at);

@@ -186,6 +186,11 @@ function emptyByStatus(): Record<ImageStatus, number> {
 
 export class ProjectStore {
   private readonly stmts = new Map<string, StatementSyncInstance>()
+  /** Bumped by every write; cached page totals from an older version are stale. */
+  private version = 0
+  private readonly totals = new Map<string, { version: number; total: number }>()
+  private readonly sorted = new Map<string, { version: number; ids: Int32Array }>()
+  private readonly plans = new Map<string, boolean>()
 
   constructor(readonly db: DatabaseSyncInstance) {}
 
@@ -201,6 +206,7 @@ export class ProjectStore {
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, no upgrade deadlocks). */
   transaction<T>(fn: () => T): T {
+    this.version++
     this.db.exec('BEGIN IMMEDIATE')
     try {
       const out = fn()
@@ -210,6 +216,14 @@ export class ProjectStore {
       if (this.db.isTransaction) this.db.exec('ROLLBACK')
       throw err
     }
+  }
+
+  /** Refreshes the query planner's statistics (after a large index): cheap, and it picks better indexes. */
+  analyze(): void {
+    // Sampling (analysis_limit) keeps this to ~100 ms at 100k images; estimates are enough here.
+    this.db.exec('PRAGMA analysis_limit = 2000; ANALYZE')
+    this.stmts.clear() // plans are made at prepare time
+    this.plans.clear()
   }
 
   close(): void {
@@ -381,9 +395,45 @@ export class ProjectStore {
     const limit = Math.max(1, Math.min(2000, q.limit ?? 100))
     const offset = Math.max(0, q.offset ?? 0)
     const whereSql = where.join(' AND ')
-    const total = (this.st(`SELECT count(*) AS n FROM images WHERE ${whereSql}`).get(...args) as { n: number }).n
-    const rows = this.st(`SELECT ${ROW_SQL} FROM images WHERE ${whereSql} ORDER BY ${col} ${dir}, id ${dir} LIMIT ? OFFSET ?`).all(...args, limit, offset) as unknown as RawImage[]
-    return { total, offset, items: rows.map(toRow) }
+    // Scrolling the grid asks for many pages of one filter: count once per data version.
+    const key = `${whereSql}|${args.join('|')}`
+    let cached = this.totals.get(key)
+    if (!cached || cached.version !== this.version) {
+      cached = { version: this.version, total: (this.st(`SELECT count(*) AS n FROM images WHERE ${whereSql}`).get(...args) as { n: number }).n }
+      if (this.totals.size > 100) this.totals.clear()
+      this.totals.set(key, cached)
+    }
+    const idSql = `SELECT id FROM images WHERE ${whereSql} ORDER BY ${col} ${dir}, id ${dir}`
+    let ids: number[]
+    if (this.needsSort(idSql, args)) {
+      // No index gives this order (e.g. a confidence range sorted by name): sort once per data
+      // version and serve every page of it from the sorted id list, instead of re-sorting per page.
+      let list = this.sorted.get(key + idSql)
+      if (!list || list.version !== this.version) {
+        const all = this.st(idSql).all(...args) as { id: number }[]
+        list = { version: this.version, ids: Int32Array.from(all, (r) => r.id) }
+        if (this.sorted.size >= 16) this.sorted.delete(this.sorted.keys().next().value as string)
+        this.sorted.set(key + idSql, list)
+      }
+      ids = Array.from(list.ids.subarray(offset, offset + limit))
+    } else {
+      // An index-only scan in order: cheap even with a deep OFFSET.
+      ids = (this.st(`${idSql} LIMIT ? OFFSET ?`).all(...args, limit, offset) as { id: number }[]).map((r) => r.id)
+    }
+    const byId = this.st(`SELECT ${ROW_SQL} FROM images WHERE id = ?`)
+    const items = ids.map((id) => toRow(byId.get(id) as unknown as RawImage))
+    return { total: cached.total, offset, items }
+  }
+
+  /** Whether SQLite must sort the rows for this query (no index yields them in order). */
+  private needsSort(sql: string, args: (number | string)[]): boolean {
+    let v = this.plans.get(sql)
+    if (v === undefined) {
+      const plan = this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]
+      v = plan.some((r) => /TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY/.test(r.detail))
+      this.plans.set(sql, v)
+    }
+    return v
   }
 
   counts(): Counts {
