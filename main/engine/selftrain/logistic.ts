@@ -1,0 +1,189 @@
+import { gemmABt, gemmAtB, softmaxRows, type Matrix } from './linalg'
+import { matmulABt } from './products'
+import { pad4, putRows, simdHeap, simdKernel } from './simd'
+import { minimizeLbfgs } from './lbfgs'
+import { expandTargets, type FitOptions, type Head, type Targets } from './head'
+
+export interface LogisticOptions {
+  /** inverse L2 strength, as scikit-learn's C (objective: C * sum(loss) + |W|^2 / 2) */
+  C?: number
+  maxIter?: number
+  gtol?: number
+  ftol?: number
+  /** start from these weights (e.g. the previous round's head): far fewer iterations */
+  init?: { W: Float32Array; b: Float64Array }
+}
+
+/**
+ * Multinomial logistic regression with an L2 penalty on the weights (not the biases), fitted by
+ * L-BFGS. Hard or soft targets, sample and class weights.
+ */
+export class LogisticHead implements Head {
+  readonly classes: number
+  readonly C: number
+  readonly maxIter: number
+  readonly gtol: number
+  readonly ftol: number
+  readonly init: { W: Float32Array; b: Float64Array } | undefined
+  /** k x d weights */
+  W: Float32Array = new Float32Array(0)
+  b: Float64Array = new Float64Array(0)
+  dim = 0
+  iterations = 0
+
+  constructor(classes: number, opts: LogisticOptions = {}) {
+    this.classes = classes
+    this.C = opts.C ?? 10
+    this.maxIter = opts.maxIter ?? 300
+    this.gtol = opts.gtol ?? 1e-5
+    this.ftol = opts.ftol ?? 1e-9
+    this.init = opts.init
+  }
+
+  fit(X: Matrix, y: Targets, opts: FitOptions = {}): this {
+    const n = X.rows
+    const d = X.cols
+    const k = this.classes
+    const { T, w } = expandTargets(y, n, k, opts)
+    let S = 0
+    for (let i = 0; i < n; i++) S += w[i]!
+    if (!(S > 0)) throw new Error('logistic: all sample weights are zero')
+    // the mean-scaled objective has the same optimum as scikit-learn's C * sum + |W|^2 / 2
+    const lambda = 1 / (this.C * S)
+    const nW = k * d
+    const Z = new Float64Array(n * k)
+    const R = new Float64Array(n * k)
+    const G = new Float64Array(nW)
+    const products = linearProducts(X, k)
+    const fg = (x: Float64Array, grad: Float64Array): number => {
+      products.forward(x, Z)
+      let loss = 0
+      for (let i = 0; i < n; i++) {
+        const o = i * k
+        let m = -Infinity
+        for (let c = 0; c < k; c++) {
+          const z = Z[o + c]! + x[nW + c]!
+          Z[o + c] = z
+          if (z > m) m = z
+        }
+        let se = 0
+        for (let c = 0; c < k; c++) se += Math.exp(Z[o + c]! - m)
+        const lse = m + Math.log(se)
+        const wi = w[i]! / S
+        let tz = 0
+        for (let c = 0; c < k; c++) {
+          const t = T[o + c]!
+          tz += t * Z[o + c]!
+          R[o + c] = wi * (Math.exp(Z[o + c]! - lse) - t)
+        }
+        loss += wi * (lse - tz)
+      }
+      products.backward(R, G)
+      let reg = 0
+      for (let i = 0; i < nW; i++) {
+        const v = x[i]!
+        reg += v * v
+        grad[i] = G[i]! + lambda * v
+      }
+      for (let c = 0; c < k; c++) {
+        let s = 0
+        for (let i = 0; i < n; i++) s += R[i * k + c]!
+        grad[nW + c] = s
+      }
+      return loss + 0.5 * lambda * reg
+    }
+    const x0 = new Float64Array(nW + k)
+    if (this.init && this.init.W.length === nW && this.init.b.length === k) {
+      for (let i = 0; i < nW; i++) x0[i] = this.init.W[i]!
+      for (let c = 0; c < k; c++) x0[nW + c] = this.init.b[c]!
+    }
+    const res = minimizeLbfgs(fg, x0, { maxIter: this.maxIter, gtol: this.gtol, ftol: this.ftol, signal: opts.signal })
+    this.W = Float32Array.from(res.x.subarray(0, nW))
+    this.b = Float64Array.from(res.x.subarray(nW))
+    this.dim = d
+    this.iterations = res.iterations
+    return this
+  }
+
+  decision(X: Matrix): Float64Array {
+    if (X.cols !== this.dim) throw new Error(`logistic: fitted on ${this.dim} columns, got ${X.cols}`)
+    const k = this.classes
+    const Z = new Float64Array(X.rows * k)
+    matmulABt(X.data, X.rows, this.W, k, X.cols, Z)
+    for (let i = 0; i < X.rows; i++) for (let c = 0; c < k; c++) Z[i * k + c] = Z[i * k + c]! + this.b[c]!
+    return Z
+  }
+
+  predictProba(X: Matrix): Float32Array {
+    const Z = this.decision(X)
+    softmaxRows(Z, X.rows, this.classes)
+    return Float32Array.from(Z)
+  }
+}
+
+/**
+ * The two products of a linear layer over a fixed X (n x d) and k outputs:
+ * forward Z = X W^T (W = the first k*d entries of the parameters) and backward G = R^T X.
+ * With SIMD, X and X^T stay in the kernel's memory for the whole fit; backward is computed as
+ * X^T R (d x k) so that one kernel serves both directions.
+ */
+export function linearProducts(X: Matrix, k: number): {
+  forward: (params: Float64Array, Z: Float64Array) => void
+  backward: (R: Float64Array, G: Float64Array) => void
+} {
+  const n = X.rows
+  const d = X.cols
+  const kernel = simdKernel()
+  if (!kernel) {
+    const Wf = new Float32Array(k * d)
+    return {
+      forward(params, Z) {
+        for (let i = 0; i < k * d; i++) Wf[i] = params[i]!
+        gemmABt(X.data, n, Wf, k, d, Z)
+      },
+      backward(R, G) {
+        G.fill(0)
+        gemmAtB(X.data, n, d, R, k, G)
+      },
+    }
+  }
+  const d4 = pad4(d)
+  const n4 = pad4(n)
+  const k4 = pad4(k)
+  const offX = 0
+  const offXt = offX + n * d4
+  const offW = offXt + d4 * n4
+  const offRt = offW + k4 * d4
+  const offZ = offRt + k4 * n4
+  const offGt = offZ + n * k4
+  const end = offGt + d4 * k4
+  let heap = simdHeap(end * 4)
+  putRows(heap, offX, X.data, n, d, d4)
+  heap.fill(0, offXt, offRt)
+  for (let i = 0; i < n; i++) {
+    const src = i * d
+    for (let j = 0; j < d; j++) heap[offXt + j * n4 + i] = X.data[src + j]!
+  }
+  heap.fill(0, offRt, end)
+  // growing the memory detaches old views: take a fresh one per call (cheap). The layout is only
+  // valid within one synchronous fit, which is how heads use it.
+  const ensure = () => {
+    heap = simdHeap(end * 4)
+    return heap
+  }
+  return {
+    forward(params, Z) {
+      const h = ensure()
+      h.fill(0, offW, offRt)
+      for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) h[offW + c * d4 + j] = params[c * d + j]!
+      kernel.abt(offX * 4, n, offW * 4, k4, d4, offZ * 4)
+      for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) Z[i * k + c] = h[offZ + i * k4 + c]!
+    },
+    backward(R, G) {
+      const h = ensure()
+      for (let c = 0; c < k; c++) for (let i = 0; i < n; i++) h[offRt + c * n4 + i] = R[i * k + c]!
+      kernel.abt(offXt * 4, d, offRt * 4, k4, n4, offGt * 4)
+      for (let j = 0; j < d; j++) for (let c = 0; c < k; c++) G[c * d + j] = h[offGt + j * k4 + c]!
+    },
+  }
+}

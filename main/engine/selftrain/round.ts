@@ -1,0 +1,218 @@
+/**
+ * One self-training round as a pure function of (features, human labels, accepted pseudo-labels,
+ * settings): train the head, calibrate it on held-out human labels, predict every image, select
+ * proposals. Storage-agnostic: the caller persists the result (all or nothing: the result exists
+ * only once the round has finished, so a cancelled round leaves nothing half-written).
+ */
+import { expectedCalibrationError, fitTemperature, softmaxWithTemperature } from './calibration'
+import type { Head } from './head'
+import { crossValProba } from './kfold'
+import { knnGraph, propagateLabels, type KnnGraph } from './knn'
+import { takeRows, type Matrix } from './linalg'
+import { LogisticHead } from './logistic'
+import { MlpHead } from './mlp'
+import { makeStrategy, type Selection, type StrategyName } from './selection'
+
+export interface Labels {
+  index: Int32Array
+  label: Int32Array
+}
+
+export interface RoundSettings {
+  head: 'logistic' | 'mlp'
+  /** L2: inverse strength, as scikit-learn's C */
+  C: number
+  strategy: StrategyName
+  /** the strategy's one knob (threshold, floor or share); its default when absent */
+  strategyParam?: number
+  /** 1-based; schedules (class-balanced share) grow with round / rounds */
+  round: number
+  rounds: number
+  /** weight of unreviewed pseudo-labels in training, relative to a human label */
+  pseudoWeight: number
+  /** folds for the out-of-sample accuracy and the temperature; 0 skips both (T = 1) */
+  folds: number
+  /** neighbours in the kNN graph (agreement strategy) */
+  graphK: number
+  seed: number
+}
+
+export const DEFAULT_SETTINGS: RoundSettings = {
+  head: 'logistic',
+  C: 10,
+  strategy: 'agreement',
+  round: 1,
+  rounds: 5,
+  pseudoWeight: 1,
+  folds: 5,
+  graphK: 10,
+  seed: 0,
+}
+
+export interface RoundInput {
+  /** head inputs for every image (see features.ts), n x d */
+  X: Matrix
+  classes: number
+  /** human labels (seed labels, relabels, accepted audit items) */
+  human: Labels
+  /** pseudo-labels a person accepted: trained on with full weight */
+  accepted?: Labels
+  /** last round's proposals nobody reviewed: trained on with settings.pseudoWeight */
+  unreviewed?: Labels
+  /** images never to propose (rejected proposals); human and accepted ones are excluded anyway */
+  exclude?: Int32Array
+  /** the kNN graph over X, when the caller keeps it between rounds (it does not change) */
+  graph?: KnnGraph
+  /** the previous round's head: the new one starts from its weights (same optimum, fewer steps) */
+  previous?: Head
+}
+
+export interface RoundMetrics {
+  /** k-fold out-of-sample accuracy on the human labels (NaN when too few to fold) */
+  kfoldAccuracy: number
+  /** expected calibration error of the out-of-sample predictions, after / before temperature */
+  ece: number
+  eceUncalibrated: number
+  temperature: number
+  proposalsPerClass: number[]
+  trainedOn: { human: number; accepted: number; unreviewed: number }
+  seconds: number
+}
+
+export interface RoundResult {
+  settings: RoundSettings
+  /** n x classes calibrated probabilities for every image */
+  proba: Float32Array
+  predicted: Int32Array
+  confidence: Float32Array
+  /** selected proposals, most confident first */
+  proposals: Selection
+  /** label propagation's n x classes view, when the strategy used the graph */
+  graphProba?: Float32Array
+  graph?: KnnGraph
+  head: Head
+  metrics: RoundMetrics
+}
+
+/** Yields to the event loop so an abort can land between the heavy steps. */
+const tick = () => new Promise<void>((r) => setImmediate(r))
+
+function makeHead(s: RoundSettings, classes: number, previous?: Head): Head {
+  if (s.head === 'mlp') return new MlpHead(classes, { seed: s.seed })
+  const init = previous instanceof LogisticHead && previous.W.length > 0 ? { W: previous.W, b: previous.b } : undefined
+  return new LogisticHead(classes, { C: s.C, ...(init ? { init } : {}) })
+}
+
+export async function runRound(input: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal): Promise<RoundResult> {
+  const s: RoundSettings = { ...DEFAULT_SETTINGS, ...partial }
+  const t0 = performance.now()
+  const { X, classes, human } = input
+  const n = X.rows
+  const k = classes
+  if (human.index.length === 0) throw new Error('a round needs at least one human label')
+  signal?.throwIfAborted()
+
+  // training set: human + accepted (weight 1) + unreviewed (pseudoWeight)
+  const accepted = input.accepted ?? { index: new Int32Array(0), label: new Int32Array(0) }
+  const unreviewed = s.pseudoWeight > 0 && input.unreviewed ? input.unreviewed : { index: new Int32Array(0), label: new Int32Array(0) }
+  const taken = new Uint8Array(n)
+  for (const i of human.index) taken[i] = 1
+  for (const i of accepted.index) taken[i] = 1
+  const unrevIdx: number[] = []
+  const unrevLab: number[] = []
+  for (let j = 0; j < unreviewed.index.length; j++) {
+    const i = unreviewed.index[j]!
+    if (taken[i]) continue
+    unrevIdx.push(i)
+    unrevLab.push(unreviewed.label[j]!)
+  }
+  const trainIdx = Int32Array.from([...human.index, ...accepted.index, ...unrevIdx])
+  const trainLab = Int32Array.from([...human.label, ...accepted.label, ...unrevLab])
+  const weight = new Float32Array(trainIdx.length).fill(1)
+  weight.fill(s.pseudoWeight, human.index.length + accepted.index.length)
+
+  // out-of-sample predictions for the human labels: accuracy, and the temperature
+  let temperature = 1
+  let kfoldAccuracy = NaN
+  let ece = NaN
+  let eceUncalibrated = NaN
+  const perClass = new Int32Array(k)
+  for (const c of human.label) perClass[c] = perClass[c]! + 1
+  const minPerClass = Math.min(...Array.from(perClass).filter((v) => v > 0))
+  const folds = Math.min(s.folds, minPerClass)
+  if (s.folds > 0 && folds >= 2) {
+    const extraIdx = Int32Array.from([...accepted.index, ...unrevIdx])
+    const oos = crossValProba(() => makeHead(s, k), takeRows(X, human.index), human.label, k, {
+      folds,
+      seed: s.seed,
+      extra: { X: takeRows(X, extraIdx), labels: Int32Array.from([...accepted.label, ...unrevLab]), weight: weight.subarray(human.index.length) },
+      fit: { signal },
+    })
+    kfoldAccuracy = oos.accuracy
+    eceUncalibrated = expectedCalibrationError(oos.proba, human.label, k)
+    temperature = fitTemperature(oos.logits, human.label, k)
+    ece = expectedCalibrationError(softmaxWithTemperature(oos.logits, human.index.length, k, temperature), human.label, k)
+  }
+  await tick()
+  signal?.throwIfAborted()
+
+  const head = makeHead(s, k, input.previous).fit(takeRows(X, trainIdx), trainLab, { sampleWeight: weight, signal })
+  await tick()
+  signal?.throwIfAborted()
+  const proba = softmaxWithTemperature(head.decision(X), n, k, temperature)
+  const predicted = new Int32Array(n)
+  const confidence = new Float32Array(n)
+  for (let i = 0; i < n; i++) {
+    let best = 0
+    for (let c = 1; c < k; c++) if (proba[i * k + c]! > proba[i * k + best]!) best = c
+    predicted[i] = best
+    confidence[i] = proba[i * k + best]!
+  }
+
+  const strategy = makeStrategy(s.strategy, s.strategyParam)
+  let graph = input.graph
+  let graphProba: Float32Array | undefined
+  if (strategy.needsGraph) {
+    graph ??= knnGraph(X, s.graphK, signal)
+    await tick()
+    signal?.throwIfAborted()
+    const seeds = { index: Int32Array.from([...human.index, ...accepted.index]), label: Int32Array.from([...human.label, ...accepted.label]) }
+    graphProba = propagateLabels(graph, seeds, k)
+  }
+  const excluded = new Uint8Array(n)
+  for (const i of human.index) excluded[i] = 1
+  for (const i of accepted.index) excluded[i] = 1
+  if (input.exclude) for (const i of input.exclude) excluded[i] = 1
+  const cand: number[] = []
+  for (let i = 0; i < n; i++) if (!excluded[i]) cand.push(i)
+  const proposals = strategy.select({
+    proba,
+    classes: k,
+    candidates: Int32Array.from(cand),
+    round: s.round,
+    rounds: s.rounds,
+    ...(graphProba ? { graphProba } : {}),
+  })
+  const proposalsPerClass = new Array<number>(k).fill(0)
+  for (const c of proposals.label) proposalsPerClass[c] = proposalsPerClass[c]! + 1
+  signal?.throwIfAborted()
+  return {
+    settings: s,
+    proba,
+    predicted,
+    confidence,
+    proposals,
+    head,
+    ...(graphProba ? { graphProba } : {}),
+    ...(graph ? { graph } : {}),
+    metrics: {
+      kfoldAccuracy,
+      ece,
+      eceUncalibrated,
+      temperature,
+      proposalsPerClass,
+      trainedOn: { human: human.index.length, accepted: accepted.index.length, unreviewed: unrevIdx.length },
+      seconds: (performance.now() - t0) / 1000,
+    },
+  }
+}

@@ -1,0 +1,24 @@
+import { AdaptiveThreshold } from './adaptive'
+import { Agreement } from './agreement'
+import { ClassBalancedTopK } from './balanced'
+import { GlobalThreshold } from './threshold'
+import type { SelectionStrategy } from './types'
+
+export type { Selection, SelectionInput, SelectionStrategy } from './types'
+export { AdaptiveThreshold, Agreement, ClassBalancedTopK, GlobalThreshold }
+
+export type StrategyName = 'threshold' | 'adaptive' | 'balanced' | 'agreement'
+export const STRATEGIES: StrategyName[] = ['threshold', 'adaptive', 'balanced', 'agreement']
+
+export function makeStrategy(name: StrategyName, param?: number): SelectionStrategy {
+  switch (name) {
+    case 'threshold':
+      return new GlobalThreshold(param ?? 0.9)
+    case 'adaptive':
+      return new AdaptiveThreshold(param ?? 0.5)
+    case 'balanced':
+      return new ClassBalancedTopK(param ?? 1)
+    case 'agreement':
+      return new Agreement(param ?? 1)
+  }
+}
