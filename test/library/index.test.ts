@@ -144,26 +144,37 @@ describe('identity is the content', () => {
 })
 
 describe('watching the folder', () => {
-  it('adds and removes images while the project is open', async () => {
+  it('adds and removes images, new nested folders and removed folders included, while the project is open', async () => {
     const root = tempDir()
     await noise(16, 16, 1).png().toFile(path.join(root, 'first.png'))
     const p = await Project.open(root)
+    const waitFor = async (cond: () => boolean) => {
+      for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 50))
+      return cond()
+    }
+    const paths = () => p.page().items.map((i) => i.path)
     try {
       await p.index()
-      const next = () => new Promise<void>((resolve) => p.watch(() => resolve(), { debounceMs: 50 }))
-      let changed = next()
-      mkdirSync(path.join(root, 'sub'))
+      const errors: unknown[] = []
+      p.watch((e) => e.error && errors.push(e.error), { debounceMs: 50 })
+      mkdirSync(path.join(root, 'sub/deeper'), { recursive: true })
       await noise(16, 16, 2).png().toFile(path.join(root, 'sub/second.png'))
-      await changed
-      // Events may arrive in more than one debounce window; wait until the new file is there.
-      for (let i = 0; i < 50 && !p.imageByPath('sub/second.png'); i++) await new Promise((r) => setTimeout(r, 50))
-      expect(p.imageByPath('sub/second.png')).not.toBeNull()
-      p.unwatch()
-      changed = next()
+      await noise(16, 16, 3).png().toFile(path.join(root, 'sub/deeper/third.png'))
+      expect(await waitFor(() => paths().length === 3)).toBe(true)
+      // A file added later inside the new folder: its own watcher reports it.
+      await noise(16, 16, 4).png().toFile(path.join(root, 'sub/deeper/fourth.png'))
+      expect(await waitFor(() => paths().length === 4)).toBe(true)
       rmSync(path.join(root, 'first.png'))
-      await changed
-      for (let i = 0; i < 50 && p.page().total !== 1; i++) await new Promise((r) => setTimeout(r, 50))
-      expect(p.page().items.map((i) => i.path)).toEqual(['sub/second.png'])
+      rmSync(path.join(root, 'sub'), { recursive: true })
+      expect(await waitFor(() => paths().length === 0)).toBe(true)
+      await noise(16, 16, 5).png().toFile(path.join(root, 'last.png'))
+      expect(await waitFor(() => paths().length === 1)).toBe(true)
+      expect(paths()).toEqual(['last.png'])
+      expect(errors).toEqual([])
+      p.unwatch()
+      await noise(16, 16, 6).png().toFile(path.join(root, 'unwatched.png'))
+      await new Promise((r) => setTimeout(r, 300))
+      expect(paths()).toEqual(['last.png'])
     } finally {
       await p.close()
       rmSync(root, { recursive: true, force: true })

@@ -20,9 +20,9 @@
  * A corrupt or foreign database: catch StoreError, offer Project.startAfresh(folder, opts), which
  * moves the old file aside (never deletes it) and returns where it went.
  */
-import { watch as fsWatch, type FSWatcher } from 'node:fs'
+import { readdirSync, watch as fsWatch, type FSWatcher } from 'node:fs'
 import path from 'node:path'
-import { indexFolder, isIndexable, type IndexOptions, type IndexReport } from './indexer'
+import { indexFolder, isIndexable, slicer, type IndexOptions, type IndexReport } from './indexer'
 import { ThumbnailDecodeError, ThumbnailQueue } from './thumbs'
 import { DB_NAME, ProjectLock, locateStore, moveDatabaseAside, openDatabase } from '../store/db'
 import { ProjectStore, type ImageRow, type LabelChange, type PageQuery, type Page, type Counts, type ClassInfo, type LabelEvent, type UndoResult } from '../store/store'
@@ -49,7 +49,8 @@ export interface WatchEvent {
 export class Project {
   readonly store: ProjectStore
   readonly thumbs: ThumbnailQueue
-  private watcher: FSWatcher | null = null
+  private readonly watchers = new Map<string, FSWatcher>()
+  private watching = false
   private poller: NodeJS.Timeout | null = null
   private indexing: Promise<IndexReport> | null = null
   private closed = false
@@ -115,44 +116,86 @@ export class Project {
   }
 
   /**
-   * Watches the folder while the project is open and re-indexes what changes (debounced).
-   * Falls back to polling (a full incremental re-scan every `pollMs`) where recursive watching fails.
+   * Watches the folder while the project is open and re-indexes what changes (debounced). One
+   * non-recursive watcher per folder: Node 20's recursive watch on Linux walks the whole tree
+   * synchronously when it starts (about 3 s of blocked event loop at 100k files). Falls back to
+   * polling (a full incremental re-scan every `pollMs`) when the OS runs out of watches.
    */
   watch(onChange: (e: WatchEvent) => void, opts: { debounceMs?: number; pollMs?: number } = {}): void {
-    if (this.watcher || this.poller) return
+    if (this.watching) return
+    this.watching = true
     const debounceMs = opts.debounceMs ?? 300
     const pending = new Set<string>()
     let timer: NodeJS.Timeout | null = null
+    const fail = (error: unknown) => {
+      this.closeWatchers()
+      onChange({ error })
+      this.startPolling(onChange, opts.pollMs ?? 30_000)
+    }
     const flush = () => {
       timer = null
       const subpaths = collapse([...pending])
       pending.clear()
-      if (subpaths.length === 0 || this.closed) return
+      if (subpaths.length === 0 || this.closed || !this.watching) return
       this.runIndex({ subpaths }).then(
-        (report) => onChange({ report }),
+        async (report) => {
+          onChange({ report })
+          // New folders get their own watcher (watchers of vanished folders close themselves).
+          // Files written into a new folder before its watcher existed are caught by one more pass.
+          const added: string[] = []
+          for (const sub of subpaths) added.push(...(await this.watchTree(sub, onEvent).catch((e: unknown) => (fail(e), []))))
+          if (added.length && this.watching) onChange({ report: await this.runIndex({ subpaths: collapse(added) }) })
+        },
         (error: unknown) => onChange({ error }),
       )
     }
-    try {
-      this.watcher = fsWatch(this.folder, { recursive: true }, (_event, filename) => {
-        if (!filename) return
-        const rel = filename.toString().split(path.sep).join('/')
-        // Ignore our own data folder and hidden paths; a folder event (no image extension) may
-        // mean a whole subtree moved, so it is re-walked.
-        if (rel.split('/').some((s) => s.startsWith('.'))) return
-        if (!isIndexable(rel) && path.extname(rel) !== '') return
-        pending.add(rel)
-        if (!timer) timer = setTimeout(flush, debounceMs)
-      })
-      this.watcher.on('error', (error) => {
-        this.watcher?.close()
-        this.watcher = null
-        onChange({ error })
-        this.startPolling(onChange, opts.pollMs ?? 30_000)
-      })
-    } catch {
-      this.startPolling(onChange, opts.pollMs ?? 30_000)
+    const onEvent = (rel: string) => {
+      if (rel.split('/').some((seg) => seg.startsWith('.'))) return // hidden, and our own folder
+      // A name without an image extension may be a folder (created, moved in or out): re-walk it.
+      if (!isIndexable(rel) && path.extname(rel) !== '') return
+      pending.add(rel)
+      if (!timer) timer = setTimeout(flush, debounceMs)
     }
+    void this.watchTree('', onEvent).catch(fail)
+  }
+
+  /** Adds a watcher to `rel` and every folder below it that has none yet; returns the folders it added. */
+  private async watchTree(rel: string, onEvent: (rel: string) => void): Promise<string[]> {
+    const tick = slicer()
+    const added: string[] = []
+    const visit = async (dir: string): Promise<void> => {
+      if (!this.watching || this.closed) return
+      const abs = path.join(this.folder, dir)
+      let entries
+      try {
+        entries = readdirSync(abs, { withFileTypes: true })
+      } catch {
+        return // gone, or not a folder
+      }
+      if (!this.watchers.has(dir)) {
+        const w = fsWatch(abs, (_event, name) => {
+          if (name) onEvent(dir ? `${dir}/${name.toString()}` : name.toString())
+        })
+        w.on('error', () => {
+          // the folder was removed: its parent reports that; just drop this watcher
+          w.close()
+          this.watchers.delete(dir)
+        })
+        this.watchers.set(dir, w)
+        added.push(dir)
+      }
+      for (const e of entries) {
+        await tick()
+        if (e.isDirectory() && !e.name.startsWith('.')) await visit(dir ? `${dir}/${e.name}` : e.name)
+      }
+    }
+    await visit(rel)
+    return added
+  }
+
+  private closeWatchers(): void {
+    for (const w of this.watchers.values()) w.close()
+    this.watchers.clear()
   }
 
   private startPolling(onChange: (e: WatchEvent) => void, pollMs: number): void {
@@ -168,8 +211,8 @@ export class Project {
   }
 
   unwatch(): void {
-    this.watcher?.close()
-    this.watcher = null
+    this.watching = false
+    this.closeWatchers()
     if (this.poller) clearInterval(this.poller)
     this.poller = null
   }
