@@ -118,6 +118,23 @@ describe('labels are events; the current label is derived', () => {
     p.setLabel([ids[5] as number], null)
   })
 
+  it('a round can be withdrawn as a whole; decisions people made on it stay', () => {
+    const [a, b] = ids as [number, number]
+    const before = p.image(a)!
+    const round = p.store.startRound()
+    p.propose(round, [
+      { imageId: a, classId: dog, confidence: 0.8 },
+      { imageId: b, classId: dog, confidence: 0.8 },
+    ])
+    p.review([b], 'accept')
+    expect(p.image(a)!.status).toBe('proposed')
+    expect(p.retractRound(round).sort()).toEqual([a, b].sort())
+    expect(p.image(a)).toMatchObject({ status: before.status, classId: before.classId })
+    expect(p.image(b)).toMatchObject({ status: 'accepted', classId: dog })
+    p.undo() // the accept
+    expect(p.image(b)!.roundId).not.toBe(round)
+  })
+
   it('undo and redo walk whole actions; a new action clears redo; history keeps everything', () => {
     const x = ids[5] as number
     const first = p.setLabel([x], cat)
@@ -141,6 +158,16 @@ describe('labels are events; the current label is derived', () => {
     // Undo skips a round's proposals (they are not a person's action) and reaches the label before.
     expect(p.undo()!.imageIds).toEqual([x])
     expect(p.image(x)!.classId).toBe(cat)
+
+    // An action undone before a newer one was made never comes back through redo.
+    const y = ids[4] as number
+    const a = p.setLabel([y], dog)
+    expect(p.undo()!.actionId).toBe(a)
+    const b = p.setLabel([y], cat)
+    expect(p.undo()!.actionId).toBe(b)
+    expect(p.redo()!.actionId).toBe(b)
+    expect(p.redo()).toBeNull()
+    expect(p.image(y)!.classId).toBe(cat)
   })
 })
 

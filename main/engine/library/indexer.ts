@@ -170,7 +170,8 @@ export interface IndexReport {
   ms: number
 }
 
-const BATCH = 1000
+/** Files per transaction: small enough that one commit never blocks the event loop for long. */
+const BATCH = 500
 
 /** Brings the store in line with the folder; see the module comment. */
 export async function indexFolder(root: string, store: ProjectStore, opts: IndexOptions = {}): Promise<IndexReport> {

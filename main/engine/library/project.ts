@@ -13,6 +13,7 @@
  *   p.setLabel(ids, classId, actor)          // seed labels (null clears)
  *   p.propose(roundId, [{ imageId, classId, confidence, uncertainty? }])   // pseudo-labels
  *   p.review(ids, 'accept' | 'reject', actor); p.relabel(ids, classId, actor)
+ *   p.retractRound(roundId)                  // withdraws a round's proposals as a whole
  *   p.undo(); p.redo(); p.history(id)       // labels are events; the current label is derived
  *   await p.thumbnail(id, { priority, signal }); p.focusThumbnails(ids); await p.clearThumbnails()
  *   p.close()
@@ -263,6 +264,11 @@ export class Project {
       proposals.map((p) => ({ imageId: p.imageId, classId: p.classId, source: 'pseudo', state: 'proposed', roundId, confidence: p.confidence, uncertainty: p.uncertainty ?? null })),
       { actor, kind: 'proposal', undoable: false },
     ).actionId
+  }
+
+  /** Withdraws every proposal of a round (e.g. a round judged bad); returns the images affected. */
+  retractRound(roundId: number): number[] {
+    return [...new Set(this.store.retractProposals(roundId).flatMap((r) => r.imageIds))]
   }
 
   /** A person accepts or rejects the current pseudo-labels of these images. Images without one are skipped. */

@@ -75,6 +75,7 @@ const MIGRATIONS: string[] = [
   CREATE INDEX images_class_conf ON images(avail, class_id, confidence);
   CREATE INDEX images_class_unc ON images(avail, class_id, uncertainty);
   CREATE INDEX images_class_changed ON images(avail, class_id, changed_at);
+  CREATE INDEX images_class_status ON images(avail, class_id, status);  -- counts(): an index-only scan
   CREATE INDEX images_conf ON images(avail, confidence);
   CREATE INDEX images_unc ON images(avail, uncertainty);
   CREATE INDEX images_changed ON images(avail, changed_at);
@@ -123,7 +124,7 @@ const MIGRATIONS: string[] = [
     actor TEXT NOT NULL,
     at INTEGER NOT NULL,
     undoable INTEGER NOT NULL,
-    undone INTEGER NOT NULL DEFAULT 0
+    undone INTEGER NOT NULL DEFAULT 0     -- 1 undone (on the redo stack), 2 undone for good
   );
   CREATE INDEX actions_undo ON actions(undoable, undone, id);
 

@@ -191,6 +191,9 @@ export class ProjectStore {
   private readonly totals = new Map<string, { version: number; total: number }>()
   private readonly sorted = new Map<string, { version: number; ids: Int32Array }>()
   private readonly plans = new Map<string, boolean>()
+  /** Bumped by writes that change files (scans, unreadable marks). */
+  private scanVersion = 0
+  private fileTotals: { version: number; files: number; dup: number; bad: number } | null = null
 
   constructor(readonly db: DatabaseSyncInstance) {}
 
@@ -260,6 +263,7 @@ export class ProjectStore {
   applyScan(records: readonly FileRecord[], removedPaths: readonly string[]): void {
     if (records.length === 0 && removedPaths.length === 0) return
     const now = Date.now()
+    this.scanVersion++
     this.transaction(() => {
       const touched = new Set<number>()
       const oldImage = this.st('SELECT image_id FROM files WHERE path = ?')
@@ -323,6 +327,7 @@ export class ProjectStore {
 
   /** Marks an image's content unusable (found when decoding it fully, e.g. for a thumbnail). */
   markUnreadable(imageId: number, reason: string): void {
+    this.scanVersion++
     this.transaction(() => {
       this.st('UPDATE images SET error = ?, avail = CASE WHEN file_count = 0 THEN 0 ELSE 2 END WHERE id = ?').run(reason, imageId)
       this.st('UPDATE files SET error = ? WHERE image_id = ?').run(reason, imageId)
@@ -447,13 +452,18 @@ export class ProjectStore {
         perClass.set(r.class_id, c)
       }
     }
-    const g = this.st('SELECT count(*) AS images, COALESCE(sum(file_count), 0) AS files, COALESCE(sum(file_count > 1), 0) AS dup FROM images WHERE avail = 1').get() as { images: number; files: number; dup: number }
-    const bad = (this.st('SELECT count(*) AS n FROM files WHERE error IS NOT NULL').get() as { n: number }).n
+    // File totals change only when the folder does: scanned once per scan, not per label change.
+    if (!this.fileTotals || this.fileTotals.version !== this.scanVersion) {
+      const g = this.st('SELECT COALESCE(sum(file_count), 0) AS files, COALESCE(sum(file_count > 1), 0) AS dup FROM images WHERE avail = 1').get() as { files: number; dup: number }
+      const bad = (this.st('SELECT count(*) AS n FROM files WHERE error IS NOT NULL').get() as { n: number }).n
+      this.fileTotals = { version: this.scanVersion, files: g.files, dup: g.dup, bad }
+    }
+    const t = this.fileTotals
     return {
-      images: g.images,
-      files: g.files,
-      duplicateGroups: g.dup,
-      unreadableFiles: bad,
+      images: Object.values(byStatus).reduce((a, b) => a + b, 0),
+      files: t.files,
+      duplicateGroups: t.dup,
+      unreadableFiles: t.bad,
       byStatus,
       byClass: this.classes().map((c) => ({ classId: c.id, name: c.name, byStatus: perClass.get(c.id) ?? emptyByStatus() })),
     }
@@ -524,7 +534,10 @@ export class ProjectStore {
     if (changes.length === 0) throw new Error('no label changes given')
     const now = Date.now()
     return this.transaction(() => {
-      const actionId = Number(this.st('INSERT INTO actions (kind, actor, at, undoable) VALUES (?, ?, ?, ?)').run(opts.kind ?? 'label', opts.actor, now, opts.undoable === false ? 0 : 1).lastInsertRowid)
+      const undoable = opts.undoable === false ? 0 : 1
+      // A new undoable action ends the redo stack: what was undone stays undone for good (2).
+      if (undoable) this.st('UPDATE actions SET undone = 2 WHERE undoable = 1 AND undone = 1').run()
+      const actionId = Number(this.st('INSERT INTO actions (kind, actor, at, undoable) VALUES (?, ?, ?, ?)').run(opts.kind ?? 'label', opts.actor, now, undoable).lastInsertRowid)
       const ins = this.st(
         `INSERT INTO label_events (action_id, image_id, class_id, source, round_id, confidence, uncertainty, state, actor, at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -575,14 +588,22 @@ export class ProjectStore {
     })
   }
 
-  /** Redoes the earliest undone action after the latest live one (a new action clears the redo stack). */
+  /** Redoes the most recently undone action (undone = 1 is exactly the redo stack). */
   redo(): UndoResult | null {
     return this.transaction(() => {
-      const a = this.st(
-        `SELECT min(id) AS id FROM actions WHERE undoable = 1 AND undone = 1
-           AND id > COALESCE((SELECT max(id) FROM actions WHERE undoable = 1 AND undone = 0), 0)`,
-      ).get() as { id: number | null }
+      const a = this.st('SELECT min(id) AS id FROM actions WHERE undoable = 1 AND undone = 1').get() as { id: number | null }
       return a.id === null ? null : this.toggleAction(a.id, 0)
+    })
+  }
+
+  /**
+   * Withdraws the proposals a round made (a round is rolled back as a whole, not undone step by
+   * step). Decisions people made on them stay; images fall back to their label before the round.
+   */
+  retractProposals(roundId: number): UndoResult[] {
+    return this.transaction(() => {
+      const actions = (this.st("SELECT DISTINCT e.action_id AS id FROM label_events e JOIN actions a ON a.id = e.action_id WHERE e.round_id = ? AND e.state = 'proposed' AND a.undone = 0").all(roundId) as { id: number }[]).map((r) => r.id)
+      return actions.map((id) => this.toggleAction(id, 1))
     })
   }
 
@@ -604,7 +625,7 @@ export class ProjectStore {
       uncertainty: r.uncertainty as number | null,
       actor: r.actor as string,
       at: r.at as number,
-      undone: (r.undone as number) === 1,
+      undone: (r.undone as number) !== 0,
     }))
   }
 }
