@@ -7,6 +7,7 @@
  */
 const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> }> = {
   embed: { summary: 'embed <folder> [--model ID] [--provider P]   embed every image with a teacher (resumable)', load: () => import('./cli/embed') },
+  eval: { summary: 'eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials N]   self-training evaluation against the peers', load: () => import('./cli/eval') },
   serve: { summary: 'serve <folder> [--port N] [--host H]   serve the studio to a browser', load: () => import('./cli/serve') },
 }
 

@@ -10,7 +10,7 @@ export class AdaptiveThreshold implements SelectionStrategy {
   readonly name = 'adaptive'
   readonly needsGraph = false
   /** `floor`: no threshold goes below this */
-  constructor(readonly floor = 0.5) {}
+  constructor(readonly floor = 0) {}
 
   thresholds({ proba, classes, candidates }: SelectionInput): Float64Array {
     const mass = new Float64Array(classes)

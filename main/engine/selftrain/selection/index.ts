@@ -15,7 +15,7 @@ export function makeStrategy(name: StrategyName, param?: number): SelectionStrat
     case 'threshold':
       return new GlobalThreshold(param ?? 0.9)
     case 'adaptive':
-      return new AdaptiveThreshold(param ?? 0.5)
+      return new AdaptiveThreshold(param ?? 0)
     case 'balanced':
       return new ClassBalancedTopK(param ?? 1)
     case 'agreement':

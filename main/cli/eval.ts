@@ -1,0 +1,238 @@
+/**
+ * `eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials 5] [--rounds 5] [--strategy S] [--no-peers]`
+ * The self-training evaluation of ../shared/baselines/README.md on <folder>/pool/<class>/* and
+ * <folder>/test/<class>/*: prints a Markdown table, writes a PNG chart of accuracy per round and,
+ * with --json, {dataset, classes, pool, test, results: [{k, method, round, accuracy_mean, accuracy_std}]}.
+ * Peers (scikit-learn) run on the same embeddings and seeds when /usr/bin/python3 has it.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdir, writeFile, readFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
+import { evalEmbeddings } from '../engine/selftrain/eval-embed'
+import { evaluate, summarise, DEFAULT_EVAL, type EvalRow } from '../engine/selftrain/evaluate'
+import { DEFAULT_FEATURES } from '../engine/selftrain/features'
+import { matrix } from '../engine/selftrain/linalg'
+import { STRATEGIES, type StrategyName } from '../engine/selftrain/selection'
+import { parseArgs, UsageError } from './args'
+
+const USAGE = `usage: npm run cli -- eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials 5] [--rounds 5]
+    [--strategy ${STRATEGIES.join('|')}] [--model ID] [--no-peers]
+  <folder> holds pool/<class>/* (the unlabelled folder) and test/<class>/* (held out)`
+
+const PEERS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/bench/peers/peers.py')
+const PYTHON = '/usr/bin/python3'
+
+function hasSklearn(): boolean {
+  const r = spawnSync(PYTHON, ['-c', 'import sklearn'], { stdio: 'ignore' })
+  return r.status === 0
+}
+
+interface PeerRow {
+  k: number
+  method: string
+  trial: number
+  accuracy: number
+}
+
+function runPeers(cfgFile: string, outFile: string, signal: AbortSignal): Promise<PeerRow[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, [PEERS, cfgFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'], signal })
+    let err = ''
+    child.stderr.on('data', (b: Buffer) => (err = (err + b.toString()).slice(-4000)))
+    child.on('error', reject)
+    child.on('exit', async (code) => {
+      if (code !== 0) return reject(new Error(`peers exited with ${code}: ${err}`))
+      resolve((JSON.parse(await readFile(outFile, 'utf8')) as { results: PeerRow[] }).results)
+    })
+  })
+}
+
+const pct = (v: number) => (100 * v).toFixed(1)
+
+function table(rows: EvalRow[], ks: number[], rounds: number, peerNames: string[]): string {
+  const get = (k: number, method: string, round: number) => rows.find((r) => r.k === k && r.method === method && r.round === round)
+  const cell = (r: EvalRow | undefined) => (r ? `${pct(r.accuracy_mean)} ± ${pct(r.accuracy_std)}` : '–')
+  const head = ['k', 'seed_only', 'no_review (last round)', 'review_10pct (last round)', 'full_pool', ...peerNames, 'gap closed: no_review', 'gap closed: review_10pct']
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
+  for (const k of ks) {
+    const seed = get(k, 'seed_only', 0)
+    const full = get(k, 'full_pool', 0)
+    const nr = get(k, 'no_review', rounds)
+    const rv = get(k, 'review_10pct', rounds)
+    const gap = (r: EvalRow | undefined) =>
+      r && seed && full && full.accuracy_mean > seed.accuracy_mean ? `${((100 * (r.accuracy_mean - seed.accuracy_mean)) / (full.accuracy_mean - seed.accuracy_mean)).toFixed(0)}%` : '–'
+    lines.push(`| ${[k, cell(seed), cell(nr), cell(rv), cell(full), ...peerNames.map((p) => cell(get(k, p, 0))), gap(nr), gap(rv)].join(' | ')} |`)
+  }
+  const perRound = ['', '| k | method | ' + Array.from({ length: rounds + 1 }, (_, r) => `round ${r}`).join(' | ') + ' |', '|---|---|' + Array.from({ length: rounds + 1 }, () => '---').join('|') + '|']
+  for (const k of ks)
+    for (const m of ['no_review', 'review_10pct'])
+      perRound.push(`| ${k} | ${m} | ` + Array.from({ length: rounds + 1 }, (_, r) => (get(k, m, r) ? pct(get(k, m, r)!.accuracy_mean) : '–')).join(' | ') + ' |')
+  return [...lines, ...perRound].join('\n')
+}
+
+/** A small line chart per k (accuracy per round), drawn as SVG and rasterised by sharp. */
+function chartSvg(dataset: string, rows: EvalRow[], ks: number[], rounds: number): string {
+  const W = 320
+  const H = 240
+  const pad = { l: 44, r: 12, t: 28, b: 34 }
+  const colours: Record<string, string> = { no_review: '#1f77b4', review_10pct: '#d62728', seed_only: '#7f7f7f', full_pool: '#2ca02c' }
+  const panels = ks.map((k, p) => {
+    const mine = rows.filter((r) => r.k === k)
+    const vals = mine.map((r) => r.accuracy_mean)
+    const lo = Math.max(0, Math.floor((Math.min(...vals) - 0.02) * 20) / 20)
+    const hi = Math.min(1, Math.ceil((Math.max(...vals) + 0.02) * 20) / 20)
+    const x = (r: number) => p * W + pad.l + ((W - pad.l - pad.r) * r) / Math.max(1, rounds)
+    const y = (v: number) => pad.t + (H - pad.t - pad.b) * (1 - (v - lo) / Math.max(1e-9, hi - lo))
+    const parts: string[] = [`<text x="${p * W + W / 2}" y="16" font-size="13" text-anchor="middle" font-family="sans-serif">${dataset}, k = ${k}</text>`]
+    for (let t = 0; t <= 4; t++) {
+      const v = lo + ((hi - lo) * t) / 4
+      parts.push(`<line x1="${p * W + pad.l}" x2="${p * W + W - pad.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`)
+      parts.push(`<text x="${p * W + pad.l - 4}" y="${y(v) + 4}" font-size="10" text-anchor="end" font-family="sans-serif">${pct(v)}</text>`)
+    }
+    for (let r = 0; r <= rounds; r++) parts.push(`<text x="${x(r)}" y="${H - pad.b + 14}" font-size="10" text-anchor="middle" font-family="sans-serif">${r}</text>`)
+    parts.push(`<text x="${p * W + W / 2}" y="${H - 4}" font-size="10" text-anchor="middle" font-family="sans-serif">round</text>`)
+    for (const m of ['seed_only', 'full_pool']) {
+      const r = mine.find((e) => e.method === m)
+      if (r) parts.push(`<line x1="${x(0)}" x2="${x(rounds)}" y1="${y(r.accuracy_mean)}" y2="${y(r.accuracy_mean)}" stroke="${colours[m]}" stroke-dasharray="4 3"/>`)
+    }
+    for (const m of ['no_review', 'review_10pct']) {
+      const pts = mine.filter((e) => e.method === m).sort((a, b) => a.round - b.round)
+      if (pts.length) parts.push(`<polyline fill="none" stroke="${colours[m]}" stroke-width="2" points="${pts.map((e) => `${x(e.round)},${y(e.accuracy_mean)}`).join(' ')}"/>`)
+    }
+    return parts.join('')
+  })
+  const legend = Object.entries(colours)
+    .map(([m, c], i) => `<rect x="${10 + i * 130}" y="${H + 6}" width="14" height="4" fill="${c}"/><text x="${28 + i * 130}" y="${H + 12}" font-size="11" font-family="sans-serif">${m}</text>`)
+    .join('')
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * ks.length}" height="${H + 20}"><rect width="100%" height="100%" fill="white"/>${panels.join('')}${legend}</svg>`
+}
+
+export async function run(args: string[]): Promise<number> {
+  let folder: string
+  let opts: { json?: string; png?: string; ks: number[]; trials: number; rounds: number; strategy?: StrategyName; model?: string; peers: boolean }
+  try {
+    const { positional, options } = parseArgs(args, ['json', 'png', 'k', 'trials', 'rounds', 'strategy', 'model'])
+    if (options.has('help')) {
+      console.log(USAGE)
+      return 0
+    }
+    if (positional.length !== 1) throw new UsageError('eval needs one folder')
+    folder = path.resolve(positional[0]!)
+    const str = (name: string) => {
+      const v = options.get(name)
+      if (v === true) throw new UsageError(`--${name} needs a value`)
+      return v
+    }
+    const int = (name: string, dflt: number) => {
+      const v = str(name)
+      const n = v === undefined ? dflt : Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number above 0`)
+      return n
+    }
+    const ks = (str('k') ?? DEFAULT_EVAL.ks.join(',')).split(',').map(Number)
+    if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UsageError('--k takes whole numbers, e.g. 1,4,25')
+    const strategy = str('strategy') as StrategyName | undefined
+    if (strategy && !STRATEGIES.includes(strategy)) throw new UsageError(`--strategy is one of ${STRATEGIES.join(', ')}`)
+    opts = { ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers') }
+    const json = str('json')
+    const png = str('png')
+    const model = str('model')
+    if (json) opts.json = path.resolve(json)
+    if (png) opts.png = path.resolve(png)
+    if (strategy) opts.strategy = strategy
+    if (model) opts.model = model
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`)
+    return 2
+  }
+  const ac = new AbortController()
+  const onSigint = () => ac.abort()
+  process.once('SIGINT', onSigint)
+  try {
+    const dataset = path.basename(folder)
+    const t0 = performance.now()
+    const emb = await evalEmbeddings(folder, {
+      ...(opts.model ? { model: opts.model } : {}),
+      signal: ac.signal,
+      onProgress: (done, total) => process.stderr.write(`\rembedding ${done}/${total}`),
+    })
+    process.stderr.write(`\rembeddings ready (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
+    const C = emb.pool.classes.length
+    const data = {
+      classes: emb.pool.classes,
+      pool: matrix(emb.pool.labels.length, emb.pool.dim, emb.pool.data),
+      poolLabels: emb.pool.labels,
+      test: matrix(emb.test.labels.length, emb.test.dim, emb.test.data),
+      testLabels: emb.test.labels,
+    }
+    if (data.testLabels.length === 0) throw new Error(`${folder}/test has no images of the pool's classes`)
+    // peers need the seeds first: draw them the same way evaluate() does, then run both side by side
+    const work = path.join(os.tmpdir(), 'pseudolabel-eval', `${dataset}-${process.pid}`)
+    await mkdir(work, { recursive: true })
+    let peers: Promise<PeerRow[]> | undefined
+    const { drawSeeds } = await import('../engine/selftrain/evaluate')
+    if (opts.peers && hasSklearn()) {
+      await writeFile(path.join(work, 'pool.f32'), emb.pool.data)
+      await writeFile(path.join(work, 'test.f32'), emb.test.data)
+      const trials: Record<string, number[][]> = {}
+      for (const k of opts.ks) trials[k] = Array.from({ length: opts.trials }, (_, t) => Array.from(drawSeeds(emb.pool.labels, C, k, t)))
+      const cfg = { pool: path.join(work, 'pool.f32'), test: path.join(work, 'test.f32'), dim: emb.pool.dim, pool_labels: Array.from(emb.pool.labels), test_labels: Array.from(emb.test.labels), classes: C, trials }
+      await writeFile(path.join(work, 'peers-in.json'), JSON.stringify(cfg))
+      peers = runPeers(path.join(work, 'peers-in.json'), path.join(work, 'peers-out.json'), ac.signal)
+      peers.catch(() => undefined)
+    } else if (opts.peers) {
+      console.error(`peers skipped: ${PYTHON} has no scikit-learn (apt-get install -y python3-sklearn)`)
+    }
+    const t1 = performance.now()
+    const { acc } = await evaluate(data, {
+      ks: opts.ks,
+      trials: opts.trials,
+      rounds: opts.rounds,
+      settings: opts.strategy ? { strategy: opts.strategy } : {},
+      features: DEFAULT_FEATURES,
+      signal: ac.signal,
+      onTrial: (m) => process.stderr.write(`\r${m}   `),
+    })
+    process.stderr.write(`\rengine done (${((performance.now() - t1) / 1000).toFixed(1)} s)\n`)
+    const rows = summarise(acc)
+    const peerNames: string[] = []
+    if (peers) {
+      const pr = await peers
+      const grouped = new Map<string, number[]>()
+      for (const r of pr) {
+        if (r.method === 'full_pool_sklearn' || r.method === 'seed_only_sklearn') continue
+        const key = `${r.method}\u0000${r.k}`
+        grouped.set(key, [...(grouped.get(key) ?? []), r.accuracy])
+        if (!peerNames.includes(r.method)) peerNames.push(r.method)
+      }
+      for (const [key, v] of grouped) {
+        const [method, k] = key.split('\u0000') as [string, string]
+        const mean = v.reduce((a, b) => a + b, 0) / v.length
+        const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, v.length - 1))
+        rows.push({ k: Number(k), method, round: 0, accuracy_mean: mean, accuracy_std: v.length > 1 ? sd : 0 })
+      }
+    }
+    console.log(`\n### ${dataset}: ${C} classes, pool ${data.pool.rows}, test ${data.test.rows} (test accuracy %, mean ± sd over ${opts.trials} trials)\n`)
+    console.log(table(rows, opts.ks, opts.rounds, peerNames))
+    const png = opts.png ?? path.join(os.tmpdir(), 'pseudolabel-eval', `${dataset}-rounds.png`)
+    await mkdir(path.dirname(png), { recursive: true })
+    await sharp(Buffer.from(chartSvg(dataset, rows.filter((r) => !peerNames.includes(r.method)), opts.ks, opts.rounds))).png().toFile(png)
+    console.log(`\nchart: ${png}`)
+    if (opts.json) {
+      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, test: data.test.rows, results: rows }, null, 1))
+      console.log(`json: ${opts.json}`)
+    }
+    return 0
+  } catch (err) {
+    if (ac.signal.aborted) {
+      console.error('\ncancelled')
+      return 130
+    }
+    throw err
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The evaluation protocol of ../shared/baselines/README.md on precomputed embeddings: k seed labels
+ * per class (trial t draws them with seed t), test accuracy on the held-out split, for
+ * - seed_only: the protocol's head (logistic, C = 10) on the L2-normalised seed labels;
+ * - no_review: the engine's rounds with nobody reviewing (pure self-training), after each round;
+ * - review_10pct: the same rounds with a simulated reviewer whose budget is 10 % of the pool in
+ *   decisions, spread evenly over the rounds, seeing each round's proposals in the studio's review
+ *   order (mostInformative: where the head and label propagation disagree, then smallest margin),
+ *   accepting right ones and relabelling wrong ones (both become labels of weight 1);
+ * - full_pool: the protocol's head on every pool label (the ceiling for a linear head).
+ * Nothing here knows a dataset by name.
+ */
+import { applyFeatures, DEFAULT_FEATURES, fitFeatures, type FeatureOptions } from './features'
+import { knnGraph, propagateLabels, type KnnGraph } from './knn'
+import { l2NormalizeRows, matrix, rng, rowArgmax, shuffle, takeRows, type Matrix } from './linalg'
+import { LogisticHead } from './logistic'
+import { mostInformative } from './next'
+import { runRound, type Labels, type RoundSettings } from './round'
+import type { Head } from './head'
+
+export interface EvalData {
+  classes: string[]
+  pool: Matrix
+  poolLabels: Int32Array
+  test: Matrix
+  testLabels: Int32Array
+}
+
+export interface EvalOptions {
+  ks: number[]
+  trials: number
+  rounds: number
+  reviewShare: number
+  settings: Partial<RoundSettings>
+  features: FeatureOptions
+  signal?: AbortSignal
+  onTrial?: (msg: string) => void
+}
+
+export const DEFAULT_EVAL: EvalOptions = {
+  ks: [1, 4, 25],
+  trials: 5,
+  rounds: 5,
+  reviewShare: 0.1,
+  settings: {},
+  features: DEFAULT_FEATURES,
+}
+
+export interface EvalRow {
+  k: number
+  method: string
+  round: number
+  accuracy_mean: number
+  accuracy_std: number
+}
+
+/** Per-trial accuracies, before averaging: method -> k -> round -> one value per trial. */
+export type TrialAccuracies = Map<string, Map<number, Map<number, number[]>>>
+
+function record(acc: TrialAccuracies, method: string, k: number, round: number, value: number): void {
+  let m = acc.get(method)
+  if (!m) acc.set(method, (m = new Map()))
+  let r = m.get(k)
+  if (!r) m.set(k, (r = new Map()))
+  const list = r.get(round) ?? []
+  list.push(value)
+  r.set(round, list)
+}
+
+export function summarise(acc: TrialAccuracies): EvalRow[] {
+  const rows: EvalRow[] = []
+  for (const [method, byK] of acc)
+    for (const [k, byRound] of byK)
+      for (const [round, values] of byRound) {
+        const mean = values.reduce((a, b) => a + b, 0) / values.length
+        const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, values.length - 1))
+        rows.push({ k, method, round, accuracy_mean: mean, accuracy_std: values.length > 1 ? sd : 0 })
+      }
+  return rows
+}
+
+function testAccuracy(head: Head, X: Matrix, labels: Int32Array, classes: number): number {
+  const { label } = rowArgmax(head.predictProba(X), X.rows, classes)
+  let r = 0
+  for (let i = 0; i < labels.length; i++) if (label[i] === labels[i]) r++
+  return r / Math.max(1, labels.length)
+}
+
+/** Trial t's seed labels: k per class, drawn with seed t. */
+export function drawSeeds(labels: Int32Array, classes: number, k: number, trial: number): Int32Array {
+  const rand = rng(trial)
+  const out: number[] = []
+  for (let c = 0; c < classes; c++) {
+    const members: number[] = []
+    for (let i = 0; i < labels.length; i++) if (labels[i] === c) members.push(i)
+    shuffle(members, rand)
+    out.push(...members.slice(0, k))
+  }
+  return Int32Array.from(out)
+}
+
+/**
+ * Runs the protocol. Returns per-trial accuracies (summarise() gives the table rows) and the seed
+ * draws, so peers can be run on exactly the same seeds.
+ */
+export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {}): Promise<{ acc: TrialAccuracies; seeds: Map<number, Int32Array[]> }> {
+  const o: EvalOptions = { ...DEFAULT_EVAL, ...partial }
+  const C = data.classes.length
+  const acc: TrialAccuracies = new Map()
+  const seeds = new Map<number, Int32Array[]>()
+  const norm = (m: Matrix) => l2NormalizeRows(matrix(m.rows, m.cols, Float32Array.from(m.data)))
+  const P2 = norm(data.pool)
+  const T2 = norm(data.test)
+  const full = new LogisticHead(C, { C: 10 }).fit(P2, data.poolLabels, { ...(o.signal ? { signal: o.signal } : {}) })
+  const fullAcc = testAccuracy(full, T2, data.testLabels, C)
+  // the engine's own head inputs, fitted on the pool without labels
+  const ft = fitFeatures(data.pool, o.features)
+  const X = applyFeatures(ft, data.pool)
+  const Xt = applyFeatures(ft, data.test)
+  let graph: KnnGraph | undefined
+  const getGraph = () => (graph ??= knnGraph(X, o.settings.graphK ?? 10, o.signal))
+  const budgetTotal = Math.round(o.reviewShare * data.pool.rows)
+  for (const k of o.ks) {
+    const draws: Int32Array[] = []
+    seeds.set(k, draws)
+    record(acc, 'full_pool', k, 0, fullAcc)
+    for (let t = 0; t < o.trials; t++) {
+      o.signal?.throwIfAborted()
+      const seedIdx = drawSeeds(data.poolLabels, C, k, t)
+      draws.push(seedIdx)
+      const human: Labels = { index: seedIdx, label: Int32Array.from(seedIdx, (i) => data.poolLabels[i]!) }
+      const seedHead = new LogisticHead(C, { C: 10 }).fit(takeRows(P2, seedIdx), human.label)
+      record(acc, 'seed_only', k, 0, testAccuracy(seedHead, T2, data.testLabels, C))
+
+      for (const review of [false, true]) {
+        const method = review ? 'review_10pct' : 'no_review'
+        let labelled: Labels = human
+        let accepted: Labels = { index: new Int32Array(0), label: new Int32Array(0) }
+        let unreviewed: Labels | undefined
+        let previous: Head | undefined
+        let spent = 0
+        // call r trains on what round r-1 proposed (and the reviewer decided): its head is the
+        // accuracy "after round r-1"; call 1 is the engine's seed-only head (round 0)
+        for (let call = 1; call <= o.rounds + 1; call++) {
+          const round = Math.min(call, o.rounds)
+          const settings: Partial<RoundSettings> = { folds: 0, ...o.settings, round, rounds: o.rounds, seed: t }
+          const needsGraph = (settings.strategy ?? 'agreement') === 'agreement' || review
+          const res = await runRound(
+            { X, classes: C, human: labelled, accepted, ...(unreviewed ? { unreviewed } : {}), ...(previous ? { previous } : {}), ...(needsGraph ? { graph: getGraph() } : {}) },
+            settings,
+            o.signal,
+          )
+          previous = res.head
+          unreviewed = { index: res.proposals.index, label: res.proposals.label }
+          record(acc, method, k, call - 1, testAccuracy(res.head, Xt, data.testLabels, C))
+          if (call > o.rounds) break
+          if (review) {
+            // this round's share of the budget, on the proposals in the studio's review order
+            const budget = Math.round((budgetTotal * call) / o.rounds) - spent
+            const view = res.graphProba ?? propagateLabels(getGraph(), { index: Int32Array.from([...labelled.index, ...accepted.index]), label: Int32Array.from([...labelled.label, ...accepted.label]) }, C)
+            const proposed = new Map<number, number>()
+            for (let j = 0; j < res.proposals.index.length; j++) proposed.set(res.proposals.index[j]!, res.proposals.label[j]!)
+            // what the studio shows: proposals first, then (if the budget is not spent) the rest
+            const shownFirst = mostInformative(res.proba, C, res.proposals.index, view)
+            const queue = shownFirst.slice(0, budget)
+            const acceptedIdx = Array.from(accepted.index)
+            const acceptedLab = Array.from(accepted.label)
+            const humanIdx = Array.from(labelled.index)
+            const humanLab = Array.from(labelled.label)
+            for (const i of queue) {
+              const truth = data.poolLabels[i]!
+              if (proposed.get(i) === truth) {
+                acceptedIdx.push(i)
+                acceptedLab.push(truth)
+              } else {
+                humanIdx.push(i)
+                humanLab.push(truth)
+              }
+            }
+            spent += queue.length
+            accepted = { index: Int32Array.from(acceptedIdx), label: Int32Array.from(acceptedLab) }
+            labelled = { index: Int32Array.from(humanIdx), label: Int32Array.from(humanLab) }
+          }
+        }
+      }
+      o.onTrial?.(`k=${k} trial ${t + 1}/${o.trials}`)
+    }
+  }
+  return { acc, seeds }
+}
