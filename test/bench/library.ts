@@ -8,6 +8,7 @@
  * and writes test/bench/results/library.json.
  */
 import { spawnSync } from 'node:child_process'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { writeFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
@@ -164,10 +165,15 @@ async function measure(dir: string, n: number): Promise<Record<string, number | 
   let peak = 0
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50)
 
+  // How long the event loop was blocked at worst while indexing (the UI process must stay responsive).
+  const loop = monitorEventLoopDelay({ resolution: 5 })
+  loop.enable()
   let t = performance.now()
   let p = await Project.open(dir)
   const first = await p.index()
   const first_index_s = (performance.now() - t) / 1000
+  loop.disable()
+  const index_max_loop_block_ms = loop.max / 1e6
   console.log(`first index: ${first.seen} files, ${first.unreadable} unreadable, ${first_index_s.toFixed(1)} s`)
 
   // Labels as after a few rounds: 10 classes, 1% seed labels, 60% proposals, some reviewed.
@@ -257,6 +263,7 @@ async function measure(dir: string, n: number): Promise<Record<string, number | 
     peak_rss_mb: round(Math.max(peak / 1024 / 1024, process.resourceUsage().maxRSS / 1024), 0),
     rescan_unchanged_s: round(rescan_unchanged_s),
     watch_start_ms: round(watch_start_ms, 1),
+    index_max_loop_block_ms: round(index_max_loop_block_ms, 0),
     counts_ms: round(counts_ms, 1),
     files_on_disk: first.seen,
     unreadable_files: first.unreadable,

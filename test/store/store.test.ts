@@ -67,6 +67,8 @@ describe('labels are events; the current label is derived', () => {
 
   it('seed labels, proposals, review and relabelling give the right status, counts and pages', () => {
     const [a, b, c, d, e] = ids as [number, number, number, number, number, number]
+    // Scans commit without fsync; label changes must be back on FULL (2) after one.
+    expect(p.store.db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 2 })
     p.setLabel([a], cat)
     const round = p.store.startRound({ threshold: 0.5 })
     p.propose(round, [
@@ -300,6 +302,12 @@ describe('unusable database files', () => {
         await p.close()
       }
       await expect(Project.open(root)).rejects.toMatchObject({ code: 'no_writable_location' })
+      // Once the folder is writable again, the labels stay where they are instead of forking.
+      rmSync(path.join(root, '.pseudolabel'))
+      const again = await Project.open(root, { appDataDir: appData })
+      expect(again.usesFallbackDir).toBe(true)
+      expect(again.page().total).toBe(2)
+      await again.close()
     } finally {
       rmSync(root, { recursive: true, force: true })
       rmSync(appData, { recursive: true, force: true })

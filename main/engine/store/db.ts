@@ -175,14 +175,15 @@ function writable(dir: string): boolean {
  */
 export function locateStore(folder: string, appDataDir?: string): StoreLocation {
   const inFolder = path.join(folder, STUDIO_DIR)
-  // An existing database in the folder wins even when we cannot write it: better a clear error
-  // than silently forking the labels into a second database.
-  if (existsSync(path.join(inFolder, DB_NAME)) || writable(inFolder)) return { dataDir: inFolder, fallback: false }
-  if (appDataDir) {
-    const key = createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16)
-    const dir = path.join(appDataDir, 'projects', key)
-    if (writable(dir)) return { dataDir: dir, fallback: true }
-  }
+  const key = createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16)
+  const fallbackDir = appDataDir ? path.join(appDataDir, 'projects', key) : null
+  // An existing database wins wherever it is, even when we cannot write it (better a clear error
+  // than silently forking the labels into a second database): first in the folder, then in the
+  // app data folder (a folder that was read-only once and is writable now keeps its labels there).
+  if (existsSync(path.join(inFolder, DB_NAME))) return { dataDir: inFolder, fallback: false }
+  if (fallbackDir && existsSync(path.join(fallbackDir, DB_NAME))) return { dataDir: fallbackDir, fallback: true }
+  if (writable(inFolder)) return { dataDir: inFolder, fallback: false }
+  if (fallbackDir && writable(fallbackDir)) return { dataDir: fallbackDir, fallback: true }
   throw new StoreError('no_writable_location', `Cannot write the studio's data in ${inFolder}${appDataDir ? ` nor in ${appDataDir}` : ''}.`)
 }
 
