@@ -21,9 +21,9 @@
  * A corrupt or foreign database: catch StoreError, offer Project.startAfresh(folder, opts), which
  * moves the old file aside (never deletes it) and returns where it went.
  */
-import { readdirSync, watch as fsWatch, type FSWatcher } from 'node:fs'
+import { existsSync, readdirSync, watch as fsWatch, type FSWatcher } from 'node:fs'
 import path from 'node:path'
-import { indexFolder, isIndexable, slicer, type IndexOptions, type IndexReport } from './indexer'
+import { indexFolder, slicer, type IndexOptions, type IndexReport } from './indexer'
 import { ThumbnailDecodeError, ThumbnailQueue } from './thumbs'
 import { DB_NAME, ProjectLock, locateStore, moveDatabaseAside, openDatabase } from '../store/db'
 import { ProjectStore, type ImageRow, type LabelChange, type PageQuery, type Page, type Counts, type ClassInfo, type LabelEvent, type UndoResult } from '../store/store'
@@ -143,6 +143,17 @@ export class Project {
           onChange({ report })
           // New folders get their own watcher (watchers of vanished folders close themselves).
           // Files written into a new folder before its watcher existed are caught by one more pass.
+          // A watcher follows its folder's inode, so after a rename it would report the old
+          // name: drop watchers of paths that are gone (the new name gets fresh ones below).
+          for (const sub of subpaths) {
+            if (existsSync(path.join(this.folder, sub))) continue
+            for (const [dir, w] of this.watchers) {
+              if (sub !== '' && (dir === sub || dir.startsWith(sub + '/'))) {
+                w.close()
+                this.watchers.delete(dir)
+              }
+            }
+          }
           const added: string[] = []
           for (const sub of subpaths) added.push(...(await this.watchTree(sub, onEvent).catch((e: unknown) => (fail(e), []))))
           if (added.length && this.watching) onChange({ report: await this.runIndex({ subpaths: collapse(added) }) })
@@ -152,8 +163,8 @@ export class Project {
     }
     const onEvent = (rel: string) => {
       if (rel.split('/').some((seg) => seg.startsWith('.'))) return // hidden, and our own folder
-      // A name without an image extension may be a folder (created, moved in or out): re-walk it.
-      if (!isIndexable(rel) && path.extname(rel) !== '') return
+      // Any other name may be a folder (created, moved in or out; "holiday.2024" included), so
+      // every path is re-walked; a non-image file costs one stat.
       pending.add(rel)
       if (!timer) timer = setTimeout(flush, debounceMs)
     }
