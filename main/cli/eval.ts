@@ -12,14 +12,16 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { evalEmbeddings } from '../engine/selftrain/eval-embed'
-import { evaluate, summarise, DEFAULT_EVAL, type EvalRow } from '../engine/selftrain/evaluate'
-import { DEFAULT_FEATURES } from '../engine/selftrain/features'
+import { evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
+import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
+import { DEFAULT_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
 import { matrix } from '../engine/selftrain/linalg'
 import { STRATEGIES, type StrategyName } from '../engine/selftrain/selection'
 import { parseArgs, UsageError } from './args'
 
 const USAGE = `usage: npm run cli -- eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials 5] [--rounds 5]
-    [--strategy ${STRATEGIES.join('|')}] [--model ID] [--no-peers]
+    [--strategy ${STRATEGIES.join('|')}] [--model ID] [--no-peers] [--set name=value,...] [--features POWER,CENTRE]
+    [--review-order proposals|informative|diverse]
   <folder> holds pool/<class>/* (the unlabelled folder) and test/<class>/* (held out)`
 
 const PEERS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/bench/peers/peers.py')
@@ -112,9 +114,21 @@ function chartSvg(dataset: string, rows: EvalRow[], ks: number[], rounds: number
 
 export async function run(args: string[]): Promise<number> {
   let folder: string
-  let opts: { json?: string; png?: string; ks: number[]; trials: number; rounds: number; strategy?: StrategyName; model?: string; peers: boolean }
+  let opts: {
+    json?: string
+    png?: string
+    ks: number[]
+    trials: number
+    rounds: number
+    strategy?: StrategyName
+    model?: string
+    peers: boolean
+    settings: Partial<RoundSettings>
+    features: FeatureOptions
+    reviewOrder: EvalOptions['reviewOrder']
+  }
   try {
-    const { positional, options } = parseArgs(args, ['json', 'png', 'k', 'trials', 'rounds', 'strategy', 'model'])
+    const { positional, options } = parseArgs(args, ['json', 'png', 'k', 'trials', 'rounds', 'strategy', 'model', 'set', 'features', 'review-order'])
     if (options.has('help')) {
       console.log(USAGE)
       return 0
@@ -136,7 +150,19 @@ export async function run(args: string[]): Promise<number> {
     if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UsageError('--k takes whole numbers, e.g. 1,4,25')
     const strategy = str('strategy') as StrategyName | undefined
     if (strategy && !STRATEGIES.includes(strategy)) throw new UsageError(`--strategy is one of ${STRATEGIES.join(', ')}`)
-    opts = { ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers') }
+    // --set name=value,...: round settings for experiments (numbers, true/false, or a word)
+    const settings: Record<string, unknown> = {}
+    for (const pair of (str('set') ?? '').split(',').filter(Boolean)) {
+      const [name, value] = pair.split('=') as [string, string | undefined]
+      if (!name || value === undefined || !(name in DEFAULT_SETTINGS)) throw new UsageError(`--set takes name=value with a name from: ${Object.keys(DEFAULT_SETTINGS).join(', ')}`)
+      settings[name] = value === 'true' ? true : value === 'false' ? false : Number.isFinite(Number(value)) ? Number(value) : value
+    }
+    // --features power,centre e.g. 0.5,1 (default) or 1,0 (plain L2)
+    const f = str('features')
+    const features: FeatureOptions = f ? { power: Number(f.split(',')[0]), centre: f.split(',')[1] === '1' } : DEFAULT_FEATURES
+    const reviewOrder = (str('review-order') ?? DEFAULT_EVAL.reviewOrder) as EvalOptions['reviewOrder']
+    if (!['proposals', 'informative', 'diverse'].includes(reviewOrder)) throw new UsageError('--review-order is proposals, informative or diverse')
+    opts = { ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, features, reviewOrder }
     const json = str('json')
     const png = str('png')
     const model = str('model')
@@ -191,8 +217,9 @@ export async function run(args: string[]): Promise<number> {
       ks: opts.ks,
       trials: opts.trials,
       rounds: opts.rounds,
-      settings: opts.strategy ? { strategy: opts.strategy } : {},
-      features: DEFAULT_FEATURES,
+      settings: { ...opts.settings, ...(opts.strategy ? { strategy: opts.strategy } : {}) },
+      features: opts.features,
+      reviewOrder: opts.reviewOrder,
       signal: ac.signal,
       onTrial: (m) => process.stderr.write(`\r${m}   `),
     })

@@ -14,8 +14,8 @@ import { applyFeatures, DEFAULT_FEATURES, fitFeatures, type FeatureOptions } fro
 import { knnGraph, propagateLabels, type KnnGraph } from './knn'
 import { l2NormalizeRows, matrix, rng, rowArgmax, shuffle, takeRows, type Matrix } from './linalg'
 import { LogisticHead } from './logistic'
-import { mostInformative } from './next'
-import { runRound, type Labels, type RoundSettings } from './round'
+import { mostInformative, reviewQueue } from './next'
+import { DEFAULT_SETTINGS, runRound, type Labels, type RoundSettings } from './round'
 import type { Head } from './head'
 
 export interface EvalData {
@@ -31,6 +31,10 @@ export interface EvalOptions {
   trials: number
   rounds: number
   reviewShare: number
+  /** the studio's review order: 'proposals' (this round's selected proposals, most informative
+   *  first), 'informative' (every unlabelled image's prediction, most informative first) or
+   *  'diverse' (informative, spread out by k-means++) */
+  reviewOrder: 'proposals' | 'informative' | 'diverse'
   settings: Partial<RoundSettings>
   features: FeatureOptions
   signal?: AbortSignal
@@ -42,6 +46,7 @@ export const DEFAULT_EVAL: EvalOptions = {
   trials: 5,
   rounds: 5,
   reviewShare: 0.1,
+  reviewOrder: 'diverse',
   settings: {},
   features: DEFAULT_FEATURES,
 }
@@ -136,7 +141,7 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
         const method = review ? 'review_10pct' : 'no_review'
         let labelled: Labels = human
         let accepted: Labels = { index: new Int32Array(0), label: new Int32Array(0) }
-        let unreviewed: Labels | undefined
+        let unreviewed: (Labels & { proba: Float32Array }) | undefined
         let previous: Head | undefined
         let spent = 0
         // call r trains on what round r-1 proposed (and the reviewer decided): its head is the
@@ -144,14 +149,16 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
         for (let call = 1; call <= o.rounds + 1; call++) {
           const round = Math.min(call, o.rounds)
           const settings: Partial<RoundSettings> = { folds: 0, ...o.settings, round, rounds: o.rounds, seed: t }
-          const needsGraph = (settings.strategy ?? 'agreement') === 'agreement' || review
+          const needsGraph = ['agreement', 'ensemble'].includes(settings.strategy ?? DEFAULT_SETTINGS.strategy) || review
           const res = await runRound(
             { X, classes: C, human: labelled, accepted, ...(unreviewed ? { unreviewed } : {}), ...(previous ? { previous } : {}), ...(needsGraph ? { graph: getGraph() } : {}) },
             settings,
             o.signal,
           )
           previous = res.head
-          unreviewed = { index: res.proposals.index, label: res.proposals.label }
+          const rows = new Float32Array(res.proposals.index.length * C)
+          for (let j = 0; j < res.proposals.index.length; j++) rows.set(res.proba.subarray(res.proposals.index[j]! * C, (res.proposals.index[j]! + 1) * C), j * C)
+          unreviewed = { index: res.proposals.index, label: res.proposals.label, proba: rows }
           record(acc, method, k, call - 1, testAccuracy(res.head, Xt, data.testLabels, C))
           if (call > o.rounds) break
           if (review) {
@@ -160,9 +167,20 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
             const view = res.graphProba ?? propagateLabels(getGraph(), { index: Int32Array.from([...labelled.index, ...accepted.index]), label: Int32Array.from([...labelled.label, ...accepted.label]) }, C)
             const proposed = new Map<number, number>()
             for (let j = 0; j < res.proposals.index.length; j++) proposed.set(res.proposals.index[j]!, res.proposals.label[j]!)
-            // what the studio shows: proposals first, then (if the budget is not spent) the rest
-            const shownFirst = mostInformative(res.proba, C, res.proposals.index, view)
-            const queue = shownFirst.slice(0, budget)
+            const known = new Uint8Array(X.rows)
+            for (const i of labelled.index) known[i] = 1
+            for (const i of accepted.index) known[i] = 1
+            const unlabelled: number[] = []
+            for (let i = 0; i < X.rows; i++) if (!known[i]) unlabelled.push(i)
+            const queue =
+              o.reviewOrder === 'proposals'
+                ? mostInformative(res.proba, C, res.proposals.index, view).slice(0, budget)
+                : reviewQueue(X, res.proba, C, Int32Array.from(unlabelled), budget, {
+                    viewProba: view,
+                    labelled: Int32Array.from([...labelled.index, ...accepted.index]),
+                    seed: t * 100 + call,
+                    diverse: o.reviewOrder === 'diverse',
+                  })
             const acceptedIdx = Array.from(accepted.index)
             const acceptedLab = Array.from(accepted.label)
             const humanIdx = Array.from(labelled.index)

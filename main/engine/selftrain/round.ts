@@ -32,6 +32,12 @@ export interface RoundSettings {
   pseudoWeight: number
   /** folds for the out-of-sample accuracy and the temperature; 0 skips both (T = 1) */
   folds: number
+  /** train on unreviewed pseudo-labels as their probability vectors (soft targets) instead of hard labels */
+  soft: boolean
+  /** at most this many unreviewed pseudo-labels train the head (an even subsample beyond it):
+   *  past a few thousand per class they add little and cost linear time; the k-fold heads that
+   *  calibrate get a quarter of it */
+  maxPseudo: number
   /** neighbours in the kNN graph (agreement strategy) */
   graphK: number
   seed: number
@@ -44,6 +50,8 @@ export const DEFAULT_SETTINGS: RoundSettings = {
   round: 1,
   rounds: 5,
   pseudoWeight: 1,
+  soft: false,
+  maxPseudo: 20000,
   folds: 5,
   graphK: 10,
   seed: 0,
@@ -57,8 +65,9 @@ export interface RoundInput {
   human: Labels
   /** pseudo-labels a person accepted: trained on with full weight */
   accepted?: Labels
-  /** last round's proposals nobody reviewed: trained on with settings.pseudoWeight */
-  unreviewed?: Labels
+  /** last round's proposals nobody reviewed: trained on with settings.pseudoWeight; `proba`
+   *  (rows x classes, in the same order) gives their soft targets when settings.soft is on */
+  unreviewed?: Labels & { proba?: Float32Array }
   /** images never to propose (rejected proposals); human and accepted ones are excluded anyway */
   exclude?: Int32Array
   /** the kNN graph over X, when the caller keeps it between rounds (it does not change) */
@@ -120,11 +129,15 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   for (const i of accepted.index) taken[i] = 1
   const unrevIdx: number[] = []
   const unrevLab: number[] = []
-  for (let j = 0; j < unreviewed.index.length; j++) {
+  const unrevRow: number[] = []
+  const stride = Math.max(1, unreviewed.index.length / Math.max(1, s.maxPseudo))
+  for (let q = 0; q < unreviewed.index.length; q += stride) {
+    const j = Math.floor(q)
     const i = unreviewed.index[j]!
     if (taken[i]) continue
     unrevIdx.push(i)
     unrevLab.push(unreviewed.label[j]!)
+    unrevRow.push(j)
   }
   const trainIdx = Int32Array.from([...human.index, ...accepted.index, ...unrevIdx])
   const trainLab = Int32Array.from([...human.label, ...accepted.label, ...unrevLab])
@@ -141,11 +154,16 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   const minPerClass = Math.min(...Array.from(perClass).filter((v) => v > 0))
   const folds = Math.min(s.folds, minPerClass)
   if (s.folds > 0 && folds >= 2) {
-    const extraIdx = Int32Array.from([...accepted.index, ...unrevIdx])
+    const step = Math.max(1, unrevIdx.length / Math.max(1, s.maxPseudo / 4))
+    const sub: number[] = []
+    for (let q = 0; q < unrevIdx.length; q += step) sub.push(Math.floor(q))
+    const extraIdx = Int32Array.from([...accepted.index, ...sub.map((j) => unrevIdx[j]!)])
+    const extraLab = Int32Array.from([...accepted.label, ...sub.map((j) => unrevLab[j]!)])
+    const extraW = new Float32Array(extraIdx.length).fill(1).fill(s.pseudoWeight, accepted.index.length)
     const oos = crossValProba(() => makeHead(s, k), takeRows(X, human.index), human.label, k, {
       folds,
       seed: s.seed,
-      extra: { X: takeRows(X, extraIdx), labels: Int32Array.from([...accepted.label, ...unrevLab]), weight: weight.subarray(human.index.length) },
+      extra: { X: takeRows(X, extraIdx), labels: extraLab, weight: extraW },
       fit: { signal },
     })
     kfoldAccuracy = oos.accuracy
@@ -156,7 +174,16 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   await tick()
   signal?.throwIfAborted()
 
-  const head = makeHead(s, k, input.previous).fit(takeRows(X, trainIdx), trainLab, { sampleWeight: weight, signal })
+  const softProba = s.soft && 'proba' in unreviewed ? unreviewed.proba : undefined
+  let targets: Int32Array | Matrix = trainLab
+  if (softProba && unrevRow.length > 0) {
+    const T = new Float32Array(trainIdx.length * k)
+    const nHard = trainIdx.length - unrevRow.length
+    for (let j = 0; j < nHard; j++) T[j * k + trainLab[j]!] = 1
+    for (let j = 0; j < unrevRow.length; j++) T.set(softProba.subarray(unrevRow[j]! * k, (unrevRow[j]! + 1) * k), (nHard + j) * k)
+    targets = { rows: trainIdx.length, cols: k, data: T }
+  }
+  const head = makeHead(s, k, input.previous).fit(takeRows(X, trainIdx), targets, { sampleWeight: weight, signal })
   await tick()
   signal?.throwIfAborted()
   const proba = softmaxWithTemperature(head.decision(X), n, k, temperature)

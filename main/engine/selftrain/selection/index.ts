@@ -1,14 +1,15 @@
 import { AdaptiveThreshold } from './adaptive'
 import { Agreement } from './agreement'
 import { ClassBalancedTopK } from './balanced'
+import { Ensemble } from './ensemble'
 import { GlobalThreshold } from './threshold'
 import type { SelectionStrategy } from './types'
 
 export type { Selection, SelectionInput, SelectionStrategy } from './types'
-export { AdaptiveThreshold, Agreement, ClassBalancedTopK, GlobalThreshold }
+export { AdaptiveThreshold, Agreement, ClassBalancedTopK, Ensemble, GlobalThreshold }
 
-export type StrategyName = 'threshold' | 'adaptive' | 'balanced' | 'agreement'
-export const STRATEGIES: StrategyName[] = ['threshold', 'adaptive', 'balanced', 'agreement']
+export type StrategyName = 'threshold' | 'adaptive' | 'balanced' | 'agreement' | 'ensemble'
+export const STRATEGIES: StrategyName[] = ['threshold', 'adaptive', 'balanced', 'agreement', 'ensemble']
 
 export function makeStrategy(name: StrategyName, param?: number): SelectionStrategy {
   switch (name) {
@@ -20,5 +21,7 @@ export function makeStrategy(name: StrategyName, param?: number): SelectionStrat
       return new ClassBalancedTopK(param ?? 1)
     case 'agreement':
       return new Agreement(param ?? 1)
+    case 'ensemble':
+      return new Ensemble(param ?? 1)
   }
 }

@@ -1,0 +1,114 @@
+/**
+ * `npm run bench -- selftrain [--skip-sklearn] [--n 100000]`
+ *
+ * Side by side in one run:
+ * 1. the product kernel: A B^T in WebAssembly SIMD vs the blocked scalar JavaScript loop;
+ * 2. the logistic head (C = 10) on the cifar10-small pool (3,000 x 1280, L2-normalised): this
+ *    engine vs scikit-learn's LogisticRegression(lbfgs, max_iter=2000) on the same features, fit
+ *    time and test accuracy;
+ * 3. one whole round (train, predict, select) over 100,000 x 1280 synthetic embeddings.
+ * Writes test/bench/results/selftrain.json.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { ROOT, dataset } from '../shared'
+import { evalEmbeddings } from '../../main/engine/selftrain/eval-embed'
+import { gaussian, gemmABt, l2NormalizeRows, matrix, rng, rowArgmax } from '../../main/engine/selftrain/linalg'
+import { LogisticHead } from '../../main/engine/selftrain/logistic'
+import { matmulABt } from '../../main/engine/selftrain/products'
+import { runRound } from '../../main/engine/selftrain/round'
+import { applyFeatures, fitFeatures } from '../../main/engine/selftrain/features'
+
+const time = <T>(f: () => T): [T, number] => {
+  const t = performance.now()
+  const r = f()
+  return [r, (performance.now() - t) / 1000]
+}
+
+function kernel() {
+  const r = rng(1)
+  const n = 3000, d = 1280, k = 12
+  const A = Float32Array.from({ length: n * d }, () => r() - 0.5)
+  const B = Float32Array.from({ length: k * d }, () => r() - 0.5)
+  const out = new Float64Array(n * k)
+  matmulABt(A, n, B, k, d, out)
+  const [, simd] = time(() => { for (let i = 0; i < 5; i++) matmulABt(A, n, B, k, d, out) })
+  gemmABt(A, n, B, k, d, out)
+  const [, js] = time(() => { for (let i = 0; i < 5; i++) gemmABt(A, n, B, k, d, out) })
+  const macs = 5 * n * d * k
+  return { shape: `${n}x${d} times (${k}x${d})^T`, simd_gmacs: macs / simd / 1e9, js_gmacs: macs / js / 1e9, speedup: js / simd }
+}
+
+async function logistic(skipSklearn: boolean) {
+  const e = await evalEmbeddings(dataset('cifar10-small'))
+  const P = l2NormalizeRows(matrix(e.pool.labels.length, e.pool.dim, Float32Array.from(e.pool.data)))
+  const T = l2NormalizeRows(matrix(e.test.labels.length, e.test.dim, Float32Array.from(e.test.data)))
+  const C = e.pool.classes.length
+  const [head, seconds] = time(() => new LogisticHead(C, { C: 10 }).fit(P, e.pool.labels))
+  const { label } = rowArgmax(head.predictProba(T), T.rows, C)
+  let right = 0
+  for (let i = 0; i < T.rows; i++) right += label[i] === e.test.labels[i] ? 1 : 0
+  const engine = { seconds, iterations: head.iterations, accuracy: right / T.rows }
+  let sklearn: { seconds: number; iterations: number; accuracy: number } | string = 'skipped'
+  if (!skipSklearn) {
+    const dir = path.join(os.tmpdir(), 'pseudolabel-bench')
+    await mkdir(dir, { recursive: true })
+    await writeFile(path.join(dir, 'pool.f32'), e.pool.data)
+    await writeFile(path.join(dir, 'test.f32'), e.test.data)
+    await writeFile(path.join(dir, 'labels.json'), JSON.stringify({ pool: Array.from(e.pool.labels), test: Array.from(e.test.labels), dim: e.pool.dim }))
+    const py = `
+import json, time, numpy as np
+from sklearn.linear_model import LogisticRegression
+d = '${dir}'
+lab = json.load(open(d + '/labels.json'))
+P = np.fromfile(d + '/pool.f32', dtype=np.float32).reshape(-1, lab['dim']).astype(np.float64)
+T = np.fromfile(d + '/test.f32', dtype=np.float32).reshape(-1, lab['dim']).astype(np.float64)
+P /= np.linalg.norm(P, axis=1, keepdims=True); T /= np.linalg.norm(T, axis=1, keepdims=True)
+t = time.perf_counter(); m = LogisticRegression(C=10, max_iter=2000).fit(P, lab['pool']); s = time.perf_counter() - t
+print(json.dumps({'seconds': s, 'iterations': int(m.n_iter_[0]), 'accuracy': float((m.predict(T) == np.array(lab['test'])).mean())}))
+`
+    const r = spawnSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' })
+    sklearn = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()!) : `failed: ${r.stderr.slice(-300)}`
+  }
+  return { engine, sklearn }
+}
+
+async function bigRound(n: number) {
+  const d = 1280, C = 10
+  const r = rng(2)
+  const centres = Array.from({ length: C }, () => Float32Array.from({ length: d }, () => Math.abs(gaussian(r))))
+  const X = matrix(n, d)
+  const y = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    y[i] = i % C
+    const c = centres[i % C]!
+    for (let j = 0; j < d; j++) X.data[i * d + j] = Math.max(0, c[j]! + 2 * gaussian(r))
+  }
+  // 100 human labels per class; the previous round proposed pseudo-labels for 20 % of the pool
+  const human = { index: Int32Array.from({ length: 100 * C }, (_, i) => i), label: Int32Array.from({ length: 100 * C }, (_, i) => i % C) }
+  const m = Math.floor(n / 5)
+  const unreviewed = { index: Int32Array.from({ length: m }, (_, j) => 100 * C + j), label: Int32Array.from({ length: m }, (_, j) => y[100 * C + j]!) }
+  const t0 = performance.now()
+  const ft = fitFeatures(X, {})
+  const Xf = applyFeatures(ft, X)
+  const tFeatures = (performance.now() - t0) / 1000
+  const res = await runRound({ X: Xf, classes: C, human, unreviewed }, { round: 2, rounds: 5 })
+  const total = (performance.now() - t0) / 1000
+  return { n, d, human: human.index.length, unreviewed: m, strategy: res.settings.strategy, features_s: tFeatures, round_s: res.metrics.seconds, total_s: total, proposals: res.proposals.index.length, kfold_accuracy: res.metrics.kfoldAccuracy, ece: res.metrics.ece }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { 'skip-sklearn': { type: 'boolean' }, n: { type: 'string' } } })
+  const out: Record<string, unknown> = { date: new Date().toISOString(), cpus: os.cpus().length, load: os.loadavg() }
+  out.kernel = kernel()
+  console.log('kernel', out.kernel)
+  out.logistic = await logistic(values['skip-sklearn'] ?? false)
+  console.log('logistic head on cifar10-small', JSON.stringify(out.logistic))
+  out.round = await bigRound(Number(values.n ?? 100000))
+  console.log('one round', out.round)
+  await mkdir(path.join(ROOT, 'test/bench/results'), { recursive: true })
+  await writeFile(path.join(ROOT, 'test/bench/results/selftrain.json'), JSON.stringify(out, null, 1) + '\n')
+}
