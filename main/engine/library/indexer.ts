@@ -171,7 +171,7 @@ export interface IndexReport {
 }
 
 /** Files per transaction: small enough that one commit never blocks the event loop for long. */
-const BATCH = 250
+const BATCH = 100
 
 /** Brings the store in line with the folder; see the module comment. */
 export async function indexFolder(root: string, store: ProjectStore, opts: IndexOptions = {}): Promise<IndexReport> {
