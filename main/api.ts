@@ -5,11 +5,13 @@
  */
 import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import {
   StudioError,
   type AppInfo,
+  type RequestInput,
   type ImageInfo,
   type MediaKind,
   type ProjectSummary,
@@ -19,8 +21,9 @@ import {
   type StudioEvent,
 } from '../preload/contract'
 import { requestSchemas } from '../preload/schemas'
-import { MAX_INPUT_PIXELS, scanFolder, STUDIO_DIR, type ScanResult } from './engine/library/scan'
-import { thumbnail } from './engine/library/thumbnail'
+import { MAX_INPUT_PIXELS } from './engine/library/scan'
+import { Project, type OpenOptions } from './engine/library/project'
+import { StoreError, type ImageRow } from './engine/store'
 import { PathRefused, resolveInside } from './engine/library/safe-path'
 import { ProgressMeter } from './engine/progress'
 
@@ -30,16 +33,15 @@ export interface HostOptions {
   host: AppInfo['host']
   /** Shows a native folder dialog; absent where the host has none (the web host). */
   pickFolder?: () => Promise<string | null>
+  /** The app's own data folder, used for projects whose image folder is read-only. */
+  appDataDir: string
 }
 
-interface OpenProject {
-  folder: string
-  scan: ScanResult
-  byPath: Map<string, ImageInfo>
-}
-
-/** Formats a browser shows as they are; others (TIFF) are converted for the viewer. */
+/** Formats a browser shows as they are; others (TIFF, HEIF) are converted for the viewer. */
 const BROWSER_FORMATS: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', avif: 'image/avif' }
+
+/** How many unreadable files a project summary carries; the rest are counted. */
+const UNREADABLE_LISTED = 500
 
 export interface MediaReply {
   bytes: Buffer
@@ -47,7 +49,7 @@ export interface MediaReply {
 }
 
 export class StudioApi {
-  private project: OpenProject | null = null
+  private project: Project | null = null
   private readonly listeners = new Set<(event: StudioEvent) => void>()
 
   constructor(private readonly hostOptions: HostOptions) {}
@@ -85,17 +87,24 @@ export class StudioApi {
       case 'dialog.pickFolder':
         return this.hostOptions.pickFolder ? this.hostOptions.pickFolder() : null
       case 'project.open':
-        return this.open((input as { folder: string }).folder)
+        return this.open((input as RequestInput<'project.open'>).folder)
+      case 'project.startAfresh': {
+        const { folder } = input as RequestInput<'project.startAfresh'>
+        const abs = await existingFolder(folder)
+        await this.closeProject()
+        Project.startAfresh(abs, this.openOptions(abs))
+        return this.open(folder)
+      }
       case 'images.page': {
-        const { offset, limit } = input as { offset: number; limit: number }
-        const images = this.requireProject().scan.images
-        return { total: images.length, offset, images: images.slice(offset, offset + limit).map(imageInfo) }
+        const { offset, limit, ...filter } = input as RequestInput<'images.page'>
+        const page = this.requireProject().page({ offset, limit, ...filter })
+        return { total: page.total, offset: page.offset, images: page.items.map(imageInfo) }
       }
       case 'images.get': {
-        const { relPath } = input as { relPath: string }
-        const image = this.requireProject().byPath.get(relPath)
-        if (!image) throw new StudioError('not_found', `no image "${relPath}" in the open project`)
-        return image
+        const { relPath } = input as RequestInput<'images.get'>
+        const row = this.requireProject().imageByPath(relPath)
+        if (!row) throw new StudioError('not_found', `no image "${relPath}" in the open project`)
+        return imageInfo(row)
       }
     }
   }
@@ -109,56 +118,114 @@ export class StudioApi {
     }
   }
 
-  /** Opens `folder` as the project: lists and probes its images, reporting progress. */
+  /** STUDIO_DATA_DIR, when set, holds every project's data (tests use it to leave shared datasets untouched). */
+  private openOptions(folder: string): OpenOptions {
+    const override = process.env.STUDIO_DATA_DIR
+    const key = createHash('sha256').update(folder).digest('hex').slice(0, 16)
+    return { appDataDir: this.hostOptions.appDataDir, ...(override ? { dataDir: path.join(override, 'projects', key) } : {}) }
+  }
+
+  /** Opens `folder` as the project and brings its index up to date, reporting progress. */
   async open(folder: string): Promise<ProjectSummary> {
-    const abs = path.resolve(folder)
-    let st
+    const abs = await existingFolder(folder)
+    await this.closeProject()
+    let project: Project
     try {
-      st = await stat(abs)
-    } catch {
-      throw new StudioError('not_found', `folder not found: ${abs}`)
+      project = await Project.open(abs, this.openOptions(abs))
+    } catch (err) {
+      throw fromStoreError(err, abs)
     }
-    if (!st.isDirectory()) throw new StudioError('invalid_input', `not a folder: ${abs}; choose the folder that holds your images`)
     const meter = new ProgressMeter()
-    const scan = await scanFolder(abs, {
-      onProgress: (done, total) => {
-        if (meter.due(done, total)) this.emit({ type: 'progress', job: 'index', stage: 'reading images', ...meter.report(done, total) })
-      },
-    })
-    const project: OpenProject = { folder: abs, scan, byPath: new Map(scan.images.map((i) => [i.relPath, imageInfo(i)])) }
+    try {
+      await project.index({
+        onProgress: (done, total) => {
+          if (meter.due(done, total)) this.emit({ type: 'progress', job: 'index', stage: 'reading images', ...meter.report(done, total) })
+        },
+      })
+    } catch (err) {
+      await project.close()
+      throw err
+    }
     this.project = project
+    project.watch((change) => {
+      if (change.report && this.project === project) this.emit({ type: 'project.changed', project: summary(project) })
+    })
     const result = summary(project)
     this.emit({ type: 'project.opened', project: result })
     return result
   }
 
-  private requireProject(): OpenProject {
+  private async closeProject(): Promise<void> {
+    const open = this.project
+    this.project = null
+    await open?.close()
+  }
+
+  /** Closes the open project (its database and watcher); the hosts call it on exit. */
+  async close(): Promise<void> {
+    await this.closeProject()
+  }
+
+  private requireProject(): Project {
     if (!this.project) throw new StudioError('no_project', 'no project is open; open a folder first')
     return this.project
   }
 
   /**
    * Image bytes for a transport. `rel` is checked twice: it must resolve inside the project folder
-   * (no `..`, absolute paths or symlinks out), and it must be one of the project's images.
+   * (no `..`, absolute paths or symlinks out), and it must be a file of one of the project's images.
    */
   async media(kind: MediaKind, rel: string): Promise<MediaReply> {
     const project = this.requireProject()
     const abs = await resolveInside(project.folder, rel)
-    const image = project.byPath.get(rel)
+    const image = project.imageByPath(rel)
     if (!image) throw new PathRefused(404, `not an image of the open project: ${rel}`)
-    if (kind === 'thumb') {
-      const key = `${rel}\0${image.size}\0${(await stat(abs)).mtimeMs}`
-      return { bytes: await thumbnail(abs, path.join(projectDataDir(project.folder), 'thumbs'), key), mime: 'image/webp' }
-    }
-    const mime = BROWSER_FORMATS[image.format]
+    if (kind === 'thumb') return { bytes: await project.thumbnail(image.id, { priority: 1 }), mime: 'image/webp' }
+    const mime = image.format ? BROWSER_FORMATS[image.format] : undefined
     if (mime) return { bytes: await readFile(abs), mime }
-    // Browsers cannot show TIFF: convert, keeping the full size up to a sane bound.
+    // Browsers cannot show TIFF or HEIF: convert, keeping the full size up to a sane bound.
     const bytes = await sharp(abs, { limitInputPixels: MAX_INPUT_PIXELS })
       .rotate()
       .resize(4096, 4096, { fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 90 })
       .toBuffer()
     return { bytes, mime: 'image/webp' }
+  }
+}
+
+/** Where a host without its own (the web host, the CLI) keeps app data, by the platform's convention. */
+export function defaultAppDataDir(): string {
+  const home = os.homedir()
+  const base =
+    process.platform === 'win32'
+      ? (process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'))
+      : process.platform === 'darwin'
+        ? path.join(home, 'Library', 'Application Support')
+        : (process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'))
+  return path.join(base, 'pseudolabel-studio')
+}
+
+async function existingFolder(folder: string): Promise<string> {
+  const abs = path.resolve(folder)
+  let st
+  try {
+    st = await stat(abs)
+  } catch {
+    throw new StudioError('not_found', `folder not found: ${abs}`)
+  }
+  if (!st.isDirectory()) throw new StudioError('invalid_input', `not a folder: ${abs}; choose the folder that holds your images`)
+  return abs
+}
+
+function fromStoreError(err: unknown, folder: string): unknown {
+  if (!(err instanceof StoreError)) return err
+  switch (err.code) {
+    case 'open_elsewhere':
+      return new StudioError('open_elsewhere', `${folder} is open in another studio window or process; close it there first`)
+    case 'no_writable_location':
+      return new StudioError('forbidden', err.message)
+    default:
+      return new StudioError('unusable_database', `${err.message} Start afresh to keep the old database aside (nothing is deleted) and index the folder anew.`)
   }
 }
 
@@ -177,22 +244,33 @@ export function parseMediaPath(rest: string): [MediaKind, string] {
   }
 }
 
-/**
- * Where the studio keeps a project's data: `<folder>/.pseudolabel`, or under STUDIO_DATA_DIR when
- * that is set (tests use it to leave the shared datasets untouched).
- */
-export function projectDataDir(folder: string): string {
-  const override = process.env.STUDIO_DATA_DIR
-  if (!override) return path.join(folder, STUDIO_DIR)
-  return path.join(override, 'projects', createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16))
+function imageInfo(row: ImageRow): ImageInfo {
+  return {
+    id: row.id,
+    relPath: row.path ?? '',
+    width: row.width ?? 0,
+    height: row.height ?? 0,
+    format: row.format ?? 'unknown',
+    bytes: row.bytes,
+    fileCount: row.fileCount,
+    status: row.status,
+    classId: row.classId,
+    confidence: row.confidence,
+  }
 }
 
-function imageInfo(i: ImageInfo): ImageInfo {
-  return { relPath: i.relPath, width: i.width, height: i.height, format: i.format, size: i.size }
-}
-
-function summary(p: OpenProject): ProjectSummary {
-  return { folder: p.folder, name: path.basename(p.folder), imageCount: p.scan.images.length, unreadable: p.scan.unreadable }
+function summary(p: Project): ProjectSummary {
+  const counts = p.counts()
+  const unreadable = p.unreadableFiles(0, UNREADABLE_LISTED)
+  return {
+    folder: p.folder,
+    name: path.basename(p.folder),
+    imageCount: counts.images,
+    fileCount: counts.files,
+    unreadableCount: unreadable.total,
+    unreadable: unreadable.items.map((u) => ({ relPath: u.path, reason: u.reason })),
+    dataDir: p.dataDir,
+  }
 }
 
 export function toErrorShape(err: unknown): { code: StudioError['code']; message: string } {

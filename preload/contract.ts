@@ -9,12 +9,21 @@ import type { requestSchemas } from './schemas'
 export type RequestName = keyof typeof requestSchemas
 export type RequestInput<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
 
+export type ImageStatus = 'unlabelled' | 'human' | 'proposed' | 'accepted' | 'rejected'
+
+/** One image: its content is its identity; `relPath` is one of the files that hold it. */
 export interface ImageInfo {
+  id: number
   relPath: string
   width: number
   height: number
   format: string
-  size: number
+  bytes: number
+  /** How many files have exactly this content (exact duplicates are one image). */
+  fileCount: number
+  status: ImageStatus
+  classId: number | null
+  confidence: number | null
 }
 
 export interface UnreadableFile {
@@ -25,8 +34,15 @@ export interface UnreadableFile {
 export interface ProjectSummary {
   folder: string
   name: string
+  /** Readable images, exact duplicates counted once. */
   imageCount: number
+  /** Image files, duplicates counted each. */
+  fileCount: number
+  unreadableCount: number
+  /** The first unreadable files (up to 500), each with the reason. */
   unreadable: UnreadableFile[]
+  /** Where the studio keeps this project's database and caches. */
+  dataDir: string
 }
 
 export interface AppInfo {
@@ -49,6 +65,7 @@ export interface RequestResults {
   'app.info': AppInfo
   'dialog.pickFolder': string | null
   'project.open': ProjectSummary
+  'project.startAfresh': ProjectSummary
   'images.page': ImagePage
   'images.get': ImageInfo
 }
@@ -75,10 +92,28 @@ export interface ConnectionEvent {
   online: boolean
 }
 
-export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ConnectionEvent
+/** The folder changed on disk while open (files added, removed or changed) and was re-indexed. */
+export interface ProjectChangedEvent {
+  type: 'project.changed'
+  project: ProjectSummary
+}
+
+export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | ConnectionEvent
 
 /** Every failure crossing the boundary carries one of these codes and a message a person can act on. */
-export type ErrorCode = 'invalid_input' | 'not_found' | 'no_project' | 'forbidden' | 'unreadable' | 'cancelled' | 'unsupported' | 'internal'
+export type ErrorCode =
+  | 'invalid_input'
+  | 'not_found'
+  | 'no_project'
+  | 'forbidden'
+  | 'unreadable'
+  | 'cancelled'
+  | 'unsupported'
+  /** Another studio process has this project open. */
+  | 'open_elsewhere'
+  /** The project's database is corrupt, foreign or newer: `project.startAfresh` keeps it aside and starts anew. */
+  | 'unusable_database'
+  | 'internal'
 
 export interface StudioErrorShape {
   code: ErrorCode

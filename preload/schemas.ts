@@ -14,8 +14,21 @@ export const requestSchemas = {
   'dialog.pickFolder': z.object({}).strict(),
   /** Open a folder as a project and index its images. */
   'project.open': z.object({ folder: z.string().min(1).max(4096) }).strict(),
-  /** A page of the open project's images, in name order. */
-  'images.page': z.object({ offset: z.number().int().min(0), limit: z.number().int().min(1).max(2000) }).strict(),
+  /** Move the project's unusable database aside (kept, never deleted) and open the folder afresh. */
+  'project.startAfresh': z.object({ folder: z.string().min(1).max(4096) }).strict(),
+  /** A page of the open project's images, filtered and sorted by the store. */
+  'images.page': z
+    .object({
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(2000),
+      status: z.enum(['all', 'unlabelled', 'human', 'proposed', 'accepted', 'rejected', 'labelled']).optional(),
+      classId: z.number().int().min(0).optional(),
+      minConfidence: z.number().min(0).max(1).optional(),
+      maxConfidence: z.number().min(0).max(1).optional(),
+      sort: z.enum(['name', 'confidence', 'uncertainty', 'changed']).optional(),
+      descending: z.boolean().optional(),
+    })
+    .strict(),
   /** Facts about one image. */
   'images.get': z.object({ relPath }).strict(),
 } as const

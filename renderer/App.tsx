@@ -6,7 +6,7 @@ import { ProjectPicker } from './views/ProjectPicker'
 import { Viewer } from './views/Viewer'
 
 export function App() {
-  const { project, opening, progress, error, online, load, dismissError } = useProject()
+  const { project, opening, progress, error, unusableFolder, online, load, dismissError, startAfresh } = useProject()
   const showPicker = useProject((s) => s.project === null)
 
   useEffect(() => {
@@ -29,7 +29,7 @@ export function App() {
             <span className="count" data-testid="image-count">
               {project.imageCount.toLocaleString()} images
             </span>
-            {project.unreadable.length > 0 && <span className="badge warn">{project.unreadable.length} unreadable</span>}
+            {project.unreadableCount > 0 && <span className="badge warn">{project.unreadableCount.toLocaleString()} unreadable</span>}
             <span className="spacer" />
             <button type="button" onClick={() => useProject.setState({ project: null })}>
               Open another folder
@@ -45,6 +45,11 @@ export function App() {
       {error && (
         <div className="banner error" role="alert">
           <span>{error}</span>
+          {unusableFolder && (
+            <button type="button" onClick={() => void startAfresh()}>
+              Start afresh (keep the old database aside)
+            </button>
+          )}
           <button type="button" onClick={dismissError} aria-label="Dismiss error">
             ×
           </button>
@@ -61,10 +66,11 @@ export function App() {
           <ProjectPicker />
         ) : (
           <>
-            {project && project.unreadable.length > 0 && (
+            {project && project.unreadableCount > 0 && (
               <details className="unreadable" data-testid="unreadable">
                 <summary>
-                  {project.unreadable.length} file{project.unreadable.length === 1 ? '' : 's'} could not be read
+                  {project.unreadableCount.toLocaleString()} file{project.unreadableCount === 1 ? '' : 's'} could not be read
+                  {project.unreadableCount > project.unreadable.length && ` (the first ${project.unreadable.length} are listed)`}
                 </summary>
                 <ul>
                   {project.unreadable.map((u) => (

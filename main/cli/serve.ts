@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { StudioApi } from '../api'
+import { defaultAppDataDir, StudioApi } from '../api'
 import { startWebHost } from '../server/webhost'
 import { parseArgs, UsageError } from './args'
 
@@ -30,7 +30,7 @@ export async function run(args: string[]): Promise<number> {
     return 2
   }
 
-  const api = new StudioApi({ host: 'web' })
+  const api = new StudioApi({ host: 'web', appDataDir: defaultAppDataDir() })
   if (folder) {
     const reply = await api.handle('project.open', { folder })
     if (!reply.ok) {
@@ -51,5 +51,6 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGTERM', resolve)
   })
   await web.close()
+  await api.close()
   return 0
 }

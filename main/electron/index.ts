@@ -19,6 +19,7 @@ let win: BrowserWindow | null = null
 
 const api = new StudioApi({
   host: 'electron',
+  appDataDir: app.getPath('userData'),
   pickFolder: async () => {
     const result = win
       ? await dialog.showOpenDialog(win, { title: 'Open a folder of images', properties: ['openDirectory'] })
@@ -105,6 +106,12 @@ app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow()
   })
+})
+
+// Close the project's database and watcher before the process goes.
+app.on('will-quit', (e) => {
+  e.preventDefault()
+  void api.close().finally(() => app.exit(0))
 })
 
 app.on('window-all-closed', () => {

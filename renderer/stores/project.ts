@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { AppInfo, ProgressEvent, ProjectSummary } from '../../preload/contract'
+import { StudioError, type AppInfo, type ProgressEvent, type ProjectSummary } from '../../preload/contract'
 import { studio } from '../transport'
 
 interface ProjectState {
@@ -8,11 +8,14 @@ interface ProjectState {
   opening: boolean
   progress: ProgressEvent | null
   error: string | null
+  /** Set when the folder's database is unusable: the UI offers to start afresh. */
+  unusableFolder: string | null
   online: boolean
   load(): Promise<void>
   open(folder: string): Promise<void>
   pickAndOpen(): Promise<void>
   dismissError(): void
+  startAfresh(): Promise<void>
 }
 
 export const useProject = create<ProjectState>((set, get) => ({
@@ -21,6 +24,7 @@ export const useProject = create<ProjectState>((set, get) => ({
   opening: false,
   progress: null,
   error: null,
+  unusableFolder: null,
   online: true,
   async load() {
     try {
@@ -31,12 +35,15 @@ export const useProject = create<ProjectState>((set, get) => ({
     }
   },
   async open(folder) {
-    set({ opening: true, error: null, progress: null })
+    set({ opening: true, error: null, unusableFolder: null, progress: null })
     try {
       const project = await studio.call('project.open', { folder })
       set({ project })
     } catch (err) {
-      set({ error: `Could not open ${folder}: ${(err as Error).message}` })
+      set({
+        error: `Could not open ${folder}: ${(err as Error).message}`,
+        unusableFolder: err instanceof StudioError && err.code === 'unusable_database' ? folder : null,
+      })
     } finally {
       set({ opening: false, progress: null })
     }
@@ -49,12 +56,24 @@ export const useProject = create<ProjectState>((set, get) => ({
       set({ error: (err as Error).message })
     }
   },
-  dismissError: () => set({ error: null }),
+  dismissError: () => set({ error: null, unusableFolder: null }),
+  async startAfresh() {
+    const folder = get().unusableFolder
+    if (!folder) return
+    set({ opening: true, error: null, unusableFolder: null })
+    try {
+      set({ project: await studio.call('project.startAfresh', { folder }) })
+    } catch (err) {
+      set({ error: `Could not start afresh in ${folder}: ${(err as Error).message}` })
+    } finally {
+      set({ opening: false, progress: null })
+    }
+  },
 }))
 
 studio.onEvent((event) => {
   if (event.type === 'progress' && event.job === 'index') useProject.setState({ progress: event })
-  else if (event.type === 'project.opened') useProject.setState({ project: event.project })
+  else if (event.type === 'project.opened' || event.type === 'project.changed') useProject.setState({ project: event.project })
   else if (event.type === 'connection') {
     useProject.setState({ online: event.online })
     // After a reconnect the server may have restarted: refresh what it has open.

@@ -51,7 +51,7 @@ export function Viewer() {
               <dt>Format</dt>
               <dd>{image.format.toUpperCase()}</dd>
               <dt>File</dt>
-              <dd>{formatBytes(image.size)}</dd>
+              <dd>{formatBytes(image.bytes)}</dd>
             </dl>
           )}
           <p className="muted">

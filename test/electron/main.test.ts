@@ -51,7 +51,7 @@ vi.mock('electron', () => {
     }
   }
   return {
-    app: { whenReady: () => Promise.resolve(), on: () => undefined, isPackaged: false, quit: () => undefined },
+    app: { whenReady: () => Promise.resolve(), on: () => undefined, isPackaged: false, quit: () => undefined, getPath: () => `${process.env.TMPDIR ?? '/tmp'}/studio-electron-appdata` },
     BrowserWindow,
     dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
     ipcMain: { handle: (channel: string, fn: Handler) => fake.ipc.set(channel, fn) },

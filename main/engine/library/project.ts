@@ -21,14 +21,19 @@
  * A corrupt or foreign database: catch StoreError, offer Project.startAfresh(folder, opts), which
  * moves the old file aside (never deletes it) and returns where it went.
  */
-import { existsSync, readdirSync, watch as fsWatch, type FSWatcher } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, watch as fsWatch, type FSWatcher } from 'node:fs'
 import path from 'node:path'
 import { indexFolder, slicer, type IndexOptions, type IndexReport } from './indexer'
 import { ThumbnailDecodeError, ThumbnailQueue } from './thumbs'
-import { DB_NAME, ProjectLock, locateStore, moveDatabaseAside, openDatabase } from '../store/db'
+import { DB_NAME, ProjectLock, locateStore, moveDatabaseAside, openDatabase, type StoreLocation } from '../store/db'
 import { ProjectStore, type ImageRow, type LabelChange, type PageQuery, type Page, type Counts, type ClassInfo, type LabelEvent, type UndoResult } from '../store/store'
 
 export interface OpenOptions {
+  /**
+   * Keep the project's data here, whatever the image folder allows. The hosts set it from
+   * STUDIO_DATA_DIR, which tests use so that shared, read-only datasets are never written to.
+   */
+  dataDir?: string
   /** Where to keep the project's data when the image folder is read-only (the app's data folder). */
   appDataDir?: string
   /** Thumbnails made at once (default: the number of CPUs). */
@@ -45,6 +50,12 @@ export interface Proposal {
 export interface WatchEvent {
   report?: IndexReport
   error?: unknown
+}
+
+function locate(root: string, opts: OpenOptions): StoreLocation {
+  if (!opts.dataDir) return locateStore(root, opts.appDataDir)
+  mkdirSync(opts.dataDir, { recursive: true })
+  return { dataDir: opts.dataDir, fallback: true }
 }
 
 export class Project {
@@ -72,7 +83,7 @@ export class Project {
   /** Opens (or creates) the project of `folder`. Throws StoreError when the database cannot be used. */
   static async open(folder: string, opts: OpenOptions = {}): Promise<Project> {
     const root = path.resolve(folder)
-    const loc = locateStore(root, opts.appDataDir)
+    const loc = locate(root, opts)
     const lock = ProjectLock.acquire(loc.dataDir)
     try {
       const db = openDatabase(path.join(loc.dataDir, DB_NAME))
@@ -85,7 +96,7 @@ export class Project {
 
   /** Moves the project's unusable database aside (nothing is deleted); returns its new path, or null if there was none. */
   static startAfresh(folder: string, opts: OpenOptions = {}): string | null {
-    const loc = locateStore(path.resolve(folder), opts.appDataDir)
+    const loc = locate(path.resolve(folder), opts)
     const lock = ProjectLock.acquire(loc.dataDir) // never move a database another process is using
     try {
       const dbPath = path.join(loc.dataDir, DB_NAME)

@@ -9,8 +9,10 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
+
+/** Longest side of a thumbnail, in pixels. */
+export const THUMB_SIZE = 256
 import { MAX_INPUT_PIXELS } from './scan'
-import { THUMB_SIZE } from './thumbnail'
 
 interface Waiter {
   resolve: (b: Buffer) => void

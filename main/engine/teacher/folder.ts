@@ -4,7 +4,8 @@
  */
 import path from 'node:path'
 import { hashFile } from '../library/identify'
-import { listImageFiles, mapLimit, STUDIO_DIR } from '../library/scan'
+import { walk } from '../library/indexer'
+import { mapLimit, STUDIO_DIR } from '../library/scan'
 import { EmbeddingCache } from './cache'
 import type { EmbedItem, EmbedOptions, EmbedSummary } from './embed'
 import { embedImages } from './embed'
@@ -31,7 +32,9 @@ export function openCacheFor(teacher: Teacher, cacheDir: string): Promise<Embedd
 
 /** Lists the images of a folder with their content hashes (files that cannot be read are listed apart). */
 export async function listWithIds(root: string, signal?: AbortSignal, onHashed?: (done: number, total: number) => void): Promise<{ items: EmbedItem[]; unreadable: { relPath: string; reason: string }[] }> {
-  const { files, unreadable } = await listImageFiles(root, signal)
+  const walked = await walk(root, [''], signal)
+  const files = walked.files.map((f) => path.join(root, f.rel))
+  const unreadable = walked.errors.map((e) => ({ relPath: e.rel, reason: e.reason }))
   const items: (EmbedItem | undefined)[] = []
   let done = 0
   await mapLimit(
