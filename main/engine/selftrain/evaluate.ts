@@ -35,6 +35,9 @@ export interface EvalOptions {
    *  first), 'informative' (every unlabelled image's prediction, most informative first) or
    *  'diverse' (informative, spread out by k-means++) */
   reviewOrder: 'proposals' | 'informative' | 'diverse'
+  /** weight of unreviewed pseudo-labels while a reviewer works (the round's option; 0 = train on
+   *  human and accepted labels only, which measured best once a person labels the hard cases) */
+  reviewPseudoWeight: number
   settings: Partial<RoundSettings>
   features: FeatureOptions
   signal?: AbortSignal
@@ -47,6 +50,7 @@ export const DEFAULT_EVAL: EvalOptions = {
   rounds: 5,
   reviewShare: 0.1,
   reviewOrder: 'diverse',
+  reviewPseudoWeight: 0,
   settings: {},
   features: DEFAULT_FEATURES,
 }
@@ -137,7 +141,7 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
       const seedHead = new LogisticHead(C, { C: 10 }).fit(takeRows(P2, seedIdx), human.label)
       record(acc, 'seed_only', k, 0, testAccuracy(seedHead, T2, data.testLabels, C))
 
-      for (const review of [false, true]) {
+      for (const review of o.reviewShare > 0 ? [false, true] : [false]) {
         const method = review ? 'review_10pct' : 'no_review'
         let labelled: Labels = human
         let accepted: Labels = { index: new Int32Array(0), label: new Int32Array(0) }
@@ -148,7 +152,7 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
         // accuracy "after round r-1"; call 1 is the engine's seed-only head (round 0)
         for (let call = 1; call <= o.rounds + 1; call++) {
           const round = Math.min(call, o.rounds)
-          const settings: Partial<RoundSettings> = { folds: 0, ...o.settings, round, rounds: o.rounds, seed: t }
+          const settings: Partial<RoundSettings> = { folds: 0, ...o.settings, ...(review ? { pseudoWeight: o.reviewPseudoWeight } : {}), round, rounds: o.rounds, seed: t }
           const needsGraph = ['agreement', 'ensemble'].includes(settings.strategy ?? DEFAULT_SETTINGS.strategy) || review
           const res = await runRound(
             { X, classes: C, human: labelled, accepted, ...(unreviewed ? { unreviewed } : {}), ...(previous ? { previous } : {}), ...(needsGraph ? { graph: getGraph() } : {}) },

@@ -38,15 +38,18 @@ export interface RoundSettings {
    *  past a few thousand per class they add little and cost linear time; the k-fold heads that
    *  calibrate get a quarter of it */
   maxPseudo: number
-  /** neighbours in the kNN graph (agreement strategy) */
+  /** neighbours in the kNN graph (agreement, ensemble) */
   graphK: number
+  /** above this many images no exact kNN graph is built (n^2 d products: about a minute at
+   *  20,000 x 1280 here); graph strategies then fall back to class-balanced top-k on the head */
+  graphLimit: number
   seed: number
 }
 
 export const DEFAULT_SETTINGS: RoundSettings = {
   head: 'logistic',
   C: 10,
-  strategy: 'agreement',
+  strategy: 'ensemble',
   round: 1,
   rounds: 5,
   pseudoWeight: 1,
@@ -54,6 +57,7 @@ export const DEFAULT_SETTINGS: RoundSettings = {
   maxPseudo: 20000,
   folds: 5,
   graphK: 10,
+  graphLimit: 20000,
   seed: 0,
 }
 
@@ -84,6 +88,8 @@ export interface RoundMetrics {
   eceUncalibrated: number
   temperature: number
   proposalsPerClass: number[]
+  /** the strategy that selected (differs from the settings' when the graph was over its limit) */
+  strategy: string
   trainedOn: { human: number; accepted: number; unreviewed: number }
   seconds: number
 }
@@ -196,7 +202,8 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     confidence[i] = proba[i * k + best]!
   }
 
-  const strategy = makeStrategy(s.strategy, s.strategyParam)
+  let strategy = makeStrategy(s.strategy, s.strategyParam)
+  if (strategy.needsGraph && !input.graph && n > s.graphLimit) strategy = makeStrategy('balanced', s.strategyParam)
   let graph = input.graph
   let graphProba: Float32Array | undefined
   if (strategy.needsGraph) {
@@ -238,6 +245,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
       eceUncalibrated,
       temperature,
       proposalsPerClass,
+      strategy: strategy.name,
       trainedOn: { human: human.index.length, accepted: accepted.index.length, unreviewed: unrevIdx.length },
       seconds: (performance.now() - t0) / 1000,
     },
