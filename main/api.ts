@@ -18,6 +18,7 @@ import {
   type Reply,
   type RequestName,
   type RequestResults,
+  type Settings,
   type StudioEvent,
 } from '../preload/contract'
 import { requestSchemas } from '../preload/schemas'
@@ -26,6 +27,8 @@ import { Project, type OpenOptions } from './engine/library/project'
 import { StoreError, type ImageRow } from './engine/store'
 import { PathRefused, resolveInside } from './engine/library/safe-path'
 import { ProgressMeter } from './engine/progress'
+import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings'
+import { TeacherPass } from './teacher-pass'
 
 export const STUDIO_VERSION = '0.1.0'
 
@@ -51,8 +54,21 @@ export interface MediaReply {
 export class StudioApi {
   private project: Project | null = null
   private readonly listeners = new Set<(event: StudioEvent) => void>()
+  private settings: Settings | null = null
+  private readonly teacher: TeacherPass
 
-  constructor(private readonly hostOptions: HostOptions) {}
+  constructor(private readonly hostOptions: HostOptions) {
+    this.teacher = new TeacherPass(
+      DEFAULT_SETTINGS.teacher,
+      (status) => this.emit({ type: 'teacher.status', status }),
+      (done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'embed', stage: 'embedding images', done, total, perSecond, etaSeconds }),
+    )
+  }
+
+  private async currentSettings(): Promise<Settings> {
+    this.settings ??= await loadSettings(this.hostOptions.appDataDir)
+    return this.settings
+  }
 
   onEvent(listener: (event: StudioEvent) => void): () => void {
     this.listeners.add(listener)
@@ -100,6 +116,21 @@ export class StudioApi {
         const page = this.requireProject().page({ offset, limit, ...filter })
         return { total: page.total, offset: page.offset, images: page.items.map(imageInfo) }
       }
+      case 'settings.get':
+        return this.currentSettings()
+      case 'settings.set': {
+        const next = { ...(await this.currentSettings()), ...(input as RequestInput<'settings.set'>) }
+        await saveSettings(this.hostOptions.appDataDir, next)
+        this.settings = next
+        return next
+      }
+      case 'teacher.status':
+        return this.teacher.current()
+      case 'teacher.run':
+        await this.teacher.start(this.requireProject(), await this.currentSettings())
+        return this.teacher.current()
+      case 'jobs.cancel':
+        return this.teacher.cancel()
       case 'images.get': {
         const { relPath } = input as RequestInput<'images.get'>
         const row = this.requireProject().imageByPath(relPath)
@@ -147,8 +178,12 @@ export class StudioApi {
       throw err
     }
     this.project = project
+    await this.teacher.start(project, await this.currentSettings())
     project.watch((change) => {
-      if (change.report && this.project === project) this.emit({ type: 'project.changed', project: summary(project) })
+      if (!change.report || this.project !== project) return
+      this.emit({ type: 'project.changed', project: summary(project) })
+      // New images get embedded; those already in the cache are skipped.
+      void this.currentSettings().then((settings) => this.teacher.start(project, settings))
     })
     const result = summary(project)
     this.emit({ type: 'project.opened', project: result })
@@ -158,6 +193,7 @@ export class StudioApi {
   private async closeProject(): Promise<void> {
     const open = this.project
     this.project = null
+    await this.teacher.cancel()
     await open?.close()
   }
 
@@ -195,6 +231,7 @@ export class StudioApi {
 
 /** Where a host without its own (the web host, the CLI) keeps app data, by the platform's convention. */
 export function defaultAppDataDir(): string {
+  if (process.env.STUDIO_DATA_DIR) return process.env.STUDIO_DATA_DIR
   const home = os.homedir()
   const base =
     process.platform === 'win32'

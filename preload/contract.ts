@@ -45,6 +45,40 @@ export interface ProjectSummary {
   dataDir: string
 }
 
+export type ProviderSetting = 'auto' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
+
+export interface Settings {
+  teacher: string
+  provider: ProviderSetting
+  deviceId: number
+  threads: number
+}
+
+/** Which execution provider runs the teacher, and why when it is not the one asked for. */
+export interface ProviderInfo {
+  requested: ProviderSetting
+  used: Exclude<ProviderSetting, 'auto'>
+  attempts: { provider: string; ok: boolean; error?: string }[]
+  /** A sentence for the user when `used` is not what was asked for. */
+  fallback?: string
+  /** Graph nodes per ONNX Runtime provider, once the first batch has run. */
+  nodes?: Record<string, number>
+}
+
+export interface TeacherStatus {
+  model: string
+  modelName: string | null
+  state: 'idle' | 'loading' | 'embedding' | 'done' | 'cancelled' | 'failed'
+  /** Why it failed, in words a user can act on. */
+  message: string | null
+  provider: ProviderInfo | null
+  /** Images with an embedding (from this pass or the cache), of `total`. */
+  done: number
+  total: number
+  failed: number
+  imagesPerSecond: number
+}
+
 export interface AppInfo {
   version: string
   /** 'electron' inside the desktop app, 'web' when served by the web host. */
@@ -68,6 +102,11 @@ export interface RequestResults {
   'project.startAfresh': ProjectSummary
   'images.page': ImagePage
   'images.get': ImageInfo
+  'settings.get': Settings
+  'settings.set': Settings
+  'teacher.status': TeacherStatus
+  'teacher.run': TeacherStatus
+  'jobs.cancel': boolean
 }
 
 /** Long work reports progress; `total` is 0 while it is not known yet. */
@@ -98,7 +137,12 @@ export interface ProjectChangedEvent {
   project: ProjectSummary
 }
 
-export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | ConnectionEvent
+export interface TeacherStatusEvent {
+  type: 'teacher.status'
+  status: TeacherStatus
+}
+
+export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | TeacherStatusEvent | ConnectionEvent
 
 /** Every failure crossing the boundary carries one of these codes and a message a person can act on. */
 export type ErrorCode =

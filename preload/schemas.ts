@@ -6,6 +6,20 @@ import { z } from 'zod'
 
 const relPath = z.string().min(1).max(4096)
 
+/** The app's settings, as saved in settings.json and as `settings.set` accepts them. */
+export const settingsSchema = z
+  .object({
+    /** Teacher model id (a manifest in models/ or STUDIO_MODELS_DIR). */
+    teacher: z.string().min(1).max(200),
+    /** Execution provider: auto tries the platform's GPU providers, then WebGPU, then the CPU. */
+    provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']),
+    /** GPU device index for CUDA, DirectML and WebGPU. */
+    deviceId: z.number().int().min(0).max(15),
+    /** Threads for inference on the CPU; 0 lets ONNX Runtime choose. */
+    threads: z.number().int().min(0).max(256),
+  })
+  .strict()
+
 /** Request name -> schema of its input. Main parses every input with it before acting. */
 export const requestSchemas = {
   /** What the host can do and which project is open. */
@@ -29,6 +43,16 @@ export const requestSchemas = {
       descending: z.boolean().optional(),
     })
     .strict(),
+  /** The app's settings (teacher model, execution provider, threads). */
+  'settings.get': z.object({}).strict(),
+  /** Change some settings; they are saved at once and apply to the next teacher pass. */
+  'settings.set': settingsSchema.partial().strict(),
+  /** Which teacher runs where, and how far its embedding pass over the project is. */
+  'teacher.status': z.object({}).strict(),
+  /** Run the teacher over the open project again with the current settings (cached images are skipped). */
+  'teacher.run': z.object({}).strict(),
+  /** Cancel a long job; what it finished is kept and a later run resumes from there. */
+  'jobs.cancel': z.object({ job: z.enum(['embed']) }).strict(),
   /** Facts about one image. */
   'images.get': z.object({ relPath }).strict(),
 } as const

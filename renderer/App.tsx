@@ -3,6 +3,7 @@ import { useGrid } from './stores/grid'
 import { useProject } from './stores/project'
 import { Grid } from './views/Grid'
 import { ProjectPicker } from './views/ProjectPicker'
+import { TeacherBar } from './views/TeacherBar'
 import { Viewer } from './views/Viewer'
 
 export function App() {
@@ -85,6 +86,7 @@ export function App() {
           </>
         )}
       </main>
+      {project && <TeacherBar />}
       <Viewer />
     </div>
   )

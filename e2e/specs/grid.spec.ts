@@ -101,3 +101,23 @@ test('files that cannot be read are listed apart, each with its reason', async (
     await rm(folder, { recursive: true, force: true })
   }
 })
+
+test('the teacher embeds the project and says which provider runs it, and why', async ({ studio: page }) => {
+  await openFolder(page, HYMENOPTERA)
+  await expect(page.getByTestId('image-count')).toHaveText(`${EXPECTED_IMAGES} images`)
+  const bar = page.getByTestId('teacher-bar')
+  await expect(bar).toContainText('MobileNetV2')
+  await expect(page.getByTestId('teacher-provider')).toContainText(/running on (CPU|CUDA|WebGPU|DirectML|CoreML)/)
+  await expect(bar).toContainText(`${EXPECTED_IMAGES} images embedded`, { timeout: 180_000 })
+  const used = (await page.getByTestId('teacher-provider').textContent()) ?? ''
+  // With no GPU here, `auto` falls back to the CPU and the notice says why.
+  if (used.includes('CPU')) await expect(page.getByTestId('teacher-notice')).toContainText(/cpu/i)
+  await page.screenshot({ path: path.join(ARTIFACTS, `teacher-${test.info().project.name}.png`) })
+
+  // Asking for the CPU outright: no fallback notice, and the cached embeddings are reused.
+  await page.getByLabel('Execution provider').selectOption('cpu')
+  await expect(bar).toContainText(`${EXPECTED_IMAGES} images embedded`)
+  await expect(page.getByTestId('teacher-provider')).toContainText('running on CPU')
+  await expect(page.getByTestId('teacher-notice')).toHaveCount(0)
+  await page.getByLabel('Execution provider').selectOption('auto')
+})

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { APP_ROOT } from '../engine/paths'
 import { defaultAppDataDir, StudioApi } from '../api'
 import { startWebHost } from '../server/webhost'
 import { parseArgs, UsageError } from './args'
@@ -7,7 +7,7 @@ import { parseArgs, UsageError } from './args'
 const USAGE = 'usage: npm run serve -- <folder> [--port N] [--host H]\n  --port N  port to listen on (default 7878; 0 picks a free one)\n  --host H  address to bind (default 127.0.0.1; 0.0.0.0 lets other machines connect)'
 
 /** The built renderer, next to the sources: out/renderer. */
-export const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../out/renderer')
+export const RENDERER_DIR = path.join(APP_ROOT, 'out/renderer')
 
 export async function run(args: string[]): Promise<number> {
   let folder: string | undefined

@@ -4,7 +4,7 @@
  */
 import { readFile, access } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { APP_ROOT } from '../paths'
 import { z } from 'zod'
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (a sha256)')
@@ -75,7 +75,7 @@ export const ManifestSchema = z
 export type Manifest = z.infer<typeof ManifestSchema>
 
 /** The repository's models/ folder (manifests and catalog). */
-export const BUILTIN_MODELS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../models')
+export const BUILTIN_MODELS_DIR = path.join(APP_ROOT, 'models')
 
 /** Where model files are looked for, in order, after the manifest's own folder. */
 export function defaultModelSearchDirs(): string[] {

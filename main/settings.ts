@@ -1,0 +1,36 @@
+/**
+ * The app's settings, one JSON file in the app's data folder. A missing file gives the defaults; an
+ * unreadable or invalid one is kept aside (never deleted) and the defaults are used, with a warning.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Settings } from '../preload/contract'
+import { settingsSchema } from '../preload/schemas'
+
+export const DEFAULT_SETTINGS: Settings = { teacher: 'mobilenetv2-12-int8', provider: 'auto', deviceId: 0, threads: 0 }
+
+export async function loadSettings(appDataDir: string): Promise<Settings> {
+  const file = path.join(appDataDir, 'settings.json')
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    return { ...DEFAULT_SETTINGS }
+  }
+  try {
+    return settingsSchema.parse({ ...DEFAULT_SETTINGS, ...(JSON.parse(text) as object) })
+  } catch (err) {
+    const aside = `${file}.invalid-${Date.now()}`
+    await rename(file, aside).catch(() => undefined)
+    console.warn(`settings: ${file} is not valid (${(err as Error).message.split('\n')[0]}); kept it as ${aside} and started from the defaults`)
+    return { ...DEFAULT_SETTINGS }
+  }
+}
+
+export async function saveSettings(appDataDir: string, settings: Settings): Promise<void> {
+  await mkdir(appDataDir, { recursive: true })
+  const file = path.join(appDataDir, 'settings.json')
+  // Write then rename: a crash mid-write never leaves a torn settings file.
+  await writeFile(`${file}.tmp`, JSON.stringify(settings, null, 2) + '\n')
+  await rename(`${file}.tmp`, file)
+}
