@@ -21,7 +21,7 @@ import { parseArgs, UsageError } from './args'
 
 const USAGE = `usage: npm run cli -- eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials 5] [--rounds 5]
     [--strategy ${STRATEGIES.join('|')}] [--model ID] [--no-peers] [--set name=value,...] [--features POWER,CENTRE]
-    [--review-order proposals|informative|diverse] [--review-share 0.1] [--review-pseudo-weight 0]
+    [--review-order proposals|informative|diverse] [--review-share 0.1] [--review-pseudo-weight check|W]
   <folder> holds pool/<class>/* (the unlabelled folder) and test/<class>/* (held out)`
 
 const PEERS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/bench/peers/peers.py')
@@ -127,7 +127,7 @@ export async function run(args: string[]): Promise<number> {
     features: FeatureOptions
     reviewOrder: EvalOptions['reviewOrder']
     reviewShare: number
-    reviewPseudoWeight: number
+    reviewPseudoWeight: number | 'check'
   }
   try {
     const { positional, options } = parseArgs(args, ['json', 'png', 'k', 'trials', 'rounds', 'strategy', 'model', 'set', 'features', 'review-order', 'review-share', 'review-pseudo-weight'])
@@ -164,7 +164,7 @@ export async function run(args: string[]): Promise<number> {
     const features: FeatureOptions = f ? { power: Number(f.split(',')[0]), centre: f.split(',')[1] === '1' } : DEFAULT_FEATURES
     const reviewOrder = (str('review-order') ?? DEFAULT_EVAL.reviewOrder) as EvalOptions['reviewOrder']
     if (!['proposals', 'informative', 'diverse'].includes(reviewOrder)) throw new UsageError('--review-order is proposals, informative or diverse')
-    opts = { ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: Number(str('review-pseudo-weight') ?? DEFAULT_EVAL.reviewPseudoWeight) }
+    opts = { ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
     const json = str('json')
     const png = str('png')
     const model = str('model')

@@ -45,6 +45,16 @@ describe('a round', () => {
     expect(accuracy(last.predicted, y)).toBeGreaterThan(accuracy(seedOnly.predicted, y) + 0.03)
   })
 
+  it('pseudoCheck measures pseudo-labels against the human labels and follows the measurement', async () => {
+    const first = await runRound({ X, classes: k, human }, { strategy: 'balanced', round: 1, rounds: 3, folds: 0 })
+    const unreviewed = { index: first.proposals.index, label: first.proposals.label }
+    const r = await runRound({ X, classes: k, human, unreviewed }, { strategy: 'balanced', round: 2, rounds: 3, folds: 0, pseudoCheck: true })
+    const c = r.metrics.pseudoChecked!
+    expect(c.with).toBeGreaterThanOrEqual(0)
+    expect(c.without).toBeLessThanOrEqual(1)
+    expect(r.metrics.trainedOn.unreviewed > 0).toBe(c.with > c.without)
+  })
+
   it('a cancelled round rejects and delivers nothing', async () => {
     const delivered: unknown[] = []
     const ac = new AbortController()

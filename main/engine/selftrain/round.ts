@@ -6,12 +6,12 @@
  */
 import { expectedCalibrationError, fitTemperature, softmaxWithTemperature } from './calibration'
 import type { Head } from './head'
-import { crossValProba } from './kfold'
+import { crossValProba, stratifiedFolds } from './kfold'
 import { knnGraph, propagateLabels, type KnnGraph } from './knn'
-import { takeRows, type Matrix } from './linalg'
+import { rowArgmax, takeRows, type Matrix } from './linalg'
 import { LogisticHead } from './logistic'
 import { MlpHead } from './mlp'
-import { makeStrategy, type Selection, type StrategyName } from './selection'
+import { ClassBalancedTopK, makeStrategy, type Selection, type StrategyName } from './selection'
 
 export interface Labels {
   index: Int32Array
@@ -34,6 +34,11 @@ export interface RoundSettings {
   folds: number
   /** train on unreviewed pseudo-labels as their probability vectors (soft targets) instead of hard labels */
   soft: boolean
+  /** decide per round whether unreviewed pseudo-labels help: k-fold accuracy on the human labels
+   *  of heads trained with them (at pseudoWeight 1) against heads trained without them; the better
+   *  one sets this round's weight (1 or 0). Pseudo-labels help when they are mostly right and hurt
+   *  when a person is labelling exactly the cases the head gets wrong; this measures which. */
+  pseudoCheck: boolean
   /** at most this many unreviewed pseudo-labels train the head (an even subsample beyond it):
    *  past a few thousand per class they add little and cost linear time; the k-fold heads that
    *  calibrate get a quarter of it */
@@ -54,6 +59,7 @@ export const DEFAULT_SETTINGS: RoundSettings = {
   rounds: 5,
   pseudoWeight: 1,
   soft: false,
+  pseudoCheck: false,
   maxPseudo: 20000,
   folds: 5,
   graphK: 10,
@@ -88,6 +94,8 @@ export interface RoundMetrics {
   eceUncalibrated: number
   temperature: number
   proposalsPerClass: number[]
+  /** k-fold accuracy on human labels with and without unreviewed pseudo-labels (pseudoCheck) */
+  pseudoChecked?: { with: number; without: number }
   /** the strategy that selected (differs from the settings' when the graph was over its limit) */
   strategy: string
   trainedOn: { human: number; accepted: number; unreviewed: number }
@@ -119,7 +127,7 @@ function makeHead(s: RoundSettings, classes: number, previous?: Head): Head {
 }
 
 export async function runRound(input: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal): Promise<RoundResult> {
-  const s: RoundSettings = { ...DEFAULT_SETTINGS, ...partial }
+  let s: RoundSettings = { ...DEFAULT_SETTINGS, ...partial }
   const t0 = performance.now()
   const { X, classes, human } = input
   const n = X.rows
@@ -127,6 +135,13 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   if (human.index.length === 0) throw new Error('a round needs at least one human label')
   signal?.throwIfAborted()
 
+  let pseudoChecked: { with: number; without: number } | undefined
+  if (s.pseudoCheck && input.unreviewed && input.unreviewed.index.length > 0 && human.index.length >= 10) {
+    pseudoChecked = checkPseudo(input, s, signal)
+    // ties go to the human labels alone: pseudo-labels must earn their place
+    s = { ...s, pseudoWeight: pseudoChecked.with > pseudoChecked.without ? 1 : 0 }
+    await tick()
+  }
   // training set: human + accepted (weight 1) + unreviewed (pseudoWeight)
   const accepted = input.accepted ?? { index: new Int32Array(0), label: new Int32Array(0) }
   const unreviewed = s.pseudoWeight > 0 && input.unreviewed ? input.unreviewed : { index: new Int32Array(0), label: new Int32Array(0) }
@@ -246,8 +261,59 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
       temperature,
       proposalsPerClass,
       strategy: strategy.name,
+      ...(pseudoChecked ? { pseudoChecked } : {}),
       trainedOn: { human: human.index.length, accepted: accepted.index.length, unreviewed: unrevIdx.length },
       seconds: (performance.now() - t0) / 1000,
     },
   }
+}
+
+/**
+ * k-fold accuracy on the human labels of heads trained with and without pseudo-labels. The
+ * pseudo-labels are re-made inside each fold (head on the fold's labels, class-balanced top-k at
+ * this round's quota): last round's proposals came from a head that saw the held-out labels, and
+ * scoring them on those labels would favour them unfairly.
+ */
+function checkPseudo(input: RoundInput, s: RoundSettings, signal?: AbortSignal): { with: number; without: number } {
+  const { X, classes: k, human } = input
+  const accepted = input.accepted ?? { index: new Int32Array(0), label: new Int32Array(0) }
+  const n = X.rows
+  const known = new Uint8Array(n)
+  for (const i of human.index) known[i] = 1
+  for (const i of accepted.index) known[i] = 1
+  const cand: number[] = []
+  for (let i = 0; i < n; i++) if (!known[i]) cand.push(i)
+  const step = Math.max(1, cand.length / Math.max(1, s.maxPseudo / 4))
+  const candidates: number[] = []
+  for (let q = 0; q < cand.length; q += step) candidates.push(cand[Math.floor(q)]!)
+  const Xc = takeRows(X, candidates)
+  const folds = Math.min(5, human.index.length)
+  const fold = stratifiedFolds(human.label, folds, s.seed)
+  let rightWith = 0
+  let rightWithout = 0
+  const fitOpts = signal ? { signal } : {}
+  for (let f = 0; f < folds; f++) {
+    const tr: number[] = []
+    const te: number[] = []
+    for (let j = 0; j < human.index.length; j++) (fold[j] === f ? te : tr).push(j)
+    if (tr.length === 0 || te.length === 0) continue
+    const baseIdx = [...tr.map((j) => human.index[j]!), ...accepted.index]
+    const baseLab = [...tr.map((j) => human.label[j]!), ...accepted.label]
+    const without = makeHead(s, k).fit(takeRows(X, baseIdx), Int32Array.from(baseLab), fitOpts)
+    const Xte = takeRows(X, te.map((j) => human.index[j]!))
+    const pc = without.predictProba(Xc)
+    const sel = new ClassBalancedTopK(1).select({ proba: pc, classes: k, candidates: Int32Array.from(candidates, (_, r) => r), round: s.round, rounds: s.rounds })
+    const withHead = makeHead(s, k).fit(
+      takeRows(X, [...baseIdx, ...Array.from(sel.index, (r) => candidates[r]!)]),
+      Int32Array.from([...baseLab, ...sel.label]),
+      fitOpts,
+    )
+    const a = rowArgmax(withHead.predictProba(Xte), te.length, k).label
+    const b = rowArgmax(without.predictProba(Xte), te.length, k).label
+    te.forEach((j, r) => {
+      if (a[r] === human.label[j]) rightWith++
+      if (b[r] === human.label[j]) rightWithout++
+    })
+  }
+  return { with: rightWith / human.index.length, without: rightWithout / human.index.length }
 }
