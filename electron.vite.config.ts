@@ -8,7 +8,14 @@ export default defineConfig({
       outDir: 'out/main',
       // Native addons and their loaders stay in node_modules, loaded at run time.
       externalizeDeps: true,
-      rollupOptions: { input: { index: path.resolve('main/electron/index.ts') } },
+      // Worker threads are entries of their own; startModuleWorker loads them from beside index.js.
+      rollupOptions: {
+        input: {
+          index: path.resolve('main/electron/index.ts'),
+          'ort-worker': path.resolve('main/engine/teacher/ort-worker.ts'),
+          worker: path.resolve('main/engine/selftrain/worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -2,20 +2,9 @@
  * Runs a round in a worker thread so training never blocks the caller's event loop. Cancelling
  * terminates the worker: the result is delivered whole or not at all.
  */
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
 import type { RoundInput, RoundSettings } from './round'
+import { startModuleWorker } from '../worker'
 import type { WorkerRoundResult } from './worker'
-
-/** A built .js entry loads directly; a .ts source (tsx, vitest) is loaded through tsx's ESM API. */
-function startWorker(): Worker {
-  const url = new URL('./worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url)
-  if (!url.pathname.endsWith('.ts')) return new Worker(url)
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href
-  const boot = `const { workerData } = require('node:worker_threads'); import(workerData.tsxApi).then((m) => m.tsImport(workerData.entry, workerData.entry))`
-  return new Worker(boot, { eval: true, workerData: { tsxApi, entry: url.href } })
-}
 
 export function runRoundInWorker(input: RoundInput, settings: Partial<RoundSettings> = {}, signal?: AbortSignal): Promise<WorkerRoundResult> {
   return new Promise((resolve, reject) => {
@@ -23,7 +12,7 @@ export function runRoundInWorker(input: RoundInput, settings: Partial<RoundSetti
       reject(signal.reason)
       return
     }
-    const worker = startWorker()
+    const worker = startModuleWorker('worker', import.meta.url)
     const onAbort = () => {
       void worker.terminate()
       reject(signal?.reason ?? new Error('cancelled'))

@@ -3,8 +3,6 @@
  * `open()` then `infer(pixels, n)`; the caller owns decoding (see preprocess.ts).
  */
 import os from 'node:os'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { LoadedManifest, Manifest } from './manifest'
 import { loadManifest } from './manifest'
@@ -12,6 +10,7 @@ import type { PreparedModel } from './model'
 import { EMBEDDING, PIXELS, prepareModel } from './model'
 import type { FromWorker, InitMessage, OutTensor, RunMessage } from './ort-worker'
 import type { ProviderName, ProviderReport, ProviderSetting } from './providers'
+import { startModuleWorker } from '../worker'
 import { candidatesFor, describeFallback } from './providers'
 
 export interface TeacherOptions {
@@ -36,16 +35,6 @@ export interface InferResult {
   embeddings: Float32Array
   /** n x scoresDim when the manifest has scores. */
   scores?: Float32Array
-}
-
-/** Starts the worker: a .ts source (tsx, vitest) is loaded through tsx; a built .js directly. */
-function startWorker(): Worker {
-  const url = new URL('./ort-worker' + (import.meta.url.endsWith('.ts') ? '.ts' : '.js'), import.meta.url)
-  if (!url.pathname.endsWith('.ts')) return new Worker(url)
-  // The ESM entry of tsx's API; the CommonJS one cannot register its loader from an eval'd worker.
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href
-  const boot = `const { workerData } = require('node:worker_threads'); import(workerData.tsxApi).then((m) => m.tsImport(workerData.entry, workerData.entry))`
-  return new Worker(boot, { eval: true, workerData: { tsxApi, entry: url.href } })
 }
 
 export class Teacher {
@@ -91,7 +80,7 @@ export class Teacher {
     const requested = opts.provider ?? 'auto'
     const intra = opts.intraOpThreads ?? 0
     const inter = opts.interOpThreads ?? 1
-    const worker = startWorker()
+    const worker = startModuleWorker('ort-worker', import.meta.url)
     const outputs = [EMBEDDING, ...(model.scoresOutput ? [model.scoresOutput] : [])]
     const init: InitMessage = {
       type: 'init',
