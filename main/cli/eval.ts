@@ -12,7 +12,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { evalEmbeddings } from '../engine/selftrain/eval-embed'
-import { evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
+import { drawSeeds, evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
 import { DEFAULT_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
 import { matrix } from '../engine/selftrain/linalg'
@@ -201,7 +201,6 @@ export async function run(args: string[]): Promise<number> {
     const work = path.join(os.tmpdir(), 'pseudolabel-eval', `${dataset}-${process.pid}`)
     await mkdir(work, { recursive: true })
     let peers: Promise<PeerRow[]> | undefined
-    const { drawSeeds } = await import('../engine/selftrain/evaluate')
     if (opts.peers && hasSklearn()) {
       await writeFile(path.join(work, 'pool.f32'), emb.pool.data)
       await writeFile(path.join(work, 'test.f32'), emb.test.data)

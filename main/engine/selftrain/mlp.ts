@@ -99,7 +99,7 @@ export class MlpHead implements Head {
         matmulABt(H, bs, this.W2, k, h, O)
         for (let r = 0; r < bs; r++) for (let c = 0; c < k; c++) O[r * k + c] = O[r * k + c]! + this.b2[c]!
         softmaxRows(O, bs, k)
-        for (let g of grads) g.fill(0)
+        for (const g of grads) g.fill(0)
         const [gW1f, gb1, gW2, gb2] = grads as [Float32Array, Float32Array, Float32Array, Float32Array]
         for (let r = 0; r < bs; r++) {
           const i = idx[r]!
