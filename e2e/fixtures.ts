@@ -2,7 +2,7 @@
  * `studio`: a page showing the studio, in Chromium against the web host (project `web`) or in the
  * Electron app (project `electron`, skipped with its reason when no Electron binary is installed).
  */
-import { test as base, chromium, _electron, type Page } from '@playwright/test'
+import { test as base, chromium, _electron, expect, type Page } from '@playwright/test'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -51,4 +51,14 @@ export const test = base.extend<{ studio: Page }>({
   },
 })
 
-export { expect } from '@playwright/test'
+export { expect }
+
+/** Opens `folder` through the path field, from the picker or from an open project. */
+export async function openFolder(page: Page, folder: string): Promise<void> {
+  const another = page.getByRole('button', { name: 'Open another folder' })
+  const field = page.getByLabel('Folder path')
+  await expect(another.or(field)).toBeVisible()
+  if (await another.isVisible()) await another.click()
+  await field.fill(folder)
+  await page.getByRole('button', { name: 'Open', exact: true }).click()
+}

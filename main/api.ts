@@ -11,6 +11,8 @@ import sharp from 'sharp'
 import {
   StudioError,
   type AppInfo,
+  type ClassInfo,
+  type LabelResult,
   type RequestInput,
   type ImageInfo,
   type MediaKind,
@@ -131,6 +133,47 @@ export class StudioApi {
         return this.teacher.current()
       case 'jobs.cancel':
         return this.teacher.cancel()
+      case 'classes.list':
+        return this.classList()
+      case 'classes.create': {
+        const id = this.requireProject().ensureClass((input as RequestInput<'classes.create'>).name)
+        return this.classInfo(id)
+      }
+      case 'classes.rename': {
+        const { id, name } = input as RequestInput<'classes.rename'>
+        this.requireClass(id)
+        this.requireProject().store.renameClass(id, name)
+        return this.classInfo(id)
+      }
+      case 'labels.set': {
+        const { imageIds, classId } = input as RequestInput<'labels.set'>
+        if (classId !== null) this.requireClass(classId)
+        this.requireProject().setLabel(imageIds, classId)
+        return this.labelsChanged(imageIds)
+      }
+      case 'labels.review': {
+        const { imageIds, decision } = input as RequestInput<'labels.review'>
+        this.requireProject().review(imageIds, decision)
+        return this.labelsChanged(imageIds)
+      }
+      case 'labels.relabel': {
+        const { imageIds, classId } = input as RequestInput<'labels.relabel'>
+        this.requireClass(classId)
+        this.requireProject().relabel(imageIds, classId)
+        return this.labelsChanged(imageIds)
+      }
+      case 'labels.undo':
+      case 'labels.redo': {
+        const project = this.requireProject()
+        const result = name === 'labels.undo' ? project.undo() : project.redo()
+        return result ? this.labelsChanged(result.imageIds) : null
+      }
+      case 'images.history': {
+        const { imageId } = input as RequestInput<'images.history'>
+        return this.requireProject()
+          .history(imageId)
+          .map((e) => ({ id: e.id, classId: e.classId, source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone }))
+      }
       case 'images.get': {
         const { relPath } = input as RequestInput<'images.get'>
         const row = this.requireProject().imageByPath(relPath)
@@ -138,6 +181,28 @@ export class StudioApi {
         return imageInfo(row)
       }
     }
+  }
+
+  private labelsChanged(imageIds: number[]): LabelResult {
+    this.emit({ type: 'labels.changed', imageIds })
+    return { imageIds }
+  }
+
+  private requireClass(id: number): void {
+    if (!this.requireProject().classes().some((c) => c.id === id)) throw new StudioError('not_found', `no class with id ${id} in this project`)
+  }
+
+  private classList(): ClassInfo[] {
+    const project = this.requireProject()
+    const counts = new Map(project.counts().byClass.map((c) => [c.classId, c.byStatus]))
+    const none = { unlabelled: 0, human: 0, proposed: 0, accepted: 0, rejected: 0 }
+    return project.classes().map((c) => ({ id: c.id, name: c.name, color: c.color, counts: counts.get(c.id) ?? none }))
+  }
+
+  private classInfo(id: number): ClassInfo {
+    const found = this.classList().find((c) => c.id === id)
+    if (!found) throw new StudioError('not_found', `no class with id ${id} in this project`)
+    return found
   }
 
   info(): AppInfo {

@@ -79,6 +79,32 @@ export interface TeacherStatus {
   imagesPerSecond: number
 }
 
+export interface ClassInfo {
+  id: number
+  name: string
+  color: string | null
+  /** Images of this class per state. */
+  counts: Record<ImageStatus, number>
+}
+
+export interface LabelEvent {
+  id: number
+  classId: number | null
+  source: 'human' | 'pseudo'
+  state: 'proposed' | 'accepted' | 'rejected' | 'relabelled'
+  roundId: number | null
+  confidence: number | null
+  actor: string
+  /** Milliseconds since the epoch. */
+  at: number
+  undone: boolean
+}
+
+/** What a label action changed; the UI refreshes those images. */
+export interface LabelResult {
+  imageIds: number[]
+}
+
 export interface AppInfo {
   version: string
   /** 'electron' inside the desktop app, 'web' when served by the web host. */
@@ -102,6 +128,16 @@ export interface RequestResults {
   'project.startAfresh': ProjectSummary
   'images.page': ImagePage
   'images.get': ImageInfo
+  'classes.list': ClassInfo[]
+  'classes.create': ClassInfo
+  'classes.rename': ClassInfo
+  'labels.set': LabelResult
+  'labels.review': LabelResult
+  'labels.relabel': LabelResult
+  /** null when there was nothing to undo or redo. */
+  'labels.undo': LabelResult | null
+  'labels.redo': LabelResult | null
+  'images.history': LabelEvent[]
   'settings.get': Settings
   'settings.set': Settings
   'teacher.status': TeacherStatus
@@ -137,12 +173,18 @@ export interface ProjectChangedEvent {
   project: ProjectSummary
 }
 
+/** Labels changed (by this window, another browser on the web host, or a round). */
+export interface LabelsChangedEvent {
+  type: 'labels.changed'
+  imageIds: number[]
+}
+
 export interface TeacherStatusEvent {
   type: 'teacher.status'
   status: TeacherStatus
 }
 
-export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | TeacherStatusEvent | ConnectionEvent
+export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | LabelsChangedEvent | TeacherStatusEvent | ConnectionEvent
 
 /** Every failure crossing the boundary carries one of these codes and a message a person can act on. */
 export type ErrorCode =

@@ -5,6 +5,10 @@
 import { z } from 'zod'
 
 const relPath = z.string().min(1).max(4096)
+const imageId = z.number().int().min(1)
+/** A bulk action may touch a whole class of a large project, but not unbounded input. */
+const imageIds = z.array(imageId).min(1).max(200_000)
+const className = z.string().trim().min(1, 'a class needs a name').max(100)
 
 /** The app's settings, as saved in settings.json and as `settings.set` accepts them. */
 export const settingsSchema = z
@@ -53,6 +57,22 @@ export const requestSchemas = {
   'teacher.run': z.object({}).strict(),
   /** Cancel a long job; what it finished is kept and a later run resumes from there. */
   'jobs.cancel': z.object({ job: z.enum(['embed']) }).strict(),
+  /** The project's classes with their counts per state. */
+  'classes.list': z.object({}).strict(),
+  /** A new class (or the existing one of that name). */
+  'classes.create': z.object({ name: className }).strict(),
+  'classes.rename': z.object({ id: imageId, name: className }).strict(),
+  /** Seed labels by a person; `classId` null clears the label. */
+  'labels.set': z.object({ imageIds: imageIds, classId: imageId.nullable() }).strict(),
+  /** Accept or reject the current pseudo-labels of these images. */
+  'labels.review': z.object({ imageIds: imageIds, decision: z.enum(['accept', 'reject']) }).strict(),
+  /** Correct these images' labels to another class. */
+  'labels.relabel': z.object({ imageIds: imageIds, classId: imageId }).strict(),
+  /** Undo or redo the last label action (any person's, in this project). */
+  'labels.undo': z.object({}).strict(),
+  'labels.redo': z.object({}).strict(),
+  /** Every label event of one image, oldest first. */
+  'images.history': z.object({ imageId }).strict(),
   /** Facts about one image. */
   'images.get': z.object({ relPath }).strict(),
 } as const

@@ -1,5 +1,9 @@
 import { useEffect } from 'react'
+import { typingInField } from './decisions'
 import { useGrid } from './stores/grid'
+import { useLabels } from './stores/labels'
+import { ClassPanel } from './views/ClassPanel'
+import { FilterBar } from './views/FilterBar'
 import { useProject } from './stores/project'
 import { Grid } from './views/Grid'
 import { ProjectPicker } from './views/ProjectPicker'
@@ -14,9 +18,26 @@ export function App() {
     void load()
   }, [load])
 
+  const folder = project?.folder
   useEffect(() => {
-    if (project) useGrid.getState().reset(project.folder, project.imageCount)
+    if (folder) useGrid.getState().reset(folder, useProject.getState().project?.imageCount ?? 0)
+  }, [folder])
+  // The folder changed on disk: refresh what is on screen, keeping the filter.
+  useEffect(() => {
+    if (project) useGrid.getState().refresh()
   }, [project])
+
+  // Undo and redo from anywhere but a text field.
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z' || typingInField(e.target)) return
+      e.preventDefault()
+      void (e.shiftKey ? useLabels.getState().redo() : useLabels.getState().undo())
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [])
+  const labelMessage = useLabels((s) => s.message)
 
   return (
     <div className="app">
@@ -56,6 +77,14 @@ export function App() {
           </button>
         </div>
       )}
+      {labelMessage && (
+        <div className="banner warn" role="status">
+          <span>{labelMessage}</span>
+          <button type="button" onClick={() => useLabels.getState().dismiss()} aria-label="Dismiss message">
+            ×
+          </button>
+        </div>
+      )}
       {opening && (
         <div className="banner" role="status" aria-live="polite">
           Indexing… {progress ? `${progress.done.toLocaleString()} of ${progress.total.toLocaleString()} images, ${Math.round(progress.perSecond)}/s` : ''}
@@ -82,7 +111,13 @@ export function App() {
                 </ul>
               </details>
             )}
-            <Grid />
+            <div className="workspace">
+              <ClassPanel />
+              <div className="grid-column">
+                <FilterBar />
+                <Grid />
+              </div>
+            </div>
           </>
         )}
       </main>

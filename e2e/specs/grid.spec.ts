@@ -3,7 +3,7 @@ import os from 'node:os'
 import sharp from 'sharp'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { ARTIFACTS, SHARED, expect, test } from '../fixtures'
+import { ARTIFACTS, SHARED, expect, openFolder, test } from '../fixtures'
 
 const HYMENOPTERA = path.join(SHARED, 'datasets/hymenoptera')
 const EXPECTED_IMAGES = 397 // 244 pool + 153 test, per the dataset's README
@@ -16,16 +16,6 @@ async function loadedThumbs(page: Page): Promise<number[]> {
       return img !== null && img.complete && img.naturalWidth > 0
     }).map((b) => Number(b.getAttribute('data-index'))),
   )
-}
-
-/** Opens `folder` through the path field, from the picker or from an open project. */
-async function openFolder(page: Page, folder: string): Promise<void> {
-  const another = page.getByRole('button', { name: 'Open another folder' })
-  const field = page.getByLabel('Folder path')
-  await expect(another.or(field)).toBeVisible()
-  if (await another.isVisible()) await another.click()
-  await field.fill(folder)
-  await page.getByRole('button', { name: 'Open', exact: true }).click()
 }
 
 test('open a folder, see every image as a thumbnail, open one', async ({ studio: page }, testInfo) => {

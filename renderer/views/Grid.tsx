@@ -1,6 +1,8 @@
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
 import { PAGE_SIZE, useGrid } from '../stores/grid'
 import { studio } from '../transport'
+import { decide } from '../decisions'
+import { LabelBadge } from './LabelBadge'
 
 const CELL = 172 // px: a 160 px thumbnail, its caption sits inside, plus the gap
 const OVERSCAN_ROWS = 3
@@ -34,6 +36,11 @@ export function Grid() {
   }, [first, last, size.width, ensure])
 
   function onKey(e: KeyboardEvent<HTMLButtonElement>, index: number) {
+    const image = imageAt(index)
+    if (image && !e.ctrlKey && !e.metaKey && !e.altKey && decide(image, e.key)) {
+      e.preventDefault()
+      return
+    }
     const moves: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns }
     const step = moves[e.key]
     if (step === undefined) return
@@ -66,6 +73,7 @@ export function Grid() {
             onKeyDown={(e) => onKey(e, i)}
           >
             <img src={studio.mediaUrl('thumb', image.relPath)} alt={image.relPath} loading="lazy" decoding="async" draggable={false} />
+            <LabelBadge image={image} />
             <span className="caption">{image.relPath.split('/').pop()}</span>
           </button>
         ) : (

@@ -1,0 +1,73 @@
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { ARTIFACTS, SHARED, expect, openFolder, test } from '../fixtures'
+
+/** A small project of real photos: the first 6 ants and 6 bees of the hymenoptera pool. */
+async function makeProject(): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-labels-'))
+  for (const cls of ['ants', 'bees']) {
+    const from = path.join(SHARED, 'datasets/hymenoptera/pool', cls)
+    await mkdir(path.join(folder, cls))
+    for (const f of (await readdir(from)).sort().slice(0, 6)) await cp(path.join(from, f), path.join(folder, cls, f))
+  }
+  return folder
+}
+
+test('seed labels by keyboard in the grid and the viewer, with counts, filters, undo and history', async ({ studio: page }, testInfo) => {
+  const folder = await makeProject()
+  try {
+    await openFolder(page, folder)
+    await expect(page.getByTestId('image-count')).toHaveText('12 images')
+
+    for (const name of ['ants', 'bees']) {
+      await page.getByLabel('New class name').fill(name)
+      await page.getByRole('button', { name: 'Add', exact: true }).click()
+      await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
+    }
+
+    // Grid: focus a thumbnail, press 1.
+    const thumbs = page.getByTestId('thumb')
+    await thumbs.nth(0).focus()
+    await page.keyboard.press('1')
+    await expect(thumbs.nth(0).getByTestId('label-badge')).toContainText('ants')
+    await thumbs.nth(1).focus()
+    await page.keyboard.press('1')
+    await expect(page.getByTestId('class-count-ants')).toHaveText('2')
+
+    // Viewer: each digit labels the image and moves on to the next.
+    await thumbs.nth(6).click()
+    const viewer = page.getByRole('dialog')
+    await expect(viewer).toHaveAttribute('aria-label', /^bees\//)
+    const firstBee = await viewer.getAttribute('aria-label')
+    await page.keyboard.press('2')
+    await expect(viewer).not.toHaveAttribute('aria-label', firstBee ?? '')
+    await page.keyboard.press('2')
+    await expect(page.getByTestId('class-count-bees')).toHaveText('2')
+    await page.keyboard.press('ArrowLeft')
+    await expect(page.getByTestId('label-history')).toContainText('labelled bees')
+    await page.screenshot({ path: path.join(ARTIFACTS, `viewer-labelled-${testInfo.project.name}.png`) })
+    await page.keyboard.press('Escape')
+
+    // The store answers the filter: four images carry a person's label.
+    await page.getByLabel('Filter by state').selectOption('human')
+    await expect(page.getByTestId('filtered-count')).toHaveText('4 shown')
+    await expect(page.getByTestId('thumb')).toHaveCount(4)
+
+    // Undo and redo the last label from anywhere.
+    await page.keyboard.press('Control+z')
+    await expect(page.getByTestId('class-count-bees')).toHaveText('1')
+    await expect(page.getByTestId('filtered-count')).toHaveText('3 shown')
+    await page.keyboard.press('Control+Shift+z')
+    await expect(page.getByTestId('class-count-bees')).toHaveText('2')
+    await expect(page.getByTestId('filtered-count')).toHaveText('4 shown')
+
+    // A class filter: only the ants.
+    await page.getByLabel('Filter by state').selectOption('all')
+    await page.getByRole('complementary', { name: 'Classes' }).getByRole('button', { name: /ants/ }).click()
+    await expect(page.getByTestId('filtered-count')).toHaveText('2 shown')
+    await page.screenshot({ path: path.join(ARTIFACTS, `labels-${testInfo.project.name}.png`) })
+  } finally {
+    await rm(folder, { recursive: true, force: true })
+  }
+})

@@ -1,0 +1,92 @@
+import { create } from 'zustand'
+import type { ClassInfo, ImageInfo } from '../../preload/contract'
+import { studio } from '../transport'
+import { useGrid } from './grid'
+
+interface LabelsState {
+  classes: ClassInfo[]
+  message: string | null
+  loadClasses(): Promise<void>
+  createClass(name: string): Promise<ClassInfo | null>
+  /** Seed-labels images with the class at `slot` (0-based, as digit keys 1-9 are); null clears. */
+  label(imageIds: number[], classId: number | null): Promise<void>
+  review(imageIds: number[], decision: 'accept' | 'reject'): Promise<void>
+  relabel(imageIds: number[], classId: number): Promise<void>
+  undo(): Promise<void>
+  redo(): Promise<void>
+  dismiss(): void
+}
+
+/**
+ * Label actions show at once in the grid (an optimistic patch of the cached pages) and are rolled
+ * back, with a message, if main refuses them.
+ */
+async function optimistic(imageIds: number[], patch: (image: ImageInfo) => ImageInfo, request: () => Promise<unknown>, what: string): Promise<void> {
+  const undo = useGrid.getState().patchImages(imageIds, patch)
+  try {
+    await request()
+  } catch (err) {
+    undo()
+    useLabels.setState({ message: `${what} failed and was rolled back: ${(err as Error).message}` })
+  }
+}
+
+export const useLabels = create<LabelsState>((set, get) => ({
+  classes: [],
+  message: null,
+  async loadClasses() {
+    try {
+      set({ classes: await studio.call('classes.list', {}) })
+    } catch (err) {
+      set({ message: `Could not load the classes: ${(err as Error).message}` })
+    }
+  },
+  async createClass(name) {
+    try {
+      const created = await studio.call('classes.create', { name })
+      await get().loadClasses()
+      return created
+    } catch (err) {
+      set({ message: `Could not create the class "${name}": ${(err as Error).message}` })
+      return null
+    }
+  },
+  label: (imageIds, classId) =>
+    optimistic(
+      imageIds,
+      (i) => ({ ...i, classId, status: classId === null ? 'unlabelled' : 'human', confidence: null }),
+      () => studio.call('labels.set', { imageIds, classId }),
+      'Labelling',
+    ),
+  review: (imageIds, decision) =>
+    optimistic(
+      imageIds,
+      (i) => (i.status === 'proposed' ? { ...i, status: decision === 'accept' ? 'accepted' : 'rejected' } : i),
+      () => studio.call('labels.review', { imageIds, decision }),
+      decision === 'accept' ? 'Accepting' : 'Rejecting',
+    ),
+  relabel: (imageIds, classId) =>
+    optimistic(imageIds, (i) => ({ ...i, classId, status: 'human', confidence: null }), () => studio.call('labels.relabel', { imageIds, classId }), 'Relabelling'),
+  async undo() {
+    try {
+      if (!(await studio.call('labels.undo', {}))) set({ message: 'Nothing to undo' })
+    } catch (err) {
+      set({ message: `Undo failed: ${(err as Error).message}` })
+    }
+  },
+  async redo() {
+    try {
+      if (!(await studio.call('labels.redo', {}))) set({ message: 'Nothing to redo' })
+    } catch (err) {
+      set({ message: `Redo failed: ${(err as Error).message}` })
+    }
+  },
+  dismiss: () => set({ message: null }),
+}))
+
+studio.onEvent((event) => {
+  if (event.type === 'labels.changed') {
+    void useLabels.getState().loadClasses()
+    useGrid.getState().refresh(event.imageIds)
+  } else if (event.type === 'project.opened') void useLabels.getState().loadClasses()
+})
