@@ -29,6 +29,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     child.once('exit', (code) => reject(new Error(`web host exited with ${code}:\n${out}`)))
   })
   process.env.STUDIO_URL = url
+  process.env.STUDIO_E2E_DATA_DIR = dataDir
   return async () => {
     child.kill('SIGTERM')
     await rm(dataDir, { recursive: true, force: true })

@@ -31,6 +31,7 @@ import { PathRefused, resolveInside } from './engine/library/safe-path'
 import { ProgressMeter } from './engine/progress'
 import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings'
 import { TeacherPass } from './teacher-pass'
+import { RoundJob, roundInfo } from './round-job'
 
 export const STUDIO_VERSION = '0.1.0'
 
@@ -58,6 +59,10 @@ export class StudioApi {
   private readonly listeners = new Set<(event: StudioEvent) => void>()
   private settings: Settings | null = null
   private readonly teacher: TeacherPass
+  private readonly rounds = new RoundJob((round, stage) => {
+    this.emit({ type: 'round.status', round, stage })
+    if (round.status === 'done') this.emit({ type: 'labels.changed', imageIds: [] })
+  })
 
   constructor(private readonly hostOptions: HostOptions) {
     this.teacher = new TeacherPass(
@@ -132,7 +137,11 @@ export class StudioApi {
         await this.teacher.start(this.requireProject(), await this.currentSettings())
         return this.teacher.current()
       case 'jobs.cancel':
-        return this.teacher.cancel()
+        return (input as RequestInput<'jobs.cancel'>).job === 'round' ? this.rounds.cancel() : this.teacher.cancel()
+      case 'rounds.list':
+        return this.requireProject().store.rounds().map(roundInfo)
+      case 'rounds.start':
+        return this.rounds.start(this.requireProject(), this.teacher.cacheFile())
       case 'classes.list':
         return this.classList()
       case 'classes.create': {
@@ -259,6 +268,7 @@ export class StudioApi {
     const open = this.project
     this.project = null
     await this.teacher.cancel()
+    this.rounds.cancel()
     await open?.close()
   }
 

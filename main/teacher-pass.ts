@@ -8,6 +8,7 @@ import path from 'node:path'
 import type { Settings, TeacherStatus } from '../preload/contract'
 import type { Project } from './engine/library/project'
 import { ProgressMeter } from './engine/progress'
+import { allImages } from './round-job'
 import { embedImages, loadManifest, modelCacheDir, openCacheFor, Teacher, type EmbedItem, type ProviderReport } from './engine/teacher'
 
 const idle = (model: string): TeacherStatus => ({ model, modelName: null, state: 'idle', message: null, provider: null, done: 0, total: 0, failed: 0, imagesPerSecond: 0 })
@@ -16,6 +17,7 @@ export class TeacherPass {
   private status: TeacherStatus
   private abort: AbortController | null = null
   private running: Promise<void> = Promise.resolve()
+  private lastCacheFile: string | null = null
 
   constructor(
     model: string,
@@ -27,6 +29,11 @@ export class TeacherPass {
 
   current(): TeacherStatus {
     return this.status
+  }
+
+  /** The embedding cache of the last finished pass; null until one has finished. */
+  cacheFile(): string | null {
+    return this.status.state === 'done' ? this.lastCacheFile : null
   }
 
   private set(patch: Partial<TeacherStatus>): void {
@@ -75,6 +82,7 @@ export class TeacherPass {
             this.set({ done: p.done - p.failed, failed: p.failed, imagesPerSecond: p.imagesPerSecond, provider: providerInfo(teacher?.provider) })
           },
         })
+        this.lastCacheFile = summary.cacheFile
         this.set({
           state: 'done',
           done: summary.total - summary.failed.length,
@@ -97,12 +105,7 @@ export class TeacherPass {
 
 /** Every readable image of the project, keyed by content hash. */
 function projectImages(project: Project): EmbedItem[] {
-  const items: EmbedItem[] = []
-  for (let offset = 0; ; offset += 2000) {
-    const page = project.page({ offset, limit: 2000 })
-    for (const row of page.items) if (row.path) items.push({ id: row.hash, absPath: path.join(project.folder, row.path) })
-    if (offset + page.items.length >= page.total || page.items.length === 0) return items
-  }
+  return allImages(project).flatMap((row) => (row.path ? [{ id: row.hash, absPath: path.join(project.folder, row.path) }] : []))
 }
 
 function providerInfo(report: ProviderReport | undefined): TeacherStatus['provider'] {

@@ -105,6 +105,21 @@ export interface LabelResult {
   imageIds: number[]
 }
 
+export interface RoundInfo {
+  id: number
+  status: 'running' | 'done' | 'failed' | 'cancelled'
+  startedAt: number
+  finishedAt: number | null
+  /** k-fold accuracy of the head on the human labels (null with too few labels to fold). */
+  kfoldAccuracy: number | null
+  /** Expected calibration error after temperature scaling. */
+  ece: number | null
+  proposals: number
+  proposalsPerClass: Record<string, number>
+  trainedOn: { human: number; accepted: number; unreviewed: number } | null
+  error: string | null
+}
+
 export interface AppInfo {
   version: string
   /** 'electron' inside the desktop app, 'web' when served by the web host. */
@@ -138,6 +153,8 @@ export interface RequestResults {
   'labels.undo': LabelResult | null
   'labels.redo': LabelResult | null
   'images.history': LabelEvent[]
+  'rounds.list': RoundInfo[]
+  'rounds.start': RoundInfo
   'settings.get': Settings
   'settings.set': Settings
   'teacher.status': TeacherStatus
@@ -176,7 +193,14 @@ export interface ProjectChangedEvent {
 /** Labels changed (by this window, another browser on the web host, or a round). */
 export interface LabelsChangedEvent {
   type: 'labels.changed'
+  /** Empty when any image may have changed (a round wrote its proposals). */
   imageIds: number[]
+}
+
+export interface RoundStatusEvent {
+  type: 'round.status'
+  round: RoundInfo
+  stage: string
 }
 
 export interface TeacherStatusEvent {
@@ -184,7 +208,7 @@ export interface TeacherStatusEvent {
   status: TeacherStatus
 }
 
-export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | LabelsChangedEvent | TeacherStatusEvent | ConnectionEvent
+export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | LabelsChangedEvent | RoundStatusEvent | TeacherStatusEvent | ConnectionEvent
 
 /** Every failure crossing the boundary carries one of these codes and a message a person can act on. */
 export type ErrorCode =

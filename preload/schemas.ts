@@ -55,8 +55,12 @@ export const requestSchemas = {
   'teacher.status': z.object({}).strict(),
   /** Run the teacher over the open project again with the current settings (cached images are skipped). */
   'teacher.run': z.object({}).strict(),
-  /** Cancel a long job; what it finished is kept and a later run resumes from there. */
-  'jobs.cancel': z.object({ job: z.enum(['embed']) }).strict(),
+  /** Cancel a long job: the teacher pass keeps what it embedded; a cancelled round writes nothing. */
+  'jobs.cancel': z.object({ job: z.enum(['embed', 'round']) }).strict(),
+  /** The project's rounds, oldest first, with their metrics. */
+  'rounds.list': z.object({}).strict(),
+  /** Train on the human and accepted labels, propose pseudo-labels for the rest (runs in the background). */
+  'rounds.start': z.object({}).strict(),
   /** The project's classes with their counts per state. */
   'classes.list': z.object({}).strict(),
   /** A new class (or the existing one of that name). */

@@ -4,6 +4,8 @@ import { useGrid } from './stores/grid'
 import { useLabels } from './stores/labels'
 import { ClassPanel } from './views/ClassPanel'
 import { FilterBar } from './views/FilterBar'
+import { ReviewView } from './views/ReviewView'
+import { RoundsPanel } from './views/RoundsPanel'
 import { useProject } from './stores/project'
 import { Grid } from './views/Grid'
 import { ProjectPicker } from './views/ProjectPicker'
@@ -112,7 +114,10 @@ export function App() {
               </details>
             )}
             <div className="workspace">
-              <ClassPanel />
+              <div className="sidebar">
+                <ClassPanel />
+                <RoundsPanel />
+              </div>
               <div className="grid-column">
                 <FilterBar />
                 <Grid />
@@ -123,6 +128,7 @@ export function App() {
       </main>
       {project && <TeacherBar />}
       <Viewer />
+      <ReviewView />
     </div>
   )
 }

@@ -87,6 +87,6 @@ export const useLabels = create<LabelsState>((set, get) => ({
 studio.onEvent((event) => {
   if (event.type === 'labels.changed') {
     void useLabels.getState().loadClasses()
-    useGrid.getState().refresh(event.imageIds)
+    useGrid.getState().refresh(event.imageIds.length ? event.imageIds : undefined)
   } else if (event.type === 'project.opened') void useLabels.getState().loadClasses()
 })

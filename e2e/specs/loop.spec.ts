@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto'
+import path from 'node:path'
+import { DatabaseSync } from '@photostructure/sqlite'
+import type { Page } from '@playwright/test'
+import { ARTIFACTS, SHARED, expect, openFolder, test } from '../fixtures'
+
+const HYMENOPTERA = path.join(SHARED, 'datasets/hymenoptera')
+
+/** Scrolls the virtualised grid to image `index` and focuses its thumbnail. */
+async function focusThumb(page: Page, index: number): Promise<void> {
+  const thumb = page.locator(`[data-testid="thumb"][data-index="${index}"]`)
+  for (let i = 0; i < 50 && !(await thumb.count()); i++) {
+    await page.getByRole('grid', { name: 'Images' }).evaluate((el, idx) => {
+      const cols = Math.max(1, Math.floor(el.clientWidth / 172))
+      el.scrollTop = Math.floor(idx / cols) * 172
+    }, index)
+    await page.waitForTimeout(100)
+  }
+  await thumb.focus()
+}
+
+/** The project's database, read beside the running server (WAL lets a reader in). */
+function readDb<T>(sql: string): T[] {
+  const dataDir = process.env.STUDIO_E2E_DATA_DIR ?? ''
+  const key = createHash('sha256').update(HYMENOPTERA).digest('hex').slice(0, 16)
+  const db = new DatabaseSync(path.join(dataDir, 'projects', key, 'project.db'), { readOnly: true })
+  try {
+    return db.prepare(sql).all() as T[]
+  } finally {
+    db.close()
+  }
+}
+
+test('the loop: seed labels, a round, twenty reviews by keyboard, a second round', async ({ studio: page }, testInfo) => {
+  test.skip(testInfo.project.name === 'electron', 'reads the database beside the web host')
+  await openFolder(page, HYMENOPTERA)
+  await expect(page.getByTestId('image-count')).toHaveText('397 images')
+  for (const name of ['ants', 'bees']) {
+    await page.getByLabel('New class name').fill(name)
+    await page.getByRole('button', { name: 'Add', exact: true }).click()
+  }
+  await expect(page.getByTestId('class-count-bees')).toBeVisible()
+  // Sorted by name, pool/ants/* (123 images) come first, then pool/bees/*.
+  for (const [index, key] of [[0, '1'], [1, '1'], [123, '2'], [124, '2']] as const) {
+    await focusThumb(page, index)
+    await page.keyboard.press(key)
+  }
+  await expect(page.getByTestId('class-count-ants')).toHaveText('2')
+  await expect(page.getByTestId('class-count-bees')).toHaveText('2')
+  await expect(page.getByTestId('teacher-bar')).toContainText('397 images embedded', { timeout: 180_000 })
+
+  await page.getByRole('button', { name: 'Run a round' }).click()
+  const table = page.getByTestId('rounds-table')
+  await expect(table.locator('tbody tr')).toHaveCount(1)
+  await expect(table.locator('tbody tr').first()).not.toContainText(/running|failed/, { timeout: 120_000 })
+  const review = page.getByTestId('review-button')
+  await expect(review).toBeEnabled()
+  const proposed = Number((await review.textContent())?.replace(/\D/g, ''))
+  expect(proposed).toBeGreaterThan(20)
+  await page.screenshot({ path: path.join(ARTIFACTS, `round-${testInfo.project.name}.png`) })
+
+  // Twenty decisions, one key each: a simulated reviewer who knows the folder names.
+  await review.click()
+  let accepted = 0
+  let relabelled = 0
+  for (let i = 0; i < 20; i++) {
+    await expect(page.getByTestId('review-progress')).toHaveText(new RegExp(`^${i + 1} of `))
+    const truth = (await page.getByTestId('review-image').getAttribute('alt'))?.split('/')[1]
+    const proposal = await page.getByTestId('review-class').textContent()
+    if (i === 5) await page.screenshot({ path: path.join(ARTIFACTS, `review-${testInfo.project.name}.png`) })
+    if (proposal === truth) {
+      await page.keyboard.press('a')
+      accepted++
+    } else {
+      await page.keyboard.press(truth === 'ants' ? '1' : '2')
+      relabelled++
+    }
+  }
+  await expect(page.getByTestId('review-progress')).toHaveText(/^21 of /)
+  await page.keyboard.press('Escape')
+
+  // What the person decided is in the database, as label events and current labels.
+  await expect
+    .poll(() => readDb<{ n: number }>("SELECT count(*) AS n FROM images WHERE status = 'accepted'")[0]?.n)
+    .toBe(accepted)
+  const people = readDb<{ n: number }>("SELECT count(*) AS n FROM label_events WHERE actor = 'user' AND state IN ('accepted', 'relabelled') AND round_id IS NOT NULL")[0]?.n
+  expect(people).toBe(20)
+  expect(accepted + relabelled).toBe(20)
+
+  // The second round trains on the seed labels and the twenty reviewed ones.
+  await page.getByRole('button', { name: 'Run a round' }).click()
+  await expect(table.locator('tbody tr')).toHaveCount(2)
+  await expect(table.locator('tbody tr').nth(1)).not.toContainText(/running|failed/, { timeout: 120_000 })
+  const rounds = readDb<{ status: string; summary: string }>('SELECT status, summary FROM rounds ORDER BY id')
+  expect(rounds.map((r) => r.status)).toEqual(['done', 'done'])
+  expect(JSON.parse(rounds[1]?.summary ?? '{}').trainedOn.human).toBe(4 + relabelled)
+  await page.screenshot({ path: path.join(ARTIFACTS, `rounds-${testInfo.project.name}.png`) })
+})

@@ -1,0 +1,152 @@
+/**
+ * A self-training round over the open project: read the teacher's embeddings from the cache, the
+ * labels from the store, train and select in a worker thread (runRoundInWorker), then write the
+ * proposals. Nothing is written until the round has finished, so a cancelled or failed round leaves
+ * the labels as they were; its row in `rounds` says how it ended. Each proposal keeps its
+ * confidence in the store and the round's full probability vectors in `<dataDir>/rounds/<id>.proba`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { StudioError, type RoundInfo } from '../preload/contract'
+import type { Project } from './engine/library/project'
+import type { ImageRow } from './engine/store'
+import { applyFeatures, fitFeatures } from './engine/selftrain/features'
+import { runRoundInWorker } from './engine/selftrain/in-worker'
+import { matrix } from './engine/selftrain/linalg'
+import { loadEmbeddings } from './engine/teacher'
+
+/** Every readable image of the project, in name order. */
+export function allImages(project: Project): ImageRow[] {
+  const rows: ImageRow[] = []
+  for (let offset = 0; ; offset += 2000) {
+    const page = project.page({ offset, limit: 2000 })
+    rows.push(...page.items)
+    if (page.items.length === 0 || rows.length >= page.total) return rows
+  }
+}
+
+export function roundInfo(r: ReturnType<Project['store']['rounds']>[number]): RoundInfo {
+  const summary = (r.summary ?? {}) as Partial<RoundInfo>
+  return {
+    id: r.id,
+    status: r.status as RoundInfo['status'],
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    kfoldAccuracy: summary.kfoldAccuracy ?? null,
+    ece: summary.ece ?? null,
+    proposals: summary.proposals ?? 0,
+    proposalsPerClass: summary.proposalsPerClass ?? {},
+    trainedOn: summary.trainedOn ?? null,
+    error: summary.error ?? null,
+  }
+}
+
+export class RoundJob {
+  private abort: AbortController | null = null
+
+  constructor(private readonly report: (round: RoundInfo, stage: string) => void) {}
+
+  get running(): boolean {
+    return this.abort !== null
+  }
+
+  cancel(): boolean {
+    const had = this.abort !== null
+    this.abort?.abort()
+    return had
+  }
+
+  /**
+   * Checks that a round can run and starts it; returns its row at once. The round goes on in the
+   * background and reports through `report`.
+   */
+  start(project: Project, cacheFile: string | null): RoundInfo {
+    if (this.abort) throw new StudioError('invalid_input', 'a round is already running; wait for it or cancel it')
+    if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; wait for it to finish (see the status bar)')
+    const classes = project.classes()
+    const rows = allImages(project)
+    const labelled = new Set(rows.filter((r) => r.status === 'human' || r.status === 'accepted').map((r) => r.classId))
+    const missing = classes.filter((c) => !labelled.has(c.id))
+    if (classes.length < 2) throw new StudioError('invalid_input', 'a round needs at least two classes: create them in the Classes panel')
+    if (missing.length) throw new StudioError('invalid_input', `label at least one image of each class first; none yet for: ${missing.map((c) => c.name).join(', ')}`)
+    // A round a crash interrupted is still marked running: close it before starting anew.
+    for (const r of project.store.rounds()) if (r.status === 'running') project.store.finishRound(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
+
+    const round = project.store.rounds().length + 1
+    const id = project.store.startRound({ round })
+    const abort = new AbortController()
+    this.abort = abort
+    const info = () => roundInfo(project.store.rounds().find((r) => r.id === id)!)
+    void this.run(project, cacheFile, id, round, rows, abort.signal)
+      .catch((err: unknown) => {
+        const cancelled = abort.signal.aborted
+        project.store.finishRound(id, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'cancelled' : (err as Error).message })
+      })
+      .finally(() => {
+        this.abort = null
+        this.report(info(), 'finished')
+      })
+    return info()
+  }
+
+  private async run(project: Project, cacheFile: string, id: number, round: number, rows: ImageRow[], signal: AbortSignal): Promise<void> {
+    this.report(roundInfo(project.store.rounds().find((r) => r.id === id)!), 'reading embeddings')
+    const emb = await loadEmbeddings(cacheFile, { ids: rows.map((r) => r.hash), scores: false })
+    signal.throwIfAborted()
+    const byHash = new Map(rows.map((r) => [r.hash, r]))
+    const images = emb.ids.map((h) => byHash.get(h)!)
+    if (images.length < rows.length) throw new Error(`${rows.length - images.length} images have no embedding yet; let the teacher finish, then run the round`)
+    const pool = matrix(images.length, emb.dim, emb.data)
+    const X = applyFeatures(fitFeatures(pool), pool)
+
+    const classes = project.classes()
+    const slot = new Map(classes.map((c, k) => [c.id, k]))
+    const pick = (status: ImageRow['status']) => {
+      const index: number[] = []
+      const label: number[] = []
+      images.forEach((r, i) => {
+        const k = r.classId === null ? undefined : slot.get(r.classId)
+        if (r.status === status && k !== undefined) {
+          index.push(i)
+          label.push(k)
+        }
+      })
+      return { index: Int32Array.from(index), label: Int32Array.from(label) }
+    }
+    const exclude = Int32Array.from(images.flatMap((r, i) => (r.status === 'rejected' ? [i] : [])))
+    const result = await runRoundInWorker(
+      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude },
+      { round, rounds: Math.max(5, round) },
+      signal,
+    )
+    signal.throwIfAborted()
+
+    // The round's full probability vectors, for audits and "why this label" views.
+    const dir = path.join(project.dataDir, 'rounds')
+    await mkdir(dir, { recursive: true })
+    await writeFile(path.join(dir, `${id}.proba`), Buffer.from(result.proba.buffer, result.proba.byteOffset, result.proba.byteLength))
+    await writeFile(path.join(dir, `${id}.json`), JSON.stringify({ classIds: classes.map((c) => c.id), hashes: images.map((r) => r.hash) }))
+
+    // The previous rounds' unreviewed proposals give way to this round's (decisions on them stay).
+    for (const r of project.store.rounds()) if (r.id !== id) project.retractRound(r.id)
+    const { index, label, confidence } = result.proposals
+    const k = classes.length
+    project.propose(
+      id,
+      Array.from(index, (i, j) => {
+        const p = result.proba.subarray(i * k, (i + 1) * k)
+        const sorted = Array.from(p).sort((a, b) => b - a)
+        return { imageId: images[i]!.id, classId: classes[label[j]!]!.id, confidence: confidence[j]!, uncertainty: 1 - ((sorted[0] ?? 0) - (sorted[1] ?? 0)) }
+      }),
+    )
+    const perClass: Record<string, number> = {}
+    classes.forEach((c, k2) => (perClass[c.name] = result.metrics.proposalsPerClass[k2] ?? 0))
+    project.store.finishRound(id, 'done', {
+      kfoldAccuracy: Number.isFinite(result.metrics.kfoldAccuracy) ? result.metrics.kfoldAccuracy : null,
+      ece: result.metrics.ece,
+      proposals: index.length,
+      proposalsPerClass: perClass,
+      trainedOn: result.metrics.trainedOn,
+    })
+  }
+}
