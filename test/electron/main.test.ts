@@ -24,6 +24,8 @@ const fake = vi.hoisted(() => ({
   beforeRequest: null as Handler | null,
   permission: null as Handler | null,
   loaded: '' as string,
+  appEvents: new Map<string, Handler>(),
+  onExit: null as (() => void) | null,
 }))
 
 vi.mock('electron', () => {
@@ -51,7 +53,14 @@ vi.mock('electron', () => {
     }
   }
   return {
-    app: { whenReady: () => Promise.resolve(), on: () => undefined, isPackaged: false, quit: () => undefined, getPath: () => `${process.env.TMPDIR ?? '/tmp'}/studio-electron-appdata` },
+    app: {
+      whenReady: () => Promise.resolve(),
+      on: (event: string, fn: Handler) => fake.appEvents.set(event, fn),
+      isPackaged: false,
+      quit: () => undefined,
+      exit: () => fake.onExit?.(),
+      getPath: () => `${process.env.TMPDIR ?? '/tmp'}/studio-electron-appdata`,
+    },
     BrowserWindow,
     dialog: { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) },
     ipcMain: { handle: (channel: string, fn: Handler) => fake.ipc.set(channel, fn) },
@@ -82,7 +91,13 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, 0)) // let whenReady().then(...) run
 })
 
-afterAll(() => rm(tmp, { recursive: true, force: true }))
+afterAll(async () => {
+  // Quitting closes the project (its database, watcher and teacher pass) before the files go.
+  const exited = new Promise<void>((resolve) => (fake.onExit = resolve))
+  fake.appEvents.get('will-quit')?.({ preventDefault: () => undefined })
+  await exited
+  await rm(tmp, { recursive: true, force: true })
+})
 
 // Our page, as main computes it from its own location (main/electron -> main/renderer when run from source).
 const ourPage = pathToFileURL(path.resolve('main/renderer/index.html')).href

@@ -17,6 +17,7 @@ const SECRET = 'top-secret-bytes-outside-the-project'
 let tmp: string
 let project: string
 let web: WebHost
+let api: StudioApi
 let port: number
 
 interface Answer {
@@ -57,7 +58,7 @@ beforeAll(async () => {
   await sharp({ create: { width: 10, height: 10, channels: 3, background: '#33c' } }).jpeg().toFile(path.join(tmp, 'outside.jpg'))
   await symlink(path.join(tmp, 'outside.jpg'), path.join(project, 'link-out.jpg'))
   await symlink(tmp, path.join(project, 'dir-out'))
-  const api = new StudioApi({ host: 'web', appDataDir: path.join(tmp, 'appdata') })
+  api = new StudioApi({ host: 'web', appDataDir: path.join(tmp, 'appdata') })
   const opened = await api.handle('project.open', { folder: project })
   expect(opened.ok).toBe(true)
   const staticDir = path.join(tmp, 'static')
@@ -69,6 +70,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await web?.close()
+  await api?.close()
   await rm(tmp, { recursive: true, force: true })
 })
 
