@@ -18,7 +18,11 @@ export function ClassPanel() {
 
   async function submit(e: FormEvent) {
     e.preventDefault()
-    if (name.trim() && (await createClass(name.trim()))) setName('')
+    const wanted = name.trim()
+    if (!wanted) return
+    // Clear at once so the next name can be typed; put it back if the class was refused.
+    setName('')
+    if (!(await createClass(wanted))) setName(wanted)
   }
 
   return (
