@@ -16,32 +16,30 @@ const SORTS: [SortKey, string][] = [
   ['changed', 'Last changed'],
 ]
 
+/** A labelled drop-down over a fixed list of values. */
+function Choice<T extends string>(props: { label: string; ariaLabel: string; value: T; options: [T, string][]; onChange: (value: T) => void }) {
+  return (
+    <label className="row">
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value as T)} aria-label={props.ariaLabel}>
+        {props.options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
 export function FilterBar() {
   const query = useGrid((s) => s.query)
   const total = useGrid((s) => s.total)
   const setQuery = useGrid((s) => s.setQuery)
   return (
     <div className="filter-bar" role="toolbar" aria-label="Filter and sort">
-      <label className="row">
-        Show
-        <select value={query.status} onChange={(e) => setQuery({ status: e.target.value as StatusFilter })} aria-label="Filter by state">
-          {STATUSES.map(([v, label]) => (
-            <option key={v} value={v}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="row">
-        Sort by
-        <select value={query.sort} onChange={(e) => setQuery({ sort: e.target.value as SortKey })} aria-label="Sort by">
-          {SORTS.map(([v, label]) => (
-            <option key={v} value={v}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
+      <Choice label="Show" ariaLabel="Filter by state" value={query.status} options={STATUSES} onChange={(status) => setQuery({ status })} />
+      <Choice label="Sort by" ariaLabel="Sort by" value={query.sort} options={SORTS} onChange={(sort) => setQuery({ sort })} />
       <label className="row">
         <input type="checkbox" checked={query.descending} onChange={(e) => setQuery({ descending: e.target.checked })} />
         Descending
