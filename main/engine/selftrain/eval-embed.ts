@@ -1,16 +1,14 @@
 /**
  * Embeddings for the evaluation: every image of <folder>/pool/<class>/* and <folder>/test/<class>/*
- * through the teacher runtime (main/engine/teacher: Teacher + decodeInto), cached on disk under the
- * OS temp folder keyed by folder, file list and model, so a rerun of `eval` skips the teacher.
- * The studio's own embedding pass and cache (teacher/cache.ts) serve projects; this only serves eval.
+ * through the teacher's embedding pass, cached (by content hash) under the OS temp folder unless told
+ * otherwise, so a rerun of `eval` skips the teacher.
  */
-import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Teacher } from '../teacher/teacher'
-import { decodeInto } from '../teacher/preprocess'
-import { IMAGE_EXTENSIONS } from '../library/scan'
+import { embedImages, loadEmbeddings, modelCacheDir, openCacheFor, Teacher } from '../teacher'
+import { hashFile } from '../library/identify'
+import { IMAGE_EXTENSIONS, mapLimit } from '../library/scan'
 
 export interface SplitEmbeddings {
   classes: string[]
@@ -57,48 +55,33 @@ export async function evalEmbeddings(
   if (pool.classes.length < 2 || pool.files.length === 0) throw new Error(`${abs}: expected pool/<class>/<images> with at least two classes`)
   const test = await listSplit(abs, 'test', pool.classes)
   const all = [...pool.files, ...test.files]
-  const h = createHash('sha256').update(abs).update('\0').update(model)
-  for (const f of all) {
-    const s = await stat(path.join(abs, f))
-    h.update(`\0${f}\0${s.size}\0${s.mtimeMs}`)
-  }
-  const key = h.digest('hex').slice(0, 24)
   const cacheDir = opts.cacheDir ?? path.join(os.tmpdir(), 'pseudolabel-eval')
-  const cacheFile = path.join(cacheDir, `${key}.f32`)
-  let data: Float32Array | undefined
-  let dim = 0
+  // The studio's own pipelined pass and resumable cache, keyed by content hash like a project.
+  const items = await mapLimit(all, 8, async (f) => ({ id: await hashFile(path.join(abs, f)), absPath: path.join(abs, f) }), opts.signal)
+  const teacher = await Teacher.open(model, { cacheDir: modelCacheDir(cacheDir) })
+  let cacheFile: string
   try {
-    const buf = await readFile(cacheFile)
-    dim = buf.readUInt32LE(0)
-    data = new Float32Array(buf.buffer.slice(buf.byteOffset + 4, buf.byteOffset + buf.byteLength))
-    if (data.length !== all.length * dim) data = undefined
-  } catch {
-    data = undefined
-  }
-  if (!data) {
-    await mkdir(cacheDir, { recursive: true })
-    const teacher = await Teacher.open(model, { cacheDir: path.join(cacheDir, 'models') })
+    const cache = await openCacheFor(teacher, cacheDir)
     try {
-      dim = teacher.dim
-      data = new Float32Array(all.length * dim)
-      const [H, W] = teacher.size
-      const batch = 32
-      for (let b0 = 0; b0 < all.length; b0 += batch) {
-        opts.signal?.throwIfAborted()
-        const n = Math.min(batch, all.length - b0)
-        const pixels = new Uint8Array(n * H * W * 3)
-        await Promise.all(Array.from({ length: n }, (_, r) => decodeInto(path.join(abs, all[b0 + r]!), teacher.manifest.preprocess, [H, W], pixels, r * H * W * 3)))
-        const out = await teacher.infer(pixels, n)
-        data.set(out.embeddings, b0 * dim)
-        opts.onProgress?.(b0 + n, all.length)
-      }
+      const summary = await embedImages(teacher, cache, items, { signal: opts.signal, onProgress: (p) => opts.onProgress?.(p.done, p.total) })
+      const bad = summary.failed[0]
+      if (bad) throw new Error(`${summary.failed.length} images could not be embedded; first: ${bad.absPath}: ${bad.reason}`)
+      cacheFile = summary.cacheFile
     } finally {
-      await teacher.close()
+      await cache.close()
     }
-    const header = Buffer.alloc(4)
-    header.writeUInt32LE(dim, 0)
-    await writeFile(cacheFile, Buffer.concat([header, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]))
+  } finally {
+    await teacher.close()
   }
+  const emb = await loadEmbeddings(cacheFile, { ids: items.map((i) => i.id), scores: false })
+  const dim = emb.dim
+  const row = new Map(emb.ids.map((id, r) => [id, r]))
+  const data = new Float32Array(all.length * dim)
+  items.forEach((it, i) => {
+    const r = row.get(it.id)
+    if (r === undefined) throw new Error(`no embedding for ${it.absPath}`)
+    data.set(emb.data.subarray(r * dim, (r + 1) * dim), i * dim)
+  })
   const np = pool.files.length
   return {
     model,

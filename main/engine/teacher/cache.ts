@@ -221,7 +221,12 @@ export async function loadEmbeddings(file: string, opts: { ids?: string[]; score
     const rec = recordBytes(h)
     const size = (await stat(file)).size
     const max = Math.max(0, Math.floor((size - HEADER_BYTES) / rec))
-    const want = opts.ids ? new Map(opts.ids.map((id, i) => [id, i])) : undefined
+    // Slot per distinct id, in first-seen order: a repeated id must not point past the end.
+    let want: Map<string, number> | undefined
+    if (opts.ids) {
+      want = new Map()
+      for (const id of opts.ids) if (!want.has(id)) want.set(id, want.size)
+    }
     const wantScores = (opts.scores ?? true) && h.scoresDim > 0
     const slots = want ? want.size : max
     const data = new Float32Array(slots * h.dim)
