@@ -4,7 +4,7 @@
  * does any work of its own. Every input is validated here, because the renderer is untrusted.
  */
 import { createHash } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
@@ -31,7 +31,8 @@ import { PathRefused, resolveInside } from './engine/library/safe-path'
 import { ProgressMeter } from './engine/progress'
 import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings'
 import { TeacherPass } from './teacher-pass'
-import { RoundJob, roundInfo } from './round-job'
+import { allImages, RoundJob, roundInfo } from './round-job'
+import { collectLabels, formatLabels } from './engine/exchange/labels'
 
 export const STUDIO_VERSION = '0.1.0'
 
@@ -138,6 +139,17 @@ export class StudioApi {
         return this.teacher.current()
       case 'jobs.cancel':
         return (input as RequestInput<'jobs.cancel'>).job === 'round' ? this.rounds.cancel() : this.teacher.cancel()
+      case 'labels.export': {
+        const { format, scope } = input as RequestInput<'labels.export'>
+        const project = this.requireProject()
+        const labels = collectLabels(project, allImages(project), scope)
+        const content = formatLabels(labels, format)
+        const fileName = `labels-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.${format}`
+        const dir = path.join(project.dataDir, 'exports')
+        await mkdir(dir, { recursive: true })
+        await writeFile(path.join(dir, fileName), content)
+        return { path: path.join(dir, fileName), fileName, rows: labels.length, content }
+      }
       case 'rounds.list':
         return this.requireProject().store.rounds().map(roundInfo)
       case 'rounds.start':

@@ -120,6 +120,14 @@ export interface RoundInfo {
   error: string | null
 }
 
+export interface LabelExport {
+  /** Where the file was written (inside the project's data folder). */
+  path: string
+  fileName: string
+  rows: number
+  content: string
+}
+
 export interface AppInfo {
   version: string
   /** 'electron' inside the desktop app, 'web' when served by the web host. */
@@ -153,6 +161,7 @@ export interface RequestResults {
   'labels.undo': LabelResult | null
   'labels.redo': LabelResult | null
   'images.history': LabelEvent[]
+  'labels.export': LabelExport
   'rounds.list': RoundInfo[]
   'rounds.start': RoundInfo
   'settings.get': Settings

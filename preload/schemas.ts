@@ -77,6 +77,8 @@ export const requestSchemas = {
   'labels.redo': z.object({}).strict(),
   /** Every label event of one image, oldest first. */
   'images.history': z.object({ imageId }).strict(),
+  /** The labels as CSV or JSON, written to the project's exports folder and returned for download. */
+  'labels.export': z.object({ format: z.enum(['csv', 'json']), scope: z.enum(['reviewed', 'with-proposals']) }).strict(),
   /** Facts about one image. */
   'images.get': z.object({ relPath }).strict(),
 } as const

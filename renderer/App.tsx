@@ -3,6 +3,7 @@ import { typingInField } from './decisions'
 import { useGrid } from './stores/grid'
 import { useLabels } from './stores/labels'
 import { ClassPanel } from './views/ClassPanel'
+import { ExportPanel } from './views/ExportPanel'
 import { FilterBar } from './views/FilterBar'
 import { ReviewView } from './views/ReviewView'
 import { RoundsPanel } from './views/RoundsPanel'
@@ -117,6 +118,7 @@ export function App() {
               <div className="sidebar">
                 <ClassPanel />
                 <RoundsPanel />
+                <ExportPanel />
               </div>
               <div className="grid-column">
                 <FilterBar />

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { DatabaseSync } from '@photostructure/sqlite'
 import type { Page } from '@playwright/test'
@@ -95,4 +96,18 @@ test('the loop: seed labels, a round, twenty reviews by keyboard, a second round
   expect(rounds.map((r) => r.status)).toEqual(['done', 'done'])
   expect(JSON.parse(rounds[1]?.summary ?? '{}').trainedOn.human).toBe(4 + relabelled)
   await page.screenshot({ path: path.join(ARTIFACTS, `rounds-${testInfo.project.name}.png`) })
+
+  // Export: the CSV carries every label a person stands behind, and the browser downloads it.
+  const download = page.waitForEvent('download')
+  await page.getByRole('button', { name: 'Labels as CSV' }).click()
+  const file = await download
+  expect(file.suggestedFilename()).toMatch(/^labels-.*\.csv$/)
+  const csv = (await readFile(await file.path(), 'utf8')).trim().split('\r\n')
+  expect(csv[0]).toBe('path,class,status,confidence,round,sha256')
+  const rows = csv.slice(1).map((line) => line.split(','))
+  expect(rows).toHaveLength(4 + 20)
+  expect(rows.filter((r) => r[2] === 'accepted')).toHaveLength(accepted)
+  // Every exported label is right: the seed labels and the reviewer's decisions came from the folder names.
+  for (const r of rows) expect(r[0]?.split('/')[1]).toBe(r[1])
+  await expect(page.getByTestId('export-message')).toContainText('24 labels written')
 })

@@ -1,0 +1,46 @@
+/**
+ * Label export: one row per image file with its current label. Which labels go out is the user's
+ * choice: only those a person stands behind (seed labels, corrections, accepted pseudo-labels), or
+ * also the unreviewed proposals (with their confidence, so they can be told apart).
+ */
+import type { Project } from '../library/project'
+import type { ImageRow } from '../store'
+
+export type ExportFormat = 'csv' | 'json'
+export type ExportScope = 'reviewed' | 'with-proposals'
+
+export interface ExportedLabel {
+  path: string
+  class: string
+  /** human: a person's label; accepted: a pseudo-label a person accepted; proposed: not reviewed. */
+  status: 'human' | 'accepted' | 'proposed'
+  confidence: number | null
+  round: number | null
+  sha256: string
+}
+
+export function collectLabels(project: Project, images: readonly ImageRow[], scope: ExportScope): ExportedLabel[] {
+  const names = new Map(project.classes().map((c) => [c.id, c.name]))
+  const out: ExportedLabel[] = []
+  for (const row of images) {
+    if (row.classId === null || !row.path) continue
+    if (row.status !== 'human' && row.status !== 'accepted' && !(scope === 'with-proposals' && row.status === 'proposed')) continue
+    const label = { class: names.get(row.classId) ?? String(row.classId), status: row.status, confidence: row.confidence, round: row.roundId, sha256: row.hash }
+    // Exact duplicates are one image with one label; every file of it is listed.
+    for (const file of row.fileCount > 1 ? project.filesOf(row.id) : [row.path]) out.push({ path: file, ...label })
+  }
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+}
+
+/** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. */
+function csvField(v: string | number | null): string {
+  const s = v === null ? '' : String(v)
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+export function formatLabels(labels: readonly ExportedLabel[], format: ExportFormat): string {
+  if (format === 'json') return JSON.stringify({ labels }, null, 1) + '\n'
+  const header = ['path', 'class', 'status', 'confidence', 'round', 'sha256']
+  const lines = labels.map((l) => [l.path, l.class, l.status, l.confidence === null ? null : +l.confidence.toFixed(4), l.round, l.sha256].map(csvField).join(','))
+  return [header.join(','), ...lines].join('\r\n') + '\r\n'
+}
