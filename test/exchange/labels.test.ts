@@ -9,7 +9,8 @@ describe('label export formats', () => {
     const lines = csv.split('\r\n')
     expect(lines[0]).toBe('path,class,status,confidence,round,sha256')
     expect(lines[1]).toBe(`"a, b/""quoted"".jpg",cat,human,,,${'ab'.repeat(32)}`)
-    expect(lines[2]).toBe(`plain/x.jpg,"line`)
+    // A bare \n inside a quoted field is data, not a record break (records end with \r\n).
+    expect(lines[2]).toBe(`plain/x.jpg,"line\nbreak",human,,,${'ab'.repeat(32)}`)
   })
 
   it('writes JSON that reads back to the same labels', () => {
