@@ -33,6 +33,7 @@ import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings'
 import { TeacherPass } from './teacher-pass'
 import { allImages, RoundJob, roundInfo } from './round-job'
 import { collectLabels, formatLabels } from './engine/exchange/labels'
+import { suggestSeeds } from './suggest'
 
 export const STUDIO_VERSION = '0.1.0'
 
@@ -149,6 +150,10 @@ export class StudioApi {
         await mkdir(dir, { recursive: true })
         await writeFile(path.join(dir, fileName), content)
         return { path: path.join(dir, fileName), fileName, rows: labels.length, content }
+      }
+      case 'suggest.seeds': {
+        const { count } = input as RequestInput<'suggest.seeds'>
+        return (await suggestSeeds(this.requireProject(), this.teacher.cacheFile(), count)).map(imageInfo)
       }
       case 'rounds.list':
         return this.requireProject().store.rounds().map(roundInfo)

@@ -12,7 +12,7 @@ import type { Project } from './engine/library/project'
 import type { ImageRow } from './engine/store'
 import { applyFeatures, fitFeatures } from './engine/selftrain/features'
 import { runRoundInWorker } from './engine/selftrain/in-worker'
-import { matrix } from './engine/selftrain/linalg'
+import { matrix, type Matrix } from './engine/selftrain/linalg'
 import { loadEmbeddings } from './engine/teacher'
 
 /** Every readable image of the project, in name order. */
@@ -23,6 +23,19 @@ export function allImages(project: Project): ImageRow[] {
     rows.push(...page.items)
     if (page.items.length === 0 || rows.length >= page.total) return rows
   }
+}
+
+/**
+ * The head's inputs for `rows`: their cached embeddings, through the feature transform fitted on
+ * them. Rows without an embedding yet are an error: the caller waits for the teacher.
+ */
+export async function projectFeatures(rows: ImageRow[], cacheFile: string): Promise<{ images: ImageRow[]; X: Matrix }> {
+  const emb = await loadEmbeddings(cacheFile, { ids: rows.map((r) => r.hash), scores: false })
+  const byHash = new Map(rows.map((r) => [r.hash, r]))
+  const images = emb.ids.map((h) => byHash.get(h)!)
+  if (images.length < rows.length) throw new Error(`${rows.length - images.length} images have no embedding yet; let the teacher finish first`)
+  const pool = matrix(images.length, emb.dim, emb.data)
+  return { images, X: applyFeatures(fitFeatures(pool), pool) }
 }
 
 export function roundInfo(r: ReturnType<Project['store']['rounds']>[number]): RoundInfo {
@@ -91,13 +104,8 @@ export class RoundJob {
 
   private async run(project: Project, cacheFile: string, id: number, round: number, rows: ImageRow[], signal: AbortSignal): Promise<void> {
     this.report(roundInfo(project.store.rounds().find((r) => r.id === id)!), 'reading embeddings')
-    const emb = await loadEmbeddings(cacheFile, { ids: rows.map((r) => r.hash), scores: false })
+    const { images, X } = await projectFeatures(rows, cacheFile)
     signal.throwIfAborted()
-    const byHash = new Map(rows.map((r) => [r.hash, r]))
-    const images = emb.ids.map((h) => byHash.get(h)!)
-    if (images.length < rows.length) throw new Error(`${rows.length - images.length} images have no embedding yet; let the teacher finish, then run the round`)
-    const pool = matrix(images.length, emb.dim, emb.data)
-    const X = applyFeatures(fitFeatures(pool), pool)
 
     const classes = project.classes()
     const slot = new Map(classes.map((c, k) => [c.id, k]))

@@ -162,6 +162,7 @@ export interface RequestResults {
   'labels.redo': LabelResult | null
   'images.history': LabelEvent[]
   'labels.export': LabelExport
+  'suggest.seeds': ImageInfo[]
   'rounds.list': RoundInfo[]
   'rounds.start': RoundInfo
   'settings.get': Settings

@@ -79,6 +79,8 @@ export const requestSchemas = {
   'images.history': z.object({ imageId }).strict(),
   /** The labels as CSV or JSON, written to the project's exports folder and returned for download. */
   'labels.export': z.object({ format: z.enum(['csv', 'json']), scope: z.enum(['reviewed', 'with-proposals']) }).strict(),
+  /** Images worth labelling next: diverse and representative, the labelled ones taken into account. */
+  'suggest.seeds': z.object({ count: z.number().int().min(1).max(500) }).strict(),
   /** Facts about one image. */
   'images.get': z.object({ relPath }).strict(),
 } as const

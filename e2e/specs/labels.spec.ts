@@ -67,6 +67,22 @@ test('seed labels by keyboard in the grid and the viewer, with counts, filters, 
     await page.getByRole('complementary', { name: 'Classes' }).getByRole('button', { name: /ants/ }).click()
     await expect(page.getByTestId('filtered-count')).toHaveText('2 shown')
     await page.screenshot({ path: path.join(ARTIFACTS, `labels-${testInfo.project.name}.png`) })
+
+    // Suggestions: the eight unlabelled images, spread over the embedding space, labelled by key.
+    await expect(page.getByTestId('teacher-bar')).toContainText('12 images embedded', { timeout: 120_000 })
+    await page.getByRole('button', { name: 'Suggest 20 to label' }).click()
+    const queue = page.getByRole('dialog', { name: 'Label suggested images' })
+    await expect(queue.getByTestId('review-progress')).toHaveText('1 of 8')
+    const seen = new Set<string>()
+    for (let i = 0; i < 8; i++) {
+      const file = (await queue.getByTestId('review-image').getAttribute('alt')) ?? ''
+      seen.add(file)
+      await page.keyboard.press(file.startsWith('ants/') ? '1' : '2')
+    }
+    expect(seen.size).toBe(8)
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('class-count-ants')).toHaveText('6')
+    await expect(page.getByTestId('class-count-bees')).toHaveText('6')
   } finally {
     await rm(folder, { recursive: true, force: true })
   }

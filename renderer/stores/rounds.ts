@@ -40,17 +40,23 @@ export const useRounds = create<RoundsState>((set, get) => ({
   },
 }))
 
-/** The review queue: a snapshot of the proposals, most confident first, stepped through one decision at a time. */
+/**
+ * A queue of images stepped through one decision at a time: the proposals to review (most
+ * confident first), or the images suggested for labelling. A snapshot: decisions do not reorder it.
+ */
 interface ReviewState {
+  kind: 'review' | 'label'
   queue: ImageInfo[]
   position: number
   open: boolean
   start(): Promise<void>
+  suggest(count: number): Promise<void>
   step(delta: number): void
   close(): void
 }
 
 export const useReview = create<ReviewState>((set, get) => ({
+  kind: 'review',
   queue: [],
   position: 0,
   open: false,
@@ -61,7 +67,19 @@ export const useReview = create<ReviewState>((set, get) => ({
         useRounds.setState({ error: 'Nothing to review: no proposals are waiting' })
         return
       }
-      set({ queue: page.images, position: 0, open: true })
+      set({ kind: 'review', queue: page.images, position: 0, open: true })
+    } catch (err) {
+      useRounds.setState({ error: (err as Error).message })
+    }
+  },
+  async suggest(count) {
+    try {
+      const images = await studio.call('suggest.seeds', { count })
+      if (images.length === 0) {
+        useRounds.setState({ error: 'Nothing to suggest: every image has a label' })
+        return
+      }
+      set({ kind: 'label', queue: images, position: 0, open: true })
     } catch (err) {
       useRounds.setState({ error: (err as Error).message })
     }

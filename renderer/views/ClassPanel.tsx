@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react'
 import { useGrid } from '../stores/grid'
 import { useLabels } from '../stores/labels'
+import { useReview } from '../stores/rounds'
 
 /** A colour per class, stable by position, when the class has none of its own. */
 export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#808000']
@@ -62,6 +63,9 @@ export function ClassPanel() {
           Add
         </button>
       </form>
+      <button type="button" onClick={() => void useReview.getState().suggest(20)} disabled={classes.length === 0} title="Diverse, representative images: the best seeds">
+        Suggest 20 to label
+      </button>
       <p className="muted hint">Press 1–9 on an image to label it, 0 to clear, Ctrl+Z to undo.</p>
     </aside>
   )

@@ -10,7 +10,7 @@ import { LabelBadge } from './LabelBadge'
  * x reject, 1-9 relabel, space skip, Backspace undo, Esc close), the next image already loaded.
  */
 export function ReviewView() {
-  const { queue, position, open, step, close } = useReview()
+  const { kind, queue, position, open, step, close } = useReview()
   const classes = useLabels((s) => s.classes)
   const dialog = useRef<HTMLDivElement>(null)
   const image = queue[position]
@@ -40,23 +40,24 @@ export function ReviewView() {
   const cls = image ? classes.find((c) => c.id === image.classId) : undefined
   return (
     <div className="viewer-backdrop">
-      <div className="viewer review" role="dialog" aria-modal="true" aria-label="Review proposals" tabIndex={-1} ref={dialog}>
+      <div className="viewer review" role="dialog" aria-modal="true" aria-label={kind === 'review' ? 'Review proposals' : 'Label suggested images'} tabIndex={-1} ref={dialog}>
         <div className="viewer-image">
           {image ? (
             <img data-testid="review-image" src={studio.mediaUrl('original', image.relPath)} alt={image.relPath} />
           ) : (
-            <p className="review-done">All {queue.length} proposals in this queue have been seen.</p>
+            <p className="review-done">All {queue.length} images in this queue have been seen.</p>
           )}
           {upcoming.map((u) => (
             <link key={u.id} rel="preload" as="image" href={studio.mediaUrl('original', u.relPath)} />
           ))}
         </div>
         <aside className="viewer-facts">
-          <h2>Review</h2>
+          <h2>{kind === 'review' ? 'Review' : 'Label the suggested images'}</h2>
           <p data-testid="review-progress">
             {Math.min(position + 1, queue.length)} of {queue.length}
           </p>
-          {image && (
+          {image && kind === 'label' && <p className="review-proposal">Which class is it?</p>}
+          {image && kind === 'review' && (
             <>
               <p className="review-proposal">
                 Proposed: <strong data-testid="review-class">{cls?.name ?? '?'}</strong>
@@ -67,11 +68,13 @@ export function ReviewView() {
             </>
           )}
           <ul className="keys">
+            {kind === 'review' && (
+              <li>
+                <kbd>a</kbd> accept · <kbd>x</kbd> reject
+              </li>
+            )}
             <li>
-              <kbd>a</kbd> accept · <kbd>x</kbd> reject
-            </li>
-            <li>
-              <kbd>1</kbd>–<kbd>9</kbd> it is another class:{' '}
+              <kbd>1</kbd>–<kbd>9</kbd> {kind === 'review' ? 'it is another class' : 'its class'}:{' '}
               {classes
                 .slice(0, 9)
                 .map((c, i) => `${i + 1} ${c.name}`)
