@@ -13,6 +13,7 @@ import type { ImageRow } from './engine/store'
 import { applyFeatures, fitFeatures } from './engine/selftrain/features'
 import { runRoundInWorker } from './engine/selftrain/in-worker'
 import { matrix, type Matrix } from './engine/selftrain/linalg'
+import { margin } from './engine/selftrain/next'
 import { loadEmbeddings } from './engine/teacher'
 
 /** Every readable image of the project, in name order. */
@@ -141,11 +142,7 @@ export class RoundJob {
     const k = classes.length
     project.propose(
       id,
-      Array.from(index, (i, j) => {
-        const p = result.proba.subarray(i * k, (i + 1) * k)
-        const sorted = Array.from(p).sort((a, b) => b - a)
-        return { imageId: images[i]!.id, classId: classes[label[j]!]!.id, confidence: confidence[j]!, uncertainty: 1 - ((sorted[0] ?? 0) - (sorted[1] ?? 0)) }
-      }),
+      Array.from(index, (i, j) => ({ imageId: images[i]!.id, classId: classes[label[j]!]!.id, confidence: confidence[j]!, uncertainty: 1 - margin(result.proba, i, k) })),
     )
     const perClass: Record<string, number> = {}
     classes.forEach((c, k2) => (perClass[c.name] = result.metrics.proposalsPerClass[k2] ?? 0))

@@ -162,21 +162,27 @@ export function softmaxRows(z: Float32Array | Float64Array, n: number, k: number
 }
 
 /** argmax and max of each row. */
+/** argmax and its probability for row i of an n x k row-major matrix. */
+export function top(p: ArrayLike<number>, i: number, k: number): { label: number; conf: number } {
+  let label = 0
+  let conf = -Infinity
+  for (let c = 0; c < k; c++) {
+    const v = p[i * k + c]!
+    if (v > conf) {
+      conf = v
+      label = c
+    }
+  }
+  return { label, conf }
+}
+
 export function rowArgmax(p: ArrayLike<number>, n: number, k: number): { label: Int32Array; max: Float32Array } {
   const label = new Int32Array(n)
   const max = new Float32Array(n)
   for (let i = 0; i < n; i++) {
-    let best = 0
-    let bv = -Infinity
-    for (let c = 0; c < k; c++) {
-      const v = p[i * k + c]!
-      if (v > bv) {
-        bv = v
-        best = c
-      }
-    }
-    label[i] = best
-    max[i] = bv
+    const t = top(p, i, k)
+    label[i] = t.label
+    max[i] = t.conf
   }
   return { label, max }
 }

@@ -26,19 +26,8 @@ export interface SelectionStrategy {
   select(input: SelectionInput): Selection
 }
 
-/** argmax and its probability for row i. */
-export function top(p: Float32Array, i: number, k: number): { label: number; conf: number } {
-  let label = 0
-  let conf = -Infinity
-  for (let c = 0; c < k; c++) {
-    const v = p[i * k + c]!
-    if (v > conf) {
-      conf = v
-      label = c
-    }
-  }
-  return { label, conf }
-}
+/** argmax and its probability for row i (shared with the rest of the engine). */
+export { top } from '../linalg'
 
 /** Packs (index, label, confidence) triples sorted by confidence, highest first (ties: lower index). */
 export function toSelection(items: { i: number; c: number; p: number }[]): Selection {
