@@ -34,6 +34,7 @@ import { TeacherPass } from './teacher-pass'
 import { allImages, RoundJob, roundInfo } from './round-job'
 import { collectLabels, formatLabels } from './engine/exchange/labels'
 import { suggestSeeds } from './suggest'
+import { auditReport, startAudit } from './audit'
 
 export const STUDIO_VERSION = '0.1.0'
 
@@ -155,6 +156,10 @@ export class StudioApi {
         const { count } = input as RequestInput<'suggest.seeds'>
         return (await suggestSeeds(this.requireProject(), this.teacher.cacheFile(), count)).map(imageInfo)
       }
+      case 'audit.start':
+        return (await startAudit(this.requireProject(), (input as RequestInput<'audit.start'>).perClass)).map(imageInfo)
+      case 'audit.report':
+        return auditReport(this.requireProject())
       case 'rounds.list':
         return this.requireProject().store.rounds().map(roundInfo)
       case 'rounds.start':

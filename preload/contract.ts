@@ -120,6 +120,22 @@ export interface RoundInfo {
   error: string | null
 }
 
+export interface AuditReport {
+  createdAt: number
+  classes: {
+    classId: number
+    name: string
+    /** Proposals of this class in the sample, how many a person judged, how many were right. */
+    sampled: number
+    checked: number
+    correct: number
+    /** correct / checked with its Wilson 95% interval; null before any verdict. */
+    precision: number | null
+    low: number
+    high: number
+  }[]
+}
+
 export interface LabelExport {
   /** Where the file was written (inside the project's data folder). */
   path: string
@@ -162,6 +178,8 @@ export interface RequestResults {
   'labels.redo': LabelResult | null
   'images.history': LabelEvent[]
   'labels.export': LabelExport
+  'audit.start': ImageInfo[]
+  'audit.report': AuditReport | null
   'suggest.seeds': ImageInfo[]
   'rounds.list': RoundInfo[]
   'rounds.start': RoundInfo

@@ -81,6 +81,10 @@ export const requestSchemas = {
   'labels.export': z.object({ format: z.enum(['csv', 'json']), scope: z.enum(['reviewed', 'with-proposals']) }).strict(),
   /** Images worth labelling next: diverse and representative, the labelled ones taken into account. */
   'suggest.seeds': z.object({ count: z.number().int().min(1).max(500) }).strict(),
+  /** Draw a new spot-check sample: up to `perClass` random proposals of each class. */
+  'audit.start': z.object({ perClass: z.number().int().min(1).max(200) }).strict(),
+  /** Each class's pseudo-label precision from the spot-check verdicts so far. */
+  'audit.report': z.object({}).strict(),
   /** Facts about one image. */
   'images.get': z.object({ relPath }).strict(),
 } as const

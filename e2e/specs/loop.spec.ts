@@ -51,9 +51,9 @@ test('the loop: seed labels, a round, twenty reviews by keyboard, a second round
   await expect(page.getByTestId('teacher-bar')).toContainText('397 images embedded', { timeout: 180_000 })
 
   await page.getByRole('button', { name: 'Run a round' }).click()
-  const table = page.getByTestId('rounds-table')
-  await expect(table.locator('tbody tr')).toHaveCount(1)
-  await expect(table.locator('tbody tr').first()).not.toContainText(/running|failed/, { timeout: 120_000 })
+  const roundsTable = page.getByTestId('rounds-table')
+  await expect(roundsTable.locator('tbody tr')).toHaveCount(1)
+  await expect(roundsTable.locator('tbody tr').first()).not.toContainText(/running|failed/, { timeout: 120_000 })
   const review = page.getByTestId('review-button')
   await expect(review).toBeEnabled()
   const proposed = Number((await review.textContent())?.replace(/\D/g, ''))
@@ -90,8 +90,8 @@ test('the loop: seed labels, a round, twenty reviews by keyboard, a second round
 
   // The second round trains on the seed labels and the twenty reviewed ones.
   await page.getByRole('button', { name: 'Run a round' }).click()
-  await expect(table.locator('tbody tr')).toHaveCount(2)
-  await expect(table.locator('tbody tr').nth(1)).not.toContainText(/running|failed/, { timeout: 120_000 })
+  await expect(roundsTable.locator('tbody tr')).toHaveCount(2)
+  await expect(roundsTable.locator('tbody tr').nth(1)).not.toContainText(/running|failed/, { timeout: 120_000 })
   const rounds = readDb<{ status: string; summary: string }>('SELECT status, summary FROM rounds ORDER BY id')
   expect(rounds.map((r) => r.status)).toEqual(['done', 'done'])
   expect(JSON.parse(rounds[1]?.summary ?? '{}').trainedOn.human).toBe(4 + relabelled)
@@ -110,4 +110,25 @@ test('the loop: seed labels, a round, twenty reviews by keyboard, a second round
   // Every exported label is right: the seed labels and the reviewer's decisions came from the folder names.
   for (const r of rows) expect(r[0]?.split('/')[1]).toBe(r[1])
   await expect(page.getByTestId('export-message')).toContainText('24 labels written')
+
+  // Spot-check: ten random proposals per class, judged by key; the panel estimates each class's precision.
+  await page.getByRole('button', { name: 'Spot-check 10 per class' }).click()
+  const audit = page.getByRole('dialog', { name: 'Spot-check proposals' })
+  const size = Number(/of (\d+)/.exec((await audit.getByTestId('review-progress').textContent()) ?? '')?.[1])
+  expect(size).toBe(20)
+  const right: Record<string, number> = { ants: 0, bees: 0 }
+  for (let i = 0; i < size; i++) {
+    const truth = (await audit.getByTestId('review-image').getAttribute('alt'))?.split('/')[1] ?? ''
+    const proposal = (await audit.getByTestId('review-class').textContent()) ?? ''
+    if (proposal === truth) right[proposal] = (right[proposal] ?? 0) + 1
+    await page.keyboard.press(proposal === truth ? 'a' : truth === 'ants' ? '1' : '2')
+    await expect(audit.getByTestId('review-progress')).toHaveText(new RegExp(`^${Math.min(i + 2, size)} of `))
+  }
+  await page.keyboard.press('Escape')
+  const table = page.getByTestId('audit-table')
+  for (const cls of ['ants', 'bees']) {
+    await expect(table.getByRole('row').filter({ hasText: cls })).toContainText(`10/10`)
+    await expect(table.getByRole('row').filter({ hasText: cls })).toContainText(`${Math.round(((right[cls] ?? 0) / 10) * 100)}% (`)
+  }
+  await page.screenshot({ path: path.join(ARTIFACTS, `audit-${testInfo.project.name}.png`) })
 })

@@ -1,9 +1,11 @@
 import { create } from 'zustand'
-import type { ImageInfo, RoundInfo } from '../../preload/contract'
+import type { AuditReport, ImageInfo, RoundInfo } from '../../preload/contract'
 import { studio } from '../transport'
 
 interface RoundsState {
   rounds: RoundInfo[]
+  audit: AuditReport | null
+  loadAudit(): Promise<void>
   stage: string | null
   error: string | null
   load(): Promise<void>
@@ -13,6 +15,14 @@ interface RoundsState {
 
 export const useRounds = create<RoundsState>((set, get) => ({
   rounds: [],
+  audit: null,
+  async loadAudit() {
+    try {
+      set({ audit: await studio.call('audit.report', {}) })
+    } catch {
+      // The audit table keeps its last state; the next label change asks again.
+    }
+  },
   stage: null,
   error: null,
   async load() {
@@ -45,12 +55,13 @@ export const useRounds = create<RoundsState>((set, get) => ({
  * confident first), or the images suggested for labelling. A snapshot: decisions do not reorder it.
  */
 interface ReviewState {
-  kind: 'review' | 'label'
+  kind: 'review' | 'label' | 'audit'
   queue: ImageInfo[]
   position: number
   open: boolean
   start(): Promise<void>
   suggest(count: number): Promise<void>
+  audit(perClass: number): Promise<void>
   step(delta: number): void
   close(): void
 }
@@ -84,6 +95,14 @@ export const useReview = create<ReviewState>((set, get) => ({
       useRounds.setState({ error: (err as Error).message })
     }
   },
+  async audit(perClass) {
+    try {
+      set({ kind: 'audit', queue: await studio.call('audit.start', { perClass }), position: 0, open: true })
+      void useRounds.getState().loadAudit()
+    } catch (err) {
+      useRounds.setState({ error: (err as Error).message })
+    }
+  },
   step(delta) {
     const position = Math.max(0, Math.min(get().queue.length, get().position + delta))
     set({ position })
@@ -95,5 +114,8 @@ studio.onEvent((event) => {
   if (event.type === 'round.status') {
     const rounds = useRounds.getState().rounds.filter((r) => r.id !== event.round.id)
     useRounds.setState({ rounds: [...rounds, event.round].sort((a, b) => a.id - b.id), stage: event.round.status === 'running' ? event.stage : null })
-  } else if (event.type === 'project.opened') void useRounds.getState().load()
+  } else if (event.type === 'project.opened') {
+    void useRounds.getState().load()
+    void useRounds.getState().loadAudit()
+  } else if (event.type === 'labels.changed' && useRounds.getState().audit) void useRounds.getState().loadAudit()
 })

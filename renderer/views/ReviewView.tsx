@@ -9,6 +9,8 @@ import { LabelBadge } from './LabelBadge'
  * The review queue: the proposals, most confident first, one decision per keystroke (a accept,
  * x reject, 1-9 relabel, space skip, Backspace undo, Esc close), the next image already loaded.
  */
+const TITLES = { review: 'Review proposals', label: 'Label suggested images', audit: 'Spot-check proposals' } as const
+
 export function ReviewView() {
   const { kind, queue, position, open, step, close } = useReview()
   const classes = useLabels((s) => s.classes)
@@ -40,7 +42,7 @@ export function ReviewView() {
   const cls = image ? classes.find((c) => c.id === image.classId) : undefined
   return (
     <div className="viewer-backdrop">
-      <div className="viewer review" role="dialog" aria-modal="true" aria-label={kind === 'review' ? 'Review proposals' : 'Label suggested images'} tabIndex={-1} ref={dialog}>
+      <div className="viewer review" role="dialog" aria-modal="true" aria-label={TITLES[kind]} tabIndex={-1} ref={dialog}>
         <div className="viewer-image">
           {image ? (
             <img data-testid="review-image" src={studio.mediaUrl('original', image.relPath)} alt={image.relPath} />
@@ -52,12 +54,12 @@ export function ReviewView() {
           ))}
         </div>
         <aside className="viewer-facts">
-          <h2>{kind === 'review' ? 'Review' : 'Label the suggested images'}</h2>
+          <h2>{TITLES[kind]}</h2>
           <p data-testid="review-progress">
             {Math.min(position + 1, queue.length)} of {queue.length}
           </p>
           {image && kind === 'label' && <p className="review-proposal">Which class is it?</p>}
-          {image && kind === 'review' && (
+          {image && kind !== 'label' && (
             <>
               <p className="review-proposal">
                 Proposed: <strong data-testid="review-class">{cls?.name ?? '?'}</strong>
@@ -68,13 +70,13 @@ export function ReviewView() {
             </>
           )}
           <ul className="keys">
-            {kind === 'review' && (
+            {kind !== 'label' && (
               <li>
                 <kbd>a</kbd> accept · <kbd>x</kbd> reject
               </li>
             )}
             <li>
-              <kbd>1</kbd>–<kbd>9</kbd> {kind === 'review' ? 'it is another class' : 'its class'}:{' '}
+              <kbd>1</kbd>–<kbd>9</kbd> {kind === 'label' ? 'its class' : 'it is another class'}:{' '}
               {classes
                 .slice(0, 9)
                 .map((c, i) => `${i + 1} ${c.name}`)
