@@ -5,6 +5,7 @@
  * source's sha256.
  */
 import { createHash } from 'node:crypto'
+import { DECODE_VERSION } from './preprocess'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { LoadedManifest, Manifest } from './manifest'
@@ -36,7 +37,7 @@ const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest
 
 /** What determines the embedding apart from the weights; changing any of it needs a new cache. */
 export function preprocessHashOf(m: Manifest): string {
-  return sha256(JSON.stringify({ v: EDIT_VERSION, input: m.input, preprocess: m.preprocess, embedding: m.outputs.embedding, scores: m.outputs.scores?.tensor ?? null }))
+  return sha256(JSON.stringify({ v: EDIT_VERSION, decode: DECODE_VERSION, input: m.input, preprocess: m.preprocess, embedding: m.outputs.embedding, scores: m.outputs.scores?.tensor ?? null }))
 }
 
 const fmtShape = (s: (number | string | null)[] | undefined) => (s ? `[${s.map((d) => d ?? '?').join(',')}]` : '(unknown shape)')

@@ -4,9 +4,16 @@
  */
 import sharp from 'sharp'
 import type { Manifest } from './manifest'
+import { resizeCropInto } from './resample'
 
 /** Decompression-bomb guard, the same limit as the library's scan (sharp's default). */
 const MAX_INPUT_PIXELS = 268_402_689
+
+/**
+ * Bumped whenever decoding changes the pixels it gives, so that embedding caches made by an older
+ * decoder are not mixed with new ones. 2: PIL-exact bilinear, embedded ICC profiles ignored.
+ */
+export const DECODE_VERSION = 2
 
 const KERNEL = { bilinear: 'linear', bicubic: 'cubic', nearest: 'nearest', lanczos3: 'lanczos3' } as const
 
@@ -30,7 +37,8 @@ export function shorterSideSize(w: number, h: number, s: number): [number, numbe
  */
 export async function decodeInto(abs: string, p: Manifest['preprocess'], size: [number, number], dest: Uint8Array, offset: number): Promise<void> {
   const [H, W] = size
-  const img = sharp(abs, { limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true })
+  // ignoreIcc: torchvision (PIL) ignores embedded colour profiles, so the model was trained without them.
+  const img = sharp(abs, { limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true, ignoreIcc: true })
   let pipeline = p.exifRotate ? img.rotate() : img
   const kernel = KERNEL[p.interpolation]
   if (p.resize === 'squash') {
@@ -41,9 +49,19 @@ export async function decodeInto(abs: string, p: Manifest['preprocess'], size: [
     const swap = p.exifRotate && (meta.orientation ?? 1) >= 5
     const [w, h] = swap ? [meta.height, meta.width] : [meta.width, meta.height]
     const [rw, rh] = shorterSideSize(w, h, p.resizeTo ?? Math.min(H, W))
+    const crop = { left: roundHalfEven((rw - W) / 2), top: roundHalfEven((rh - H) / 2), width: W, height: H }
+    // Bilinear as torchvision/PIL computes it, in JavaScript, where that is cheap: upscaling and
+    // reductions of up to 2x (a few taps per pixel). Larger photos keep libvips' resize, which
+    // shrinks on load and costs far less than a full-size decode plus a wide filter here.
+    if (p.interpolation === 'bilinear' && Math.min(w, h) <= 2 * (p.resizeTo ?? Math.min(H, W))) {
+      const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+      if (info.channels !== 1 && info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 1 or 3`)
+      resizeCropInto(data, info.width, info.height, info.channels, rw, rh, crop, dest, offset)
+      return
+    }
     pipeline = pipeline
       .resize(rw, rh, { fit: 'fill', kernel })
-      .extract({ left: roundHalfEven((rw - W) / 2), top: roundHalfEven((rh - H) / 2), width: W, height: H })
+      .extract(crop)
   }
   const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
   if (info.width !== W || info.height !== H) throw new Error(`decoded to ${info.width}x${info.height}, expected ${W}x${H}`)
