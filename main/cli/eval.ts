@@ -106,10 +106,18 @@ function chartSvg(dataset: string, rows: EvalRow[], ks: number[], rounds: number
     }
     return parts.join('')
   })
-  const legend = Object.entries(colours)
-    .map(([m, c], i) => `<rect x="${10 + i * 130}" y="${H + 6}" width="14" height="4" fill="${c}"/><text x="${28 + i * 130}" y="${H + 12}" font-size="11" font-family="sans-serif">${m}</text>`)
+  // The legend wraps onto as many rows as the chart's width needs (one k alone is narrow).
+  const perRow = Math.max(1, Math.floor((W * ks.length - 10) / 130))
+  const entries = Object.entries(colours)
+  const legend = entries
+    .map(([m, c], i) => {
+      const lx = 10 + (i % perRow) * 130
+      const ly = H + 6 + Math.floor(i / perRow) * 16
+      return `<rect x="${lx}" y="${ly}" width="14" height="4" fill="${c}"/><text x="${lx + 18}" y="${ly + 6}" font-size="11" font-family="sans-serif">${m}</text>`
+    })
     .join('')
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * ks.length}" height="${H + 20}"><rect width="100%" height="100%" fill="white"/>${panels.join('')}${legend}</svg>`
+  const height = H + 8 + Math.ceil(entries.length / perRow) * 16
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * ks.length}" height="${height}"><rect width="100%" height="100%" fill="white"/>${panels.join('')}${legend}</svg>`
 }
 
 export async function run(args: string[]): Promise<number> {
