@@ -13,10 +13,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { writeFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { crc32 } from 'node:zlib'
 import { availableParallelism, loadavg } from 'node:os'
 import sharp, { type Sharp } from 'sharp'
 import { Project } from '../../main/engine/library/project'
+import { bombPng, pngChunk } from '../library/fixtures'
 import { mapLimit } from '../../main/engine/library/scan'
 import type { PageQuery } from '../../main/engine/store/store'
 
@@ -66,30 +66,8 @@ function jpegVariant(base: Buffer, tag: string): Buffer {
 
 /** Inserts a PNG tEXt chunk after IHDR (8-byte signature + 25-byte IHDR chunk). */
 function pngVariant(base: Buffer, tag: string): Buffer {
-  const data = Buffer.concat([Buffer.from('Comment\0', 'latin1'), Buffer.from(tag)])
-  const len = Buffer.alloc(4)
-  len.writeUInt32BE(data.length)
-  const td = Buffer.concat([Buffer.from('tEXt', 'latin1'), data])
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(td) >>> 0)
-  return Buffer.concat([base.subarray(0, 33), len, td, crc, base.subarray(33)])
-}
-
-function bombPng(): Buffer {
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(30000, 0)
-  ihdr.writeUInt32BE(30000, 4)
-  ihdr[8] = 8
-  ihdr[9] = 2
-  const chunk = (type: string, d: Buffer) => {
-    const len = Buffer.alloc(4)
-    len.writeUInt32BE(d.length)
-    const td = Buffer.concat([Buffer.from(type, 'latin1'), d])
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(td) >>> 0)
-    return Buffer.concat([len, td, crc])
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IEND', Buffer.alloc(0))])
+  const text = pngChunk('tEXt', Buffer.concat([Buffer.from('Comment\0', 'latin1'), Buffer.from(tag)]))
+  return Buffer.concat([base.subarray(0, 33), text, base.subarray(33)])
 }
 
 export function relPathOf(i: number, ext: string): string {
@@ -123,7 +101,7 @@ async function generate(dir: string, n: number): Promise<void> {
       if (kind === 0) plan.push({ rel: relPathOf(i, '.jpg'), make: () => Buffer.alloc(0) })
       else if (kind === 1) plan.push({ rel: relPathOf(i, '.jpg'), make: () => jpegVariant(truncSrc, tag).subarray(0, 400) })
       else if (kind === 2) plan.push({ rel: relPathOf(i, '.png'), make: () => Buffer.from(`not an image ${i}\n`) })
-      else plan.push({ rel: relPathOf(i, '.png'), make: () => bombPng() })
+      else plan.push({ rel: relPathOf(i, '.png'), make: () => bombPng(30000, 30000) })
     } else if (i % 100 === 50 && i > 0) {
       // an exact duplicate of the previous image's content
       const prev = plan[plan.length - 1]!

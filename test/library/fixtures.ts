@@ -20,7 +20,8 @@ export function noise(width: number, height: number, seed: number, channels: 3 |
   return sharp(px, { raw: { width, height, channels } })
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4)
   len.writeUInt32BE(data.length)
   const td = Buffer.concat([Buffer.from(type, 'latin1'), data])

@@ -49,25 +49,31 @@ export function knnGraph(X: Matrix, k: number, signal?: AbortSignal): KnnGraph {
       }
       for (let r = 0; r < bi; r++) {
         const i = i0 + r
-        const o = i * kk
         for (let c = 0; c < bj; c++) {
           const j = j0 + c
           if (j === i) continue
-          const s = tileOut[r * bj + c]!
-          if (s <= sim[o + kk - 1]!) continue
-          let p = kk - 1
-          while (p > 0 && sim[o + p - 1]! < s) {
-            sim[o + p] = sim[o + p - 1]!
-            index[o + p] = index[o + p - 1]!
-            p--
-          }
-          sim[o + p] = s
-          index[o + p] = j
+          insertTopK(sim, index, i * kk, kk, tileOut[r * bj + c]!, j)
         }
       }
     }
   }
   return { n, k: kk, index, sim }
+}
+
+/**
+ * Keeps row `o`'s k best (similarity, index) pairs sorted, best first: `s` enters by insertion
+ * when it beats the current k-th. k is small, so this beats a heap.
+ */
+function insertTopK(sim: Float32Array, index: Int32Array, o: number, k: number, s: number, j: number): void {
+  if (s <= sim[o + k - 1]!) return
+  let p = k - 1
+  while (p > 0 && sim[o + p - 1]! < s) {
+    sim[o + p] = sim[o + p - 1]!
+    index[o + p] = index[o + p - 1]!
+    p--
+  }
+  sim[o + p] = s
+  index[o + p] = j
 }
 
 /** Cosine top-k of each query against all rows of X ("more like this"). */
@@ -85,17 +91,7 @@ export function similar(X: Matrix, queries: Matrix, k: number): { index: Int32Ar
     matmulABt(X.data.subarray(j0 * X.cols, (j0 + bj) * X.cols), bj, queries.data, q, X.cols, out)
     for (let c = 0; c < bj; c++) {
       for (let r = 0; r < q; r++) {
-        const s = out[c * q + r]!
-        const o = r * kk
-        if (s <= sim[o + kk - 1]!) continue
-        let p = kk - 1
-        while (p > 0 && sim[o + p - 1]! < s) {
-          sim[o + p] = sim[o + p - 1]!
-          index[o + p] = index[o + p - 1]!
-          p--
-        }
-        sim[o + p] = s
-        index[o + p] = j0 + c
+        insertTopK(sim, index, r * kk, kk, out[c * q + r]!, j0 + c)
       }
     }
   }

@@ -1,4 +1,4 @@
-import { pickBalanced } from './balanced'
+import { balancedQuota, pickBalanced } from './balanced'
 import { top, type Selection, type SelectionInput, type SelectionStrategy } from './types'
 
 /**
@@ -16,8 +16,7 @@ export class Agreement implements SelectionStrategy {
     const g = input.graphProba
     if (!g) throw new Error('agreement: the round did not build the kNN graph view')
     const k = input.classes
-    const frac = Math.min(1, input.round / Math.max(1, input.rounds))
-    const quota = Math.floor((frac * this.share * input.candidates.length) / k)
+    const quota = balancedQuota(input, this.share)
     return pickBalanced(input, quota, (i) => {
       const h = top(input.proba, i, k)
       const p = top(g, i, k)

@@ -11,14 +11,15 @@ export class ClassBalancedTopK implements SelectionStrategy {
   /** `share`: fraction of the candidates labelled by the last round */
   constructor(readonly share = 1) {}
 
-  quota(input: SelectionInput): number {
-    const frac = Math.min(1, input.round / Math.max(1, input.rounds))
-    return Math.floor((frac * this.share * input.candidates.length) / input.classes)
-  }
-
   select(input: SelectionInput): Selection {
-    return pickBalanced(input, this.quota(input), (i) => top(input.proba, i, input.classes))
+    return pickBalanced(input, balancedQuota(input, this.share), (i) => top(input.proba, i, input.classes))
   }
+}
+
+/** Per-class quota of the class-balanced schedule: (round / rounds) * share * |candidates| / classes. */
+export function balancedQuota(input: SelectionInput, share: number): number {
+  const frac = Math.min(1, input.round / Math.max(1, input.rounds))
+  return Math.floor((frac * share * input.candidates.length) / input.classes)
 }
 
 /** The per-class top-`quota` of the candidates under a scoring function. */

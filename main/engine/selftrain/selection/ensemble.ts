@@ -1,4 +1,4 @@
-import { pickBalanced } from './balanced'
+import { balancedQuota, pickBalanced } from './balanced'
 import { top, type Selection, type SelectionInput, type SelectionStrategy } from './types'
 
 /**
@@ -17,8 +17,7 @@ export class Ensemble implements SelectionStrategy {
     const k = input.classes
     const mean = new Float32Array(input.proba.length)
     for (let i = 0; i < mean.length; i++) mean[i] = (input.proba[i]! + g[i]!) / 2
-    const frac = Math.min(1, input.round / Math.max(1, input.rounds))
-    const quota = Math.floor((frac * this.share * input.candidates.length) / k)
+    const quota = balancedQuota(input, this.share)
     return pickBalanced(input, quota, (i) => top(mean, i, k))
   }
 }
