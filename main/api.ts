@@ -31,7 +31,7 @@ import { PathRefused, resolveInside } from './engine/library/safe-path'
 import { ProgressMeter } from './engine/progress'
 import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings'
 import { TeacherPass } from './teacher-pass'
-import { allImages, RoundJob, roundInfo } from './round-job'
+import { RoundJob, roundInfo } from './round-job'
 import { collectLabels, formatLabels } from './engine/exchange/labels'
 import { suggestSeeds } from './suggest'
 import { auditReport, startAudit } from './audit'
@@ -144,7 +144,7 @@ export class StudioApi {
       case 'labels.export': {
         const { format, scope } = input as RequestInput<'labels.export'>
         const project = this.requireProject()
-        const labels = collectLabels(project, allImages(project), scope)
+        const labels = collectLabels(project, project.allImages(), scope)
         const content = formatLabels(labels, format)
         const fileName = `labels-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.${format}`
         const dir = path.join(project.dataDir, 'exports')

@@ -10,7 +10,6 @@ import { StudioError, type AuditReport } from '../preload/contract'
 import type { Project } from './engine/library/project'
 import type { ImageRow } from './engine/store'
 import { auditSample, wilson } from './engine/selftrain/audit'
-import { allImages } from './round-job'
 
 interface AuditFile {
   createdAt: number
@@ -22,7 +21,7 @@ const auditFile = (project: Project) => path.join(project.dataDir, 'audit.json')
 export async function startAudit(project: Project, perClass: number): Promise<ImageRow[]> {
   const classes = project.classes()
   const slot = new Map(classes.map((c, k) => [c.id, k]))
-  const proposed = allImages(project).filter((r) => r.status === 'proposed' && r.classId !== null && slot.has(r.classId))
+  const proposed = project.allImages().filter((r) => r.status === 'proposed' && r.classId !== null && slot.has(r.classId))
   if (proposed.length === 0) throw new StudioError('invalid_input', 'nothing to audit: run a round first, so that there are proposals')
   const picks = auditSample(Int32Array.from(proposed, (r) => slot.get(r.classId!)!), classes.length, perClass, Date.now() % 100_000)
   const items = Array.from(picks, (i) => proposed[i]!)

@@ -16,16 +16,6 @@ import { matrix, type Matrix } from './engine/selftrain/linalg'
 import { margin } from './engine/selftrain/next'
 import { loadEmbeddings } from './engine/teacher'
 
-/** Every readable image of the project, in name order. */
-export function allImages(project: Project): ImageRow[] {
-  const rows: ImageRow[] = []
-  for (let offset = 0; ; offset += 2000) {
-    const page = project.page({ offset, limit: 2000 })
-    rows.push(...page.items)
-    if (page.items.length === 0 || rows.length >= page.total) return rows
-  }
-}
-
 /**
  * The head's inputs for `rows`: their cached embeddings, through the feature transform fitted on
  * them. Rows without an embedding yet are an error: the caller waits for the teacher.
@@ -78,7 +68,7 @@ export class RoundJob {
     if (this.abort) throw new StudioError('invalid_input', 'a round is already running; wait for it or cancel it')
     if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; wait for it to finish (see the status bar)')
     const classes = project.classes()
-    const rows = allImages(project)
+    const rows = project.allImages()
     const labelled = new Set(rows.filter((r) => r.status === 'human' || r.status === 'accepted').map((r) => r.classId))
     const missing = classes.filter((c) => !labelled.has(c.id))
     if (classes.length < 2) throw new StudioError('invalid_input', 'a round needs at least two classes: create them in the Classes panel')

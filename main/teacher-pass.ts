@@ -8,7 +8,6 @@ import path from 'node:path'
 import type { Settings, TeacherStatus } from '../preload/contract'
 import type { Project } from './engine/library/project'
 import { ProgressMeter } from './engine/progress'
-import { allImages } from './round-job'
 import { embedImages, loadManifest, modelCacheDir, openCacheFor, Teacher, type EmbedItem, type ProviderReport } from './engine/teacher'
 
 const idle = (model: string): TeacherStatus => ({ model, modelName: null, state: 'idle', message: null, provider: null, done: 0, total: 0, failed: 0, imagesPerSecond: 0 })
@@ -105,7 +104,7 @@ export class TeacherPass {
 
 /** Every readable image of the project, keyed by content hash. */
 function projectImages(project: Project): EmbedItem[] {
-  return allImages(project).flatMap((row) => (row.path ? [{ id: row.hash, absPath: path.join(project.folder, row.path) }] : []))
+  return project.allImages().flatMap((row) => (row.path ? [{ id: row.hash, absPath: path.join(project.folder, row.path) }] : []))
 }
 
 function providerInfo(report: ProviderReport | undefined): TeacherStatus['provider'] {

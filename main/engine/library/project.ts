@@ -245,6 +245,15 @@ export class Project {
   page(q: PageQuery = {}): Page {
     return this.store.page(q)
   }
+  /** Every readable image, in name order: the default page, all of it. */
+  allImages(): ImageRow[] {
+    const rows: ImageRow[] = []
+    for (let offset = 0; ; offset += 2000) {
+      const page = this.page({ offset, limit: 2000 })
+      rows.push(...page.items)
+      if (page.items.length === 0 || rows.length >= page.total) return rows
+    }
+  }
   counts(): Counts {
     return this.store.counts()
   }
