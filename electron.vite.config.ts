@@ -14,6 +14,7 @@ export default defineConfig({
           index: path.resolve('main/electron/index.ts'),
           'ort-worker': path.resolve('main/engine/teacher/ort-worker.ts'),
           worker: path.resolve('main/engine/selftrain/worker.ts'),
+          'map-worker': path.resolve('main/engine/map/map-worker.ts'),
         },
       },
     },

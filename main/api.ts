@@ -26,15 +26,20 @@ import {
 import { requestSchemas } from '../preload/schemas'
 import { MAX_INPUT_PIXELS } from './engine/library/scan'
 import { Project, type OpenOptions } from './engine/library/project'
-import { StoreError, type ImageRow } from './engine/store'
+import { ClassConflict, StoreError, type ImageRow } from './engine/store'
 import { PathRefused, resolveInside } from './engine/library/safe-path'
 import { ProgressMeter } from './engine/progress'
-import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings'
+import { DEFAULT_SETTINGS, listTeacherModels, loadSettings, saveSettings } from './settings'
 import { TeacherPass } from './teacher-pass'
 import { RoundJob, roundInfo } from './round-job'
-import { collectLabels, formatLabels } from './engine/exchange/labels'
+import { defaultExportPath, exportLabels } from './engine/exchange/export'
+import { exportStudent } from './engine/exchange/student'
+import { DEMO_FOLDER, forgetProject, recentProjects, rememberProject } from './recent'
 import { suggestSeeds } from './suggest'
 import { auditReport, startAudit } from './audit'
+import { MapJob, mapLabels } from './map'
+import { SimilarImages } from './similar'
+import { filterIds, proposalCountsAbove, topProbabilities } from './queries'
 
 export const STUDIO_VERSION = '0.1.0'
 
@@ -61,7 +66,10 @@ export class StudioApi {
   private project: Project | null = null
   private readonly listeners = new Set<(event: StudioEvent) => void>()
   private settings: Settings | null = null
+  /** The teacher's features kept for "more like this" while the embedding cache is unchanged. */
+  private readonly similarImages = new SimilarImages()
   private readonly teacher: TeacherPass
+  private readonly map = new MapJob((stage, done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'map', stage, done, total, perSecond, etaSeconds }))
   private readonly rounds = new RoundJob((round, stage) => {
     this.emit({ type: 'round.status', round, stage })
     if (round.status === 'done') this.emit({ type: 'labels.changed', imageIds: [] })
@@ -134,24 +142,50 @@ export class StudioApi {
         this.settings = next
         return next
       }
+      case 'teacher.models':
+        return listTeacherModels()
       case 'teacher.status':
         return this.teacher.current()
       case 'teacher.run':
         await this.teacher.start(this.requireProject(), await this.currentSettings())
         return this.teacher.current()
-      case 'jobs.cancel':
-        return (input as RequestInput<'jobs.cancel'>).job === 'round' ? this.rounds.cancel() : this.teacher.cancel()
-      case 'labels.export': {
-        const { format, scope } = input as RequestInput<'labels.export'>
-        const project = this.requireProject()
-        const labels = collectLabels(project, project.allImages(), scope)
-        const content = formatLabels(labels, format)
-        const fileName = `labels-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}.${format}`
-        const dir = path.join(project.dataDir, 'exports')
-        await mkdir(dir, { recursive: true })
-        await writeFile(path.join(dir, fileName), content)
-        return { path: path.join(dir, fileName), fileName, rows: labels.length, content }
+      case 'jobs.cancel': {
+        const { job } = input as RequestInput<'jobs.cancel'>
+        return job === 'round' ? this.rounds.cancel() : job === 'map' ? this.map.cancel() : this.teacher.cancel()
       }
+      case 'labels.export': {
+        const { format, scope, link, valRatio } = input as RequestInput<'labels.export'>
+        const project = this.requireProject()
+        const dest = await defaultExportPath(path.join(project.dataDir, 'exports'), format)
+        const meter = new ProgressMeter()
+        const result = await exportLabels(project, {
+          format,
+          scope,
+          dest,
+          mode: link ? 'link' : 'copy',
+          ...(valRatio !== undefined ? { valRatio } : {}),
+          onProgress: (done, total) => {
+            if (meter.due(done, total)) this.emit({ type: 'progress', job: 'export', stage: 'copying images', ...meter.report(done, total) })
+          },
+        })
+        return { ...result, fileName: path.basename(dest) }
+      }
+      case 'student.export': {
+        const project = this.requireProject()
+        const dest = await defaultExportPath(path.join(project.dataDir, 'exports'), 'onnx')
+        const student = await exportStudent(project, dest, { teacher: this.teacher.current().model })
+        return { ...student, fileName: path.basename(dest) }
+      }
+      case 'project.openDemo':
+        return this.open(DEMO_FOLDER)
+      case 'projects.recent':
+        return recentProjects(this.hostOptions.appDataDir)
+      case 'projects.forget':
+        return forgetProject(this.hostOptions.appDataDir, (input as RequestInput<'projects.forget'>).folder)
+      case 'map.get':
+        return this.map.get(this.requireProject(), this.teacher.cacheFile())
+      case 'map.labels':
+        return mapLabels(this.requireProject())
       case 'suggest.seeds': {
         const { count } = input as RequestInput<'suggest.seeds'>
         return (await suggestSeeds(this.requireProject(), this.teacher.cacheFile(), count)).map(imageInfo)
@@ -163,7 +197,7 @@ export class StudioApi {
       case 'rounds.list':
         return this.requireProject().store.rounds().map(roundInfo)
       case 'rounds.start':
-        return this.rounds.start(this.requireProject(), this.teacher.cacheFile())
+        return this.rounds.start(this.requireProject(), this.teacher.cacheFile(), await this.currentSettings())
       case 'classes.list':
         return this.classList()
       case 'classes.create': {
@@ -174,6 +208,23 @@ export class StudioApi {
         const { id, name } = input as RequestInput<'classes.rename'>
         this.requireClass(id)
         this.requireProject().store.renameClass(id, name)
+        return this.classInfo(id)
+      }
+      case 'classes.delete': {
+        const { id } = input as RequestInput<'classes.delete'>
+        this.requireClass(id)
+        return this.labelsChanged(this.requireProject().store.deleteClass(id, 'user').imageIds)
+      }
+      case 'classes.merge': {
+        const { id, into } = input as RequestInput<'classes.merge'>
+        this.requireClass(id)
+        this.requireClass(into)
+        return this.labelsChanged(this.requireProject().store.mergeClass(id, into, 'user').imageIds)
+      }
+      case 'classes.setColor': {
+        const { id, color } = input as RequestInput<'classes.setColor'>
+        this.requireClass(id)
+        this.requireProject().store.setClassColor(id, color)
         return this.classInfo(id)
       }
       case 'labels.set': {
@@ -204,6 +255,35 @@ export class StudioApi {
         return this.requireProject()
           .history(imageId)
           .map((e) => ({ id: e.id, classId: e.classId, source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone }))
+      }
+      case 'images.ids': {
+        const { offset, limit, ...filter } = input as RequestInput<'images.ids'>
+        return filterIds(this.requireProject(), filter, offset, limit)
+      }
+      case 'images.byIds': {
+        const project = this.requireProject()
+        return (input as RequestInput<'images.byIds'>).imageIds.flatMap((id) => {
+          const row = project.image(id)
+          return row && row.path !== null ? [imageInfo(row)] : []
+        })
+      }
+      case 'images.similar': {
+        const { imageId, k } = input as RequestInput<'images.similar'>
+        const found = await this.similarImages.query(this.requireProject(), this.teacher.cacheFile(), imageId, k)
+        return found.map((f) => ({ image: imageInfo(f.row), similarity: f.similarity }))
+      }
+      case 'images.probabilities':
+        return topProbabilities(this.requireProject(), (input as RequestInput<'images.probabilities'>).imageId)
+      case 'proposals.countAbove':
+        return proposalCountsAbove(this.requireProject(), (input as RequestInput<'proposals.countAbove'>).threshold)
+      case 'proposals.acceptAbove': {
+        const { threshold, classId } = input as RequestInput<'proposals.acceptAbove'>
+        const project = this.requireProject()
+        if (classId !== undefined) this.requireClass(classId)
+        const ids = filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
+        if (ids.length === 0) return { imageIds: [] }
+        project.review(ids, 'accept')
+        return this.labelsChanged(ids)
       }
       case 'images.get': {
         const { relPath } = input as RequestInput<'images.get'>
@@ -248,8 +328,16 @@ export class StudioApi {
   /** STUDIO_DATA_DIR, when set, holds every project's data (tests use it to leave shared datasets untouched). */
   private openOptions(folder: string): OpenOptions {
     const override = process.env.STUDIO_DATA_DIR
-    const key = createHash('sha256').update(folder).digest('hex').slice(0, 16)
-    return { appDataDir: this.hostOptions.appDataDir, ...(override ? { dataDir: path.join(override, 'projects', key) } : {}) }
+    // The demo ships inside the app, which may be read-only and must stay clean: its data always
+    // goes to the app's data folder.
+    if (folder === DEMO_FOLDER) return { appDataDir: this.hostOptions.appDataDir, dataDir: projectDataDir(override ?? this.hostOptions.appDataDir, folder) }
+    return { appDataDir: this.hostOptions.appDataDir, ...(override ? { dataDir: projectDataDir(override, folder) } : {}) }
+  }
+
+  /** The settings a teacher pass over `project` runs with: the demo always uses the default teacher. */
+  private async teacherSettings(project: Project): Promise<Settings> {
+    const settings = await this.currentSettings()
+    return project.folder === DEMO_FOLDER ? { ...settings, teacher: DEFAULT_SETTINGS.teacher } : settings
   }
 
   /** Opens `folder` as the project and brings its index up to date, reporting progress. */
@@ -274,12 +362,13 @@ export class StudioApi {
       throw err
     }
     this.project = project
-    await this.teacher.start(project, await this.currentSettings())
+    await rememberProject(this.hostOptions.appDataDir, abs).catch((err: unknown) => console.warn(`recent projects: could not save ${abs}: ${(err as Error).message}`))
+    await this.teacher.start(project, await this.teacherSettings(project))
     project.watch((change) => {
       if (!change.report || this.project !== project) return
       this.emit({ type: 'project.changed', project: summary(project) })
       // New images get embedded; those already in the cache are skipped.
-      void this.currentSettings().then((settings) => this.teacher.start(project, settings))
+      void this.teacherSettings(project).then((settings) => this.teacher.start(project, settings))
     })
     const result = summary(project)
     this.emit({ type: 'project.opened', project: result })
@@ -291,6 +380,8 @@ export class StudioApi {
     this.project = null
     await this.teacher.cancel()
     this.rounds.cancel()
+    this.map.cancel()
+    this.similarImages.clear()
     await open?.close()
   }
 
@@ -324,6 +415,11 @@ export class StudioApi {
       .toBuffer()
     return { bytes, mime: 'image/webp' }
   }
+}
+
+/** Where a project's data lives under STUDIO_DATA_DIR `root` (benches prepare a project there before serving it). */
+export function projectDataDir(root: string, folder: string): string {
+  return path.join(root, 'projects', createHash('sha256').update(folder).digest('hex').slice(0, 16))
 }
 
 /** Where a host without its own (the web host, the CLI) keeps app data, by the platform's convention. */
@@ -409,6 +505,7 @@ function summary(p: Project): ProjectSummary {
 
 export function toErrorShape(err: unknown): { code: StudioError['code']; message: string } {
   if (err instanceof StudioError) return { code: err.code, message: err.message }
+  if (err instanceof ClassConflict) return { code: 'invalid_input', message: err.message }
   if (err instanceof PathRefused) return { code: err.status === 404 ? 'not_found' : 'forbidden', message: err.message }
   const message = err instanceof Error ? err.message : String(err)
   return { code: 'internal', message }

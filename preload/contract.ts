@@ -47,11 +47,28 @@ export interface ProjectSummary {
 
 export type ProviderSetting = 'auto' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
 
+/** How a round picks its pseudo-labels (main/engine/selftrain/selection). */
+export const STRATEGY_NAMES = ['threshold', 'adaptive', 'balanced', 'agreement', 'ensemble'] as const
+export type StrategySetting = (typeof STRATEGY_NAMES)[number]
+
 export interface Settings {
   teacher: string
   provider: ProviderSetting
   deviceId: number
   threads: number
+  /** The pseudo-label selection strategy of the next rounds. */
+  strategy: StrategySetting
+  /** The strategy's one knob in [0, 1] (threshold, floor or share); null: the strategy's own default. */
+  strategyParam: number | null
+}
+
+/** A teacher model the studio can run: a manifest found in models/ (or STUDIO_MODELS_DIR). */
+export interface TeacherModel {
+  id: string
+  name: string
+  description: string
+  /** Whether its ONNX file is on this machine. */
+  available: boolean
 }
 
 /** Which execution provider runs the teacher, and why when it is not the one asked for. */
@@ -118,6 +135,17 @@ export interface RoundInfo {
   proposalsPerClass: Record<string, number>
   trainedOn: { human: number; accepted: number; unreviewed: number } | null
   error: string | null
+  /** The round's stages so far (all of them once done), each timed: images per second and ETAs. */
+  stages: RoundStage[]
+}
+
+export interface RoundStage {
+  name: string
+  /** Images the stage works through. */
+  images: number
+  startedAt: number
+  /** null while the stage runs. */
+  finishedAt: number | null
 }
 
 export interface AuditReport {
@@ -137,11 +165,38 @@ export interface AuditReport {
 }
 
 export interface LabelExport {
-  /** Where the file was written (inside the project's data folder). */
+  /** Where the file or folder was written (inside the project's data folder). */
   path: string
   fileName: string
   rows: number
-  content: string
+  /** The file's text for CSV and JSON, offered as a download; null for COCO and the folder formats. */
+  content: string | null
+  /** Folder formats: images hard-linked and copied. */
+  linked: number
+  copied: number
+  /** What the user should know about the result (e.g. a class with too few images for val/). */
+  warnings: string[]
+}
+
+export interface StudentExport {
+  /** The .onnx file, inside the project's data folder. */
+  path: string
+  fileName: string
+  /** The round whose head it carries. */
+  roundId: number
+  /** Class names in the order of the `probabilities` output. */
+  classes: string[]
+  bytes: number
+}
+
+export interface RecentProject {
+  folder: string
+  name: string
+  /** Milliseconds since the epoch. */
+  openedAt: number
+  /** False when the folder is gone (moved, deleted, an unplugged disk). */
+  exists: boolean
+  demo: boolean
 }
 
 export interface AppInfo {
@@ -153,10 +208,43 @@ export interface AppInfo {
   project: ProjectSummary | null
 }
 
+/** One image of a "more like this" list: its cosine similarity to the query in the teacher's feature space. */
+export interface SimilarImage {
+  image: ImageInfo
+  similarity: number
+}
+
+/** A class's probability for one image, from a round's calibrated head. */
+export interface ClassProbability {
+  classId: number
+  name: string
+  p: number
+}
+
 export interface ImagePage {
   total: number
   offset: number
   images: ImageInfo[]
+}
+
+/** The label state of images on the map, one entry per image in each array (same order as `ids`). */
+export interface MapLabels {
+  ids: number[]
+  status: ImageStatus[]
+  classId: (number | null)[]
+  confidence: (number | null)[]
+}
+
+/**
+ * The embedding map: each image at (x[i], y[i]), both in [0, 1], near the images the teacher sees as
+ * alike. Images without an embedding are left out.
+ */
+export interface MapPoints extends MapLabels {
+  relPaths: string[]
+  x: number[]
+  y: number[]
+  /** Images the layout placed directly; the others sit among their nearest of these. */
+  landmarks: number
 }
 
 /** Request name -> result type. */
@@ -167,9 +255,21 @@ export interface RequestResults {
   'project.startAfresh': ProjectSummary
   'images.page': ImagePage
   'images.get': ImageInfo
+  'images.ids': number[]
+  'images.byIds': ImageInfo[]
+  'images.similar': SimilarImage[]
+  /** Empty when no round has scored the image yet. */
+  'images.probabilities': ClassProbability[]
+  'proposals.countAbove': { classId: number; count: number }[]
+  'proposals.acceptAbove': LabelResult
   'classes.list': ClassInfo[]
   'classes.create': ClassInfo
   'classes.rename': ClassInfo
+  /** Clears the labels of the class's images (recorded events, one undo step) and removes the class. */
+  'classes.delete': LabelResult
+  /** Moves every image of `id` to `into` (recorded events, one undo step) and removes `id`. */
+  'classes.merge': LabelResult
+  'classes.setColor': ClassInfo
   'labels.set': LabelResult
   'labels.review': LabelResult
   'labels.relabel': LabelResult
@@ -178,13 +278,21 @@ export interface RequestResults {
   'labels.redo': LabelResult | null
   'images.history': LabelEvent[]
   'labels.export': LabelExport
+  'student.export': StudentExport
+  'project.openDemo': ProjectSummary
+  'projects.recent': RecentProject[]
+  'projects.forget': RecentProject[]
   'audit.start': ImageInfo[]
   'audit.report': AuditReport | null
   'suggest.seeds': ImageInfo[]
+  /** Computed on first request (progress as job 'map'), then read from the project's data folder. */
+  'map.get': MapPoints
+  'map.labels': MapLabels
   'rounds.list': RoundInfo[]
   'rounds.start': RoundInfo
   'settings.get': Settings
   'settings.set': Settings
+  'teacher.models': TeacherModel[]
   'teacher.status': TeacherStatus
   'teacher.run': TeacherStatus
   'jobs.cancel': boolean

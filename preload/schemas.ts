@@ -21,8 +21,22 @@ export const settingsSchema = z
     deviceId: z.number().int().min(0).max(15),
     /** Threads for inference on the CPU; 0 lets ONNX Runtime choose. */
     threads: z.number().int().min(0).max(256),
+    /** How rounds pick pseudo-labels (STRATEGY_NAMES in contract.ts). */
+    strategy: z.enum(['threshold', 'adaptive', 'balanced', 'agreement', 'ensemble']),
+    /** The strategy's knob in [0, 1]; null keeps the strategy's own default. */
+    strategyParam: z.number().min(0).max(1).nullable(),
   })
   .strict()
+
+/** The grid's filter and sort, shared by a page of images and the ids of the whole filter. */
+const imageFilter = {
+  status: z.enum(['all', 'unlabelled', 'human', 'proposed', 'accepted', 'rejected', 'labelled']).optional(),
+  classId: z.number().int().min(0).optional(),
+  minConfidence: z.number().min(0).max(1).optional(),
+  maxConfidence: z.number().min(0).max(1).optional(),
+  sort: z.enum(['name', 'confidence', 'uncertainty', 'changed']).optional(),
+  descending: z.boolean().optional(),
+}
 
 /** Request name -> schema of its input. Main parses every input with it before acting. */
 export const requestSchemas = {
@@ -39,24 +53,39 @@ export const requestSchemas = {
     .object({
       offset: z.number().int().min(0),
       limit: z.number().int().min(1).max(2000),
-      status: z.enum(['all', 'unlabelled', 'human', 'proposed', 'accepted', 'rejected', 'labelled']).optional(),
-      classId: z.number().int().min(0).optional(),
-      minConfidence: z.number().min(0).max(1).optional(),
-      maxConfidence: z.number().min(0).max(1).optional(),
-      sort: z.enum(['name', 'confidence', 'uncertainty', 'changed']).optional(),
-      descending: z.boolean().optional(),
+      ...imageFilter,
     })
     .strict(),
+  /** The ids of a filter in its order (select all; a range past the loaded pages), from `offset`, up to `limit`. */
+  'images.ids': z
+    .object({
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(200_000).optional(),
+      ...imageFilter,
+    })
+    .strict(),
+  /** These images, in this order (ids no longer in the project are left out). */
+  'images.byIds': z.object({ imageIds: z.array(imageId).min(1).max(2000) }).strict(),
+  /** The `k` images most like this one in the teacher's feature space, most similar first. */
+  'images.similar': z.object({ imageId, k: z.number().int().min(1).max(500) }).strict(),
+  /** The image's five most probable classes in the newest round that scored it. */
+  'images.probabilities': z.object({ imageId }).strict(),
+  /** Proposals waiting for review with confidence >= threshold, counted per class. */
+  'proposals.countAbove': z.object({ threshold: z.number().min(0).max(1) }).strict(),
+  /** Accept every waiting proposal with confidence >= threshold (of one class, or all): one undoable action. */
+  'proposals.acceptAbove': z.object({ threshold: z.number().min(0).max(1), classId: imageId.optional() }).strict(),
   /** The app's settings (teacher model, execution provider, threads). */
   'settings.get': z.object({}).strict(),
   /** Change some settings; they are saved at once and apply to the next teacher pass. */
   'settings.set': settingsSchema.partial().strict(),
+  /** The teacher models whose manifests the studio finds. */
+  'teacher.models': z.object({}).strict(),
   /** Which teacher runs where, and how far its embedding pass over the project is. */
   'teacher.status': z.object({}).strict(),
   /** Run the teacher over the open project again with the current settings (cached images are skipped). */
   'teacher.run': z.object({}).strict(),
-  /** Cancel a long job: the teacher pass keeps what it embedded; a cancelled round writes nothing. */
-  'jobs.cancel': z.object({ job: z.enum(['embed', 'round']) }).strict(),
+  /** Cancel a long job: the teacher pass keeps what it embedded; a cancelled round or map build writes nothing. */
+  'jobs.cancel': z.object({ job: z.enum(['embed', 'round', 'map']) }).strict(),
   /** The project's rounds, oldest first, with their metrics. */
   'rounds.list': z.object({}).strict(),
   /** Train on the human and accepted labels, propose pseudo-labels for the rest (runs in the background). */
@@ -66,6 +95,12 @@ export const requestSchemas = {
   /** A new class (or the existing one of that name). */
   'classes.create': z.object({ name: className }).strict(),
   'classes.rename': z.object({ id: imageId, name: className }).strict(),
+  /** Clear the labels of this class's images (undoable) and remove the class. */
+  'classes.delete': z.object({ id: imageId }).strict(),
+  /** Move every image of class `id` to class `into` (undoable) and remove `id`. */
+  'classes.merge': z.object({ id: imageId, into: imageId }).strict(),
+  /** A class's colour as #rrggbb; null goes back to the palette's colour. */
+  'classes.setColor': z.object({ id: imageId, color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour is #rrggbb').nullable() }).strict(),
   /** Seed labels by a person; `classId` null clears the label. */
   'labels.set': z.object({ imageIds: imageIds, classId: imageId.nullable() }).strict(),
   /** Accept or reject the current pseudo-labels of these images. */
@@ -78,9 +113,34 @@ export const requestSchemas = {
   /** Every label event of one image, oldest first. */
   'images.history': z.object({ imageId }).strict(),
   /** The labels as CSV or JSON, written to the project's exports folder and returned for download. */
-  'labels.export': z.object({ format: z.enum(['csv', 'json']), scope: z.enum(['reviewed', 'with-proposals']) }).strict(),
+  /**
+   * The labels, written to the project's exports folder: CSV or JSON (also returned for download),
+   * COCO JSON, Ultralytics' classification layout (yolo) or one folder per class. Folder formats
+   * copy the images, or hard-link them (`link`) where the filesystem allows; yolo puts `valRatio`
+   * of each class in val/ (seeded, the same split every time).
+   */
+  'labels.export': z
+    .object({
+      format: z.enum(['csv', 'json', 'coco', 'yolo', 'folders']),
+      scope: z.enum(['reviewed', 'with-proposals']),
+      link: z.boolean().optional(),
+      valRatio: z.number().min(0).max(0.9).optional(),
+    })
+    .strict(),
+  /** The latest round's student (teacher + head) as one ONNX model in the project's exports folder. */
+  'student.export': z.object({}).strict(),
+  /** Open the demo project shipped with the studio (its data goes to the app's data folder). */
+  'project.openDemo': z.object({}).strict(),
+  /** Recently opened folders, newest first, each marked when it no longer exists. */
+  'projects.recent': z.object({}).strict(),
+  /** Remove a folder from the recent list (nothing on disk is touched). */
+  'projects.forget': z.object({ folder: z.string().min(1).max(4096) }).strict(),
   /** Images worth labelling next: diverse and representative, the labelled ones taken into account. */
   'suggest.seeds': z.object({ count: z.number().int().min(1).max(500) }).strict(),
+  /** The embedding map of the open project (built in the background the first time, then cached). */
+  'map.get': z.object({}).strict(),
+  /** The current labels of the map's images, to recolour it after label changes. */
+  'map.labels': z.object({}).strict(),
   /** Draw a new spot-check sample: up to `perClass` random proposals of each class. */
   'audit.start': z.object({ perClass: z.number().int().min(1).max(200) }).strict(),
   /** Each class's pseudo-label precision from the spot-check verdicts so far. */
