@@ -7,14 +7,11 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { CHROMIUM, CHROMIUM_ARGS } from './host'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const SHARED = process.env.STUDIO_SHARED_DIR ?? path.resolve(ROOT, '../shared')
 export const ARTIFACTS = path.join(ROOT, 'e2e/artifacts')
-
-/** Debian's Chromium, with the flags this closed network needs. */
-const CHROMIUM = process.env.STUDIO_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync']
 
 /** The Electron binary's path, or why there is none. */
 function electronBinary(): { path: string } | { missing: string } {

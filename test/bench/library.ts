@@ -29,7 +29,7 @@ function arg(args: string[], name: string): string | undefined {
 }
 
 /** A deterministic pseudo-random generator, so that a folder is the same for the same N. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let x = seed >>> 0 || 1
   return () => {
     x ^= x << 13
@@ -128,6 +128,13 @@ async function generate(dir: string, n: number): Promise<void> {
   await mapLimit(plan, 32, async (p) => writeFile(path.join(dir, p.rel), await p.make()))
   writeFileSync(path.join(dir, '.bench-complete'), String(n))
   console.log(`generated ${plan.length} files in ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+}
+
+/** The synthetic folder of `n` images at `dir`: generated once, reused while its marker says `n` (the UI bench shares it). */
+export async function benchFolder(dir: string, n: number, regenerate = false): Promise<void> {
+  const marker = path.join(dir, '.bench-complete')
+  if (regenerate || !existsSync(marker) || readFileSync(marker, 'utf8') !== String(n)) await generate(dir, n)
+  else console.log(`reusing ${dir} (pass --regenerate to write it again)`)
 }
 
 function p95(xs: number[]): number {
@@ -261,9 +268,7 @@ export async function run(args: string[]): Promise<void> {
     return
   }
 
-  const marker = path.join(dir, '.bench-complete')
-  if (args.includes('--regenerate') || !existsSync(marker) || readFileSync(marker, 'utf8') !== String(n)) await generate(dir, n)
-  else console.log(`reusing ${dir} (pass --regenerate to write it again)`)
+  await benchFolder(dir, n, args.includes('--regenerate'))
 
   const tmpResult = path.join(dir, '.bench-result.json')
   rmSync(tmpResult, { force: true })
