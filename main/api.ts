@@ -272,6 +272,12 @@ export class StudioApi {
         const found = await this.similarImages.query(this.requireProject(), this.teacher.cacheFile(), imageId, k)
         return found.map((f) => ({ image: imageInfo(f.row), similarity: f.similarity }))
       }
+      case 'images.files': {
+        const { imageId } = input as RequestInput<'images.files'>
+        const project = this.requireProject()
+        if (!project.image(imageId)) throw new StudioError('not_found', `no image with id ${imageId} in the open project`)
+        return project.filesOf(imageId)
+      }
       case 'images.probabilities':
         return topProbabilities(this.requireProject(), (input as RequestInput<'images.probabilities'>).imageId)
       case 'proposals.countAbove':

@@ -7,10 +7,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioError, type RoundInfo } from '../preload/contract'
+import { StudioError, type RoundInfo, type RoundStage, type Settings } from '../preload/contract'
 import type { Project } from './engine/library/project'
 import type { ImageRow } from './engine/store'
-import { applyFeatures, fitFeatures } from './engine/selftrain/features'
+import { applyFeatures, fitFeatures, type FeatureTransform } from './engine/selftrain/features'
+import { saveStudentHead } from './engine/exchange/student'
 import { runRoundInWorker } from './engine/selftrain/in-worker'
 import { matrix, type Matrix } from './engine/selftrain/linalg'
 import { margin } from './engine/selftrain/next'
@@ -20,13 +21,14 @@ import { loadEmbeddings } from './engine/teacher'
  * The head's inputs for `rows`: their cached embeddings, through the feature transform fitted on
  * them. Rows without an embedding yet are an error: the caller waits for the teacher.
  */
-export async function projectFeatures(rows: ImageRow[], cacheFile: string): Promise<{ images: ImageRow[]; X: Matrix }> {
+export async function projectFeatures(rows: ImageRow[], cacheFile: string): Promise<{ images: ImageRow[]; X: Matrix; transform: FeatureTransform }> {
   const emb = await loadEmbeddings(cacheFile, { ids: rows.map((r) => r.hash), scores: false })
   const byHash = new Map(rows.map((r) => [r.hash, r]))
   const images = emb.ids.map((h) => byHash.get(h)!)
   if (images.length < rows.length) throw new Error(`${rows.length - images.length} images have no embedding yet; let the teacher finish first`)
   const pool = matrix(images.length, emb.dim, emb.data)
-  return { images, X: applyFeatures(fitFeatures(pool), pool) }
+  const transform = fitFeatures(pool)
+  return { images, X: applyFeatures(transform, pool), transform }
 }
 
 export function roundInfo(r: ReturnType<Project['store']['rounds']>[number]): RoundInfo {
@@ -42,6 +44,7 @@ export function roundInfo(r: ReturnType<Project['store']['rounds']>[number]): Ro
     proposalsPerClass: summary.proposalsPerClass ?? {},
     trainedOn: summary.trainedOn ?? null,
     error: summary.error ?? null,
+    stages: summary.stages ?? [],
   }
 }
 
@@ -64,7 +67,7 @@ export class RoundJob {
    * Checks that a round can run and starts it; returns its row at once. The round goes on in the
    * background and reports through `report`.
    */
-  start(project: Project, cacheFile: string | null): RoundInfo {
+  start(project: Project, cacheFile: string | null, options: Partial<Pick<Settings, 'strategy' | 'strategyParam'>> = {}): RoundInfo {
     if (this.abort) throw new StudioError('invalid_input', 'a round is already running; wait for it or cancel it')
     if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; wait for it to finish (see the status bar)')
     const classes = project.classes()
@@ -77,11 +80,13 @@ export class RoundJob {
     for (const r of project.store.rounds()) if (r.status === 'running') project.store.finishRound(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
 
     const round = project.store.rounds().length + 1
-    const id = project.store.startRound({ round })
+    // The strategy is kept with the round, so its metrics can be read against how it picked.
+    const selection = { strategy: options.strategy, strategyParam: options.strategyParam ?? undefined }
+    const id = project.store.startRound({ round, ...selection })
     const abort = new AbortController()
     this.abort = abort
     const info = () => roundInfo(project.store.rounds().find((r) => r.id === id)!)
-    void this.run(project, cacheFile, id, round, rows, abort.signal)
+    void this.run(project, cacheFile, id, round, rows, abort.signal, selection)
       .catch((err: unknown) => {
         const cancelled = abort.signal.aborted
         project.store.finishRound(id, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'cancelled' : (err as Error).message })
@@ -93,9 +98,20 @@ export class RoundJob {
     return info()
   }
 
-  private async run(project: Project, cacheFile: string, id: number, round: number, rows: ImageRow[], signal: AbortSignal): Promise<void> {
-    this.report(roundInfo(project.store.rounds().find((r) => r.id === id)!), 'reading embeddings')
-    const { images, X } = await projectFeatures(rows, cacheFile)
+  private async run(project: Project, cacheFile: string, id: number, round: number, rows: ImageRow[], signal: AbortSignal, selection: { strategy?: Settings['strategy']; strategyParam?: number }): Promise<void> {
+    // The worker reports nothing until it is done, so progress is per stage: each stage's start and
+    // end, from which the UI shows images per second and an ETA measured on the previous round.
+    const stages: RoundStage[] = []
+    const enter = (name: string | null) => {
+      const now = Date.now()
+      const last = stages.at(-1)
+      if (last && last.finishedAt === null) last.finishedAt = now
+      if (name === null) return
+      stages.push({ name, images: rows.length, startedAt: now, finishedAt: null })
+      this.report({ ...roundInfo(project.store.rounds().find((r) => r.id === id)!), stages: stages.map((st) => ({ ...st })) }, name)
+    }
+    enter('reading embeddings')
+    const { images, X, transform } = await projectFeatures(rows, cacheFile)
     signal.throwIfAborted()
 
     const classes = project.classes()
@@ -113,18 +129,28 @@ export class RoundJob {
       return { index: Int32Array.from(index), label: Int32Array.from(label) }
     }
     const exclude = Int32Array.from(images.flatMap((r, i) => (r.status === 'rejected' ? [i] : [])))
+    enter('training and selecting')
     const result = await runRoundInWorker(
       { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude },
-      { round, rounds: Math.max(5, round) },
+      { round, rounds: Math.max(5, round), ...(selection.strategy ? { strategy: selection.strategy } : {}), ...(selection.strategyParam !== undefined ? { strategyParam: selection.strategyParam } : {}) },
       signal,
     )
     signal.throwIfAborted()
 
+    enter('writing proposals')
     // The round's full probability vectors, for audits and "why this label" views.
     const dir = path.join(project.dataDir, 'rounds')
     await mkdir(dir, { recursive: true })
-    await writeFile(path.join(dir, `${id}.proba`), Buffer.from(result.proba.buffer, result.proba.byteOffset, result.proba.byteLength))
+    // With a graph view (ensemble, agreement) the proposals' confidences come from the mean of the
+    // head's and label propagation's probabilities: keep that mean, so the viewer's top-5 agrees with them.
+    const proba = result.graphProba ? result.proba.map((p, i) => (p + result.graphProba![i]!) / 2) : result.proba
+    await writeFile(path.join(dir, `${id}.proba`), Buffer.from(proba.buffer, proba.byteOffset, proba.byteLength))
     await writeFile(path.join(dir, `${id}.json`), JSON.stringify({ classIds: classes.map((c) => c.id), hashes: images.map((r) => r.hash) }))
+    // The head itself, for the student ONNX export (it lives only in the worker otherwise), and the
+    // head's own calibrated probabilities: what the exported student reproduces, without the graph view.
+    const head = { transform, weights: result.headWeights, temperature: result.metrics.temperature }
+    await writeFile(path.join(dir, `${id}.head.proba`), Buffer.from(result.proba.buffer, result.proba.byteOffset, result.proba.byteLength))
+    await saveStudentHead(project.dataDir, { roundId: id, classIds: classes.map((c) => c.id), classNames: classes.map((c) => c.name), cacheFile, ...head })
 
     // The previous rounds' unreviewed proposals give way to this round's (decisions on them stay).
     for (const r of project.store.rounds()) if (r.id !== id) project.retractRound(r.id)
@@ -136,7 +162,9 @@ export class RoundJob {
     )
     const perClass: Record<string, number> = {}
     classes.forEach((c, k2) => (perClass[c.name] = result.metrics.proposalsPerClass[k2] ?? 0))
+    enter(null)
     project.store.finishRound(id, 'done', {
+      stages,
       kfoldAccuracy: Number.isFinite(result.metrics.kfoldAccuracy) ? result.metrics.kfoldAccuracy : null,
       ece: result.metrics.ece,
       proposals: index.length,

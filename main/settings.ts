@@ -2,12 +2,53 @@
  * The app's settings, one JSON file in the app's data folder. A missing file gives the defaults; an
  * unreadable or invalid one is kept aside (never deleted) and the defaults are used, with a warning.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Settings } from '../preload/contract'
+import type { Settings, StrategySetting, TeacherModel } from '../preload/contract'
 import { settingsSchema } from '../preload/schemas'
+import { DEFAULT_SETTINGS as ROUND_DEFAULTS } from './engine/selftrain/round'
+import type { StrategyName } from './engine/selftrain/selection'
+import { defaultModelSearchDirs, loadManifest, resolveModelFile } from './engine/teacher/manifest'
 
-export const DEFAULT_SETTINGS: Settings = { teacher: 'mobilenetv2-12-int8', provider: 'auto', deviceId: 0, threads: 0 }
+// The contract's strategy names and the engine's are one list: each type must accept the other's.
+const sameStrategies: [StrategySetting[], StrategyName[]] = [[] as StrategyName[], [] as StrategySetting[]]
+void sameStrategies
+
+/** Fields added later are filled from here when an older settings.json lacks them. */
+export const DEFAULT_SETTINGS: Settings = {
+  teacher: 'mobilenetv2-12-int8',
+  provider: 'auto',
+  deviceId: 0,
+  threads: 0,
+  // The engine's default strategy, so that rounds pick as they did before it was a setting.
+  strategy: ROUND_DEFAULTS.strategy,
+  strategyParam: null,
+}
+
+/** Every teacher manifest in the search folders (models/, STUDIO_MODELS_DIR), first found wins per id. */
+export async function listTeacherModels(searchDirs = defaultModelSearchDirs()): Promise<TeacherModel[]> {
+  const found = new Map<string, TeacherModel>()
+  for (const dir of searchDirs) {
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch {
+      continue
+    }
+    for (const name of names.sort()) {
+      if (!name.endsWith('.json') || name === 'catalog.json') continue
+      try {
+        const loaded = await loadManifest(path.join(dir, name))
+        const { id, name: title, description } = loaded.manifest
+        if (found.has(id)) continue
+        found.set(id, { id, name: title, description: description ?? '', available: (await resolveModelFile(loaded, searchDirs)) !== undefined })
+      } catch {
+        // not a teacher manifest (or a broken one: loading it as the teacher says why)
+      }
+    }
+  }
+  return [...found.values()]
+}
 
 export async function loadSettings(appDataDir: string): Promise<Settings> {
   const file = path.join(appDataDir, 'settings.json')

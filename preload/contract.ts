@@ -258,6 +258,7 @@ export interface RequestResults {
   'images.ids': number[]
   'images.byIds': ImageInfo[]
   'images.similar': SimilarImage[]
+  'images.files': string[]
   /** Empty when no round has scored the image yet. */
   'images.probabilities': ClassProbability[]
   'proposals.countAbove': { classId: number; count: number }[]

@@ -68,6 +68,8 @@ export const requestSchemas = {
   'images.byIds': z.object({ imageIds: z.array(imageId).min(1).max(2000) }).strict(),
   /** The `k` images most like this one in the teacher's feature space, most similar first. */
   'images.similar': z.object({ imageId, k: z.number().int().min(1).max(500) }).strict(),
+  /** Every file with this image's content (its exact duplicates), by path. */
+  'images.files': z.object({ imageId }).strict(),
   /** The image's five most probable classes in the newest round that scored it. */
   'images.probabilities': z.object({ imageId }).strict(),
   /** Proposals waiting for review with confidence >= threshold, counted per class. */

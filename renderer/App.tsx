@@ -7,6 +7,9 @@ import { ExportPanel } from './views/ExportPanel'
 import { FilterBar } from './views/FilterBar'
 import { ReviewView } from './views/ReviewView'
 import { RoundsPanel } from './views/RoundsPanel'
+import { SettingsView } from './views/SettingsView'
+import { ShortcutSheet } from './views/ShortcutSheet'
+import { TopBarTools } from './views/TopBarTools'
 import { useProject } from './stores/project'
 import { Grid } from './views/Grid'
 import { ProjectPicker } from './views/ProjectPicker'
@@ -61,6 +64,7 @@ export function App() {
             </button>
           </>
         )}
+        <TopBarTools />
       </header>
       {!online && (
         <div className="banner warn" role="status">
@@ -131,6 +135,8 @@ export function App() {
       {project && <TeacherBar />}
       <Viewer />
       <ReviewView />
+      <SettingsView />
+      <ShortcutSheet />
     </div>
   )
 }

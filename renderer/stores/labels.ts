@@ -8,6 +8,13 @@ interface LabelsState {
   message: string | null
   loadClasses(): Promise<void>
   createClass(name: string): Promise<ClassInfo | null>
+  /** Class changes show at once in the list and roll back, with a message, if main refuses them. */
+  renameClass(id: number, name: string): Promise<boolean>
+  setClassColor(id: number, color: string | null): Promise<void>
+  /** Clears the labels of the class's images (one undo step) and removes it. */
+  deleteClass(id: number): Promise<void>
+  /** Moves the images of `id` to `into` (one undo step) and removes `id`. */
+  mergeClass(id: number, into: number): Promise<void>
   /** Seed-labels images with the class at `slot` (0-based, as digit keys 1-9 are); null clears. */
   label(imageIds: number[], classId: number | null): Promise<void>
   review(imageIds: number[], decision: 'accept' | 'reject'): Promise<void>
@@ -31,6 +38,20 @@ async function optimistic(imageIds: number[], patch: (image: ImageInfo) => Image
   }
 }
 
+/** The class-list twin of `optimistic`: patch the list, ask main, reload (or roll back with a message). */
+async function classChange(patch: (classes: ClassInfo[]) => ClassInfo[], request: () => Promise<unknown>, what: string): Promise<boolean> {
+  const before = useLabels.getState().classes
+  useLabels.setState({ classes: patch(before) })
+  try {
+    await request()
+    await useLabels.getState().loadClasses()
+    return true
+  } catch (err) {
+    useLabels.setState({ classes: before, message: `${what} failed and was rolled back: ${(err as Error).message}` })
+    return false
+  }
+}
+
 export const useLabels = create<LabelsState>((set, get) => ({
   classes: [],
   message: null,
@@ -50,6 +71,16 @@ export const useLabels = create<LabelsState>((set, get) => ({
       set({ message: `Could not create the class "${name}": ${(err as Error).message}` })
       return null
     }
+  },
+  renameClass: (id, name) => classChange((cs) => cs.map((c) => (c.id === id ? { ...c, name } : c)), () => studio.call('classes.rename', { id, name }), `Renaming to "${name}"`),
+  setClassColor: async (id, color) => {
+    await classChange((cs) => cs.map((c) => (c.id === id ? { ...c, color } : c)), () => studio.call('classes.setColor', { id, color }), 'Changing the colour')
+  },
+  deleteClass: async (id) => {
+    await classChange((cs) => cs.filter((c) => c.id !== id), () => studio.call('classes.delete', { id }), 'Deleting the class')
+  },
+  mergeClass: async (id, into) => {
+    await classChange((cs) => cs.filter((c) => c.id !== id), () => studio.call('classes.merge', { id, into }), 'Merging the classes')
   },
   label: (imageIds, classId) =>
     optimistic(

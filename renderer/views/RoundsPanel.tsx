@@ -1,14 +1,21 @@
-import { useEffect } from 'react'
+import { useEffect, useState } from 'react'
+import type { ClassInfo, RoundInfo, RoundStage } from '../../preload/contract'
 import { useRounds, useReview } from '../stores/rounds'
 import { useLabels } from '../stores/labels'
+import { classColor } from './ClassPanel'
 
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`)
+
+/** The engine may add the audited precision of a round's proposals; shown when it does. */
+type WithAudit = RoundInfo & { auditedPrecision?: number | null }
 
 /** Start and cancel rounds, see what each one did, and open the review queue. */
 export function RoundsPanel() {
   const { rounds, stage, error, audit, load, start, cancel } = useRounds()
   const proposed = useLabels((s) => s.classes.reduce((n, c) => n + c.counts.proposed, 0))
-  const running = rounds.some((r) => r.status === 'running')
+  const classes = useLabels((s) => s.classes)
+  const running = rounds.find((r) => r.status === 'running')
+  const done = rounds.filter((r) => r.status === 'done')
 
   useEffect(() => {
     void load()
@@ -29,6 +36,7 @@ export function RoundsPanel() {
         )}
         {running && <span className="muted">{stage ?? 'running'}…</span>}
       </div>
+      {running && <RoundProgress round={running} previous={done.at(-1) ?? null} />}
       {error && (
         <p className="error-text" role="alert">
           {error}
@@ -94,6 +102,219 @@ export function RoundsPanel() {
           </tbody>
         </table>
       )}
+      {done.length > 0 && <RoundCharts rounds={done} classes={classes} />}
     </section>
+  )
+}
+
+// ---- progress of the running round ----
+
+export interface StageView {
+  name: string
+  /** 0..1, or null when there is nothing to measure it against yet (the first round). */
+  fraction: number | null
+  state: 'done' | 'running' | 'waiting'
+  /** Images per second of a finished stage. */
+  perSecond: number | null
+  /** Seconds this stage still needs, estimated from the previous round; null when unknown. */
+  etaSeconds: number | null
+}
+
+const seconds = (s: RoundStage, now: number) => Math.max(0.001, ((s.finishedAt ?? now) - s.startedAt) / 1000)
+
+/**
+ * Where each stage of a running round stands. The round reports stage boundaries only (training
+ * runs whole in a worker), so a running stage's share and the ETA come from how long the same stage
+ * took in the previous round, scaled by its number of images: honest about being an estimate, and
+ * absent (an indeterminate bar) before there is a previous round.
+ */
+export function stageViews(round: RoundInfo, previous: RoundInfo | null, now: number): StageView[] {
+  const names = [...new Set([...(previous?.stages ?? []).map((s) => s.name), ...round.stages.map((s) => s.name)])]
+  return names.map((name) => {
+    const current = round.stages.find((s) => s.name === name)
+    const before = previous?.stages.find((s) => s.name === name && s.finishedAt !== null)
+    const expected = before ? seconds(before, now) * ((current?.images ?? before.images) / Math.max(1, before.images)) : null
+    if (current?.finishedAt != null) return { name, fraction: 1, state: 'done', perSecond: current.images / seconds(current, now), etaSeconds: 0 }
+    if (current) {
+      const elapsed = seconds(current, now)
+      // Past the estimate the bar waits near its end rather than claiming to be done.
+      return { name, fraction: expected ? Math.min(0.97, elapsed / expected) : null, state: 'running', perSecond: null, etaSeconds: expected ? Math.max(1, expected - elapsed) : null }
+    }
+    return { name, fraction: 0, state: 'waiting', perSecond: null, etaSeconds: expected }
+  })
+}
+
+function formatEta(s: number): string {
+  if (s < 60) return `${Math.ceil(s)} s`
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
+}
+
+function RoundProgress({ round, previous }: { round: RoundInfo; previous: RoundInfo | null }) {
+  const [now, setNow] = useState(Date.now())
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 500)
+    return () => clearInterval(t)
+  }, [])
+  const views = stageViews(round, previous, now)
+  const left = views.every((v) => v.state === 'done' || v.etaSeconds !== null) ? views.reduce((a, v) => a + (v.etaSeconds ?? 0), 0) : null
+  return (
+    <div className="round-progress" data-testid="round-progress" aria-live="polite">
+      {views.map((v) => (
+        <div key={v.name} className={`stage stage-${v.state}`}>
+          <div className="stage-head">
+            <span>{v.name}</span>
+            <span className="muted num">
+              {v.state === 'done' && v.perSecond !== null && `${Math.round(v.perSecond).toLocaleString()} img/s`}
+              {v.state === 'running' && v.etaSeconds !== null && `~${formatEta(v.etaSeconds)}`}
+            </span>
+          </div>
+          {/* value absent: an indeterminate bar (nothing yet to estimate it against) */}
+          <progress aria-label={`${v.name} progress`} max={1} {...(v.fraction === null ? {} : { value: v.fraction })} />
+        </div>
+      ))}
+      <p className="muted hint">{left === null ? 'ETA known after the first round' : `about ${formatEta(left)} left (from the last round)`}</p>
+    </div>
+  )
+}
+
+// ---- charts across rounds ----
+
+interface Series {
+  name: string
+  color: string
+  values: (number | null)[]
+}
+
+const W = 200
+const H = 64
+const PAD = { l: 26, r: 4, t: 4, b: 12 }
+
+/** A small line chart: one x per round, y from `lo` to `hi`; each point has a tooltip. */
+function LineChart({ title, rounds, series, lo, hi, format }: { title: string; rounds: number[]; series: Series[]; lo: number; hi: number; format: (v: number) => string }) {
+  const x = (i: number) => PAD.l + (rounds.length === 1 ? (W - PAD.l - PAD.r) / 2 : (i * (W - PAD.l - PAD.r)) / (rounds.length - 1))
+  const y = (v: number) => PAD.t + (1 - (v - lo) / (hi - lo || 1)) * (H - PAD.t - PAD.b)
+  const summary = series.map((s) => `${s.name}: ${s.values.map((v, i) => `round ${rounds[i]} ${v === null ? 'none' : format(v)}`).join(', ')}`).join('; ')
+  return (
+    <figure className="chart">
+      <figcaption>
+        {title}
+        {series.length > 1 && (
+          <span className="legend">
+            {series.map((s) => (
+              <span key={s.name}>
+                <span className="swatch" style={{ background: s.color }} /> {s.name}
+              </span>
+            ))}
+          </span>
+        )}
+      </figcaption>
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`${title}. ${summary}`}>
+        {[lo, hi].map((v) => (
+          <g key={v}>
+            <line x1={PAD.l} x2={W - PAD.r} y1={y(v)} y2={y(v)} className="grid-line" />
+            <text x={PAD.l - 3} y={y(v) + 3} textAnchor="end" className="axis">
+              {format(v)}
+            </text>
+          </g>
+        ))}
+        {rounds.map((r, i) => (
+          <text key={r} x={x(i)} y={H - 1} textAnchor="middle" className="axis">
+            {r}
+          </text>
+        ))}
+        {series.map((s) => {
+          const points = s.values.flatMap((v, i) => (v === null ? [] : [[x(i), y(v), v, i] as const]))
+          return (
+            <g key={s.name} style={{ color: s.color }}>
+              {points.length > 1 && <polyline points={points.map(([px, py]) => `${px},${py}`).join(' ')} fill="none" stroke="currentColor" strokeWidth={1.5} />}
+              {points.map(([px, py, v, i]) => (
+                <circle key={i} cx={px} cy={py} r={2.5} fill="currentColor">
+                  <title>{`Round ${rounds[i]}: ${s.name} ${format(v)}`}</title>
+                </circle>
+              ))}
+            </g>
+          )
+        })}
+      </svg>
+    </figure>
+  )
+}
+
+/** Proposals per class, one stacked bar per round in the classes' colours. */
+function ProposalChart({ rounds, classes }: { rounds: RoundInfo[]; classes: ClassInfo[] }) {
+  const names = [...new Set([...classes.map((c) => c.name), ...rounds.flatMap((r) => Object.keys(r.proposalsPerClass))])]
+  const colour = (name: string) => {
+    const i = classes.findIndex((c) => c.name === name)
+    return i < 0 ? 'var(--muted)' : classColor(i, classes[i]!.color)
+  }
+  const max = Math.max(1, ...rounds.map((r) => Object.values(r.proposalsPerClass).reduce((a, b) => a + b, 0)))
+  const slot = (W - PAD.l - PAD.r) / rounds.length
+  const barW = Math.min(24, slot * 0.7)
+  const y = (v: number) => PAD.t + (1 - v / max) * (H - PAD.t - PAD.b)
+  const summary = rounds.map((r) => `round ${r.id}: ${names.map((n) => `${n} ${r.proposalsPerClass[n] ?? 0}`).join(', ')}`).join('; ')
+  return (
+    <figure className="chart">
+      <figcaption>
+        Proposals per class
+        <span className="legend">
+          {names.map((n) => (
+            <span key={n}>
+              <span className="swatch" style={{ background: colour(n) }} /> {n}
+            </span>
+          ))}
+        </span>
+      </figcaption>
+      <svg viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`Proposals per class. ${summary}`}>
+        {[0, max].map((v) => (
+          <g key={v}>
+            <line x1={PAD.l} x2={W - PAD.r} y1={y(v)} y2={y(v)} className="grid-line" />
+            <text x={PAD.l - 3} y={y(v) + 3} textAnchor="end" className="axis">
+              {v.toLocaleString()}
+            </text>
+          </g>
+        ))}
+        {rounds.map((r, i) => {
+          const cx = PAD.l + slot * (i + 0.5)
+          let acc = 0
+          return (
+            <g key={r.id}>
+              {names.map((n) => {
+                const v = r.proposalsPerClass[n] ?? 0
+                if (v === 0) return null
+                const top = y(acc + v)
+                const h = y(acc) - top
+                acc += v
+                return (
+                  <rect key={n} x={cx - barW / 2} y={top} width={barW} height={h} fill={colour(n)}>
+                    <title>{`Round ${r.id}: ${n} ${v.toLocaleString()}`}</title>
+                  </rect>
+                )
+              })}
+              <text x={cx} y={H - 1} textAnchor="middle" className="axis">
+                {r.id}
+              </text>
+            </g>
+          )
+        })}
+      </svg>
+    </figure>
+  )
+}
+
+function RoundCharts({ rounds, classes }: { rounds: WithAudit[]; classes: ClassInfo[] }) {
+  const ids = rounds.map((r) => r.id)
+  const quality: Series[] = [{ name: 'k-fold accuracy', color: 'var(--accent)', values: rounds.map((r) => r.kfoldAccuracy) }]
+  if (rounds.some((r) => r.auditedPrecision != null)) quality.push({ name: 'audited precision', color: 'var(--warn)', values: rounds.map((r) => r.auditedPrecision ?? null) })
+  const qualityValues = quality.flatMap((s) => s.values).filter((v): v is number => v !== null)
+  // Accuracy lives near the top: show from a round-number floor below the lowest value, not from 0.
+  const lo = Math.max(0, Math.floor((Math.min(1, ...qualityValues) - 0.05) * 10) / 10)
+  const eces = rounds.map((r) => r.ece)
+  const eceMax = Math.max(0.05, ...eces.filter((v): v is number => v !== null))
+  return (
+    <div className="round-charts" data-testid="round-charts">
+      <LineChart title={quality.length > 1 ? 'Accuracy and precision' : 'k-fold accuracy'} rounds={ids} series={quality} lo={lo} hi={1} format={(v) => `${Math.round(v * 100)}%`} />
+      <LineChart title="Calibration error (ECE)" rounds={ids} series={[{ name: 'ECE', color: 'var(--accent)', values: eces }]} lo={0} hi={Math.ceil(eceMax * 100) / 100} format={(v) => v.toFixed(2)} />
+      <ProposalChart rounds={rounds} classes={classes} />
+    </div>
   )
 }

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { DatabaseSync } from '@photostructure/sqlite'
 import { noise, tempDir } from '../library/fixtures'
 import { Project } from '../../main/engine/library/project'
-import { StoreError } from '../../main/engine/store/db'
+import { SCHEMA_VERSION, StoreError } from '../../main/engine/store/db'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(here, '../..')
@@ -262,7 +262,7 @@ describe('unusable database files', () => {
       newer.close()
       expect((await openError(root)).code).toBe('newer_schema')
       const fix = new DatabaseSync(dbPath)
-      fix.exec('PRAGMA user_version = 1')
+      fix.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`)
       fix.close()
 
       // Overwrite pages in the middle of the file.

@@ -144,6 +144,11 @@ const MIGRATIONS: string[] = [
   CREATE INDEX label_events_image ON label_events(image_id, id);
   CREATE INDEX label_events_action ON label_events(action_id);
   `,
+  // A deleted (or merged-away) class stays in the table, so that history still names it and undo
+  // can bring it back: it is deleted while the action in deleted_by is live (not undone).
+  `
+  ALTER TABLE classes ADD COLUMN deleted_by INTEGER REFERENCES actions(id);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -130,6 +130,14 @@ export interface UndoResult {
   imageIds: number[]
 }
 
+/** A class name taken, or a merge into itself: the caller's mistake, said in words. */
+export class ClassConflict extends Error {
+  override name = 'ClassConflict'
+}
+
+/** SQL condition (over classes c LEFT JOIN actions a ON a.id = c.deleted_by): the class is not deleted. */
+const LIVE_CLASS = '(c.deleted_by IS NULL OR a.undone != 0)'
+
 const SORT_COLUMN: Record<PageSort, string> = { name: 'path', confidence: 'confidence', uncertainty: 'uncertainty', changed: 'changed_at' }
 
 const ROW_SQL = `id, hash, path, file_count, width, height, format, bytes, error, status, class_id, confidence, uncertainty, round_id, changed_at`
@@ -483,21 +491,89 @@ export class ProjectStore {
 
   // ---- classes, models, rounds ----
 
+  /** The live classes. A deleted or merged-away one stays in the table (history names it, undo revives it). */
   classes(): ClassInfo[] {
-    return this.st('SELECT id, name, color FROM classes ORDER BY id').all() as unknown as ClassInfo[]
+    return this.st(`SELECT c.id, c.name, c.color FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by WHERE ${LIVE_CLASS} ORDER BY c.id`).all() as unknown as ClassInfo[]
   }
 
-  /** The id of the class with this name, created when new. */
+  /** Every class ever made, deleted ones included: names for history and old rounds. */
+  allClasses(): (ClassInfo & { deleted: boolean })[] {
+    return (this.st(`SELECT c.id, c.name, c.color, NOT (${LIVE_CLASS}) AS deleted FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by ORDER BY c.id`).all() as { id: number; name: string; color: string | null; deleted: number }[]).map((c) => ({
+      ...c,
+      deleted: c.deleted !== 0,
+    }))
+  }
+
+  /** The id of the class with this name, created when new; a deleted class of that name comes back (without its cleared labels). */
   ensureClass(name: string, color: string | null = null): number {
     const trimmed = name.trim()
     if (!trimmed) throw new Error('a class needs a name')
     const found = this.st('SELECT id FROM classes WHERE name = ?').get(trimmed) as { id: number } | undefined
-    if (found) return found.id
+    if (found) {
+      this.st('UPDATE classes SET deleted_by = NULL WHERE id = ?').run(found.id)
+      return found.id
+    }
     return Number(this.st('INSERT INTO classes (name, color, created_at) VALUES (?, ?, ?)').run(trimmed, color, Date.now()).lastInsertRowid)
   }
 
+  /** Renames a class. A live class of that name is an error; a deleted one gives the name up (it is suffixed). */
   renameClass(id: number, name: string): void {
-    this.st('UPDATE classes SET name = ? WHERE id = ?').run(name.trim(), id)
+    const trimmed = name.trim()
+    this.transaction(() => {
+      const holder = this.st(`SELECT c.id, ${LIVE_CLASS} AS live FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by WHERE c.name = ?`).get(trimmed) as { id: number; live: number } | undefined
+      if (holder && holder.id !== id) {
+        if (holder.live) throw new ClassConflict(`a class named "${trimmed}" exists already; merge one into the other to put their images together`)
+        this.st('UPDATE classes SET name = ? WHERE id = ?').run(`${trimmed} (deleted ${holder.id})`, holder.id)
+      }
+      this.st('UPDATE classes SET name = ? WHERE id = ?').run(trimmed, id)
+    })
+  }
+
+  /** A class's colour (#rrggbb), or null for the palette's colour by position. Not a label change: no event. */
+  setClassColor(id: number, color: string | null): void {
+    this.st('UPDATE classes SET color = ? WHERE id = ?').run(color, id)
+  }
+
+  /**
+   * Deletes a class as one undoable action: every image whose current label is this class (seed,
+   * proposal, accepted or rejected) gets a recorded event clearing it, and the class is hidden while
+   * that action is live. Undo brings the class and every cleared label back.
+   */
+  deleteClass(id: number, actor: string): UndoResult {
+    return this.transaction(() => {
+      const ids = (this.st('SELECT id FROM images WHERE class_id = ?').all(id) as { id: number }[]).map((r) => r.id)
+      const actionId = this.record(
+        ids.map((imageId) => ({ imageId, classId: null, source: 'human', state: 'accepted' })),
+        { actor, kind: 'class.delete' },
+        Date.now(),
+      )
+      this.st('UPDATE classes SET deleted_by = ? WHERE id = ?').run(actionId, id)
+      return { actionId, imageIds: ids }
+    })
+  }
+
+  /**
+   * Merges class `from` into `into`: each image of `from` gets an event that repeats its current
+   * label (source, state, round, confidence) with class `into`, and `from` is hidden while that
+   * action is live. One undoable action, except for pending proposals: those are copied by a round
+   * action of their own, so that the next round withdraws them like any proposal (a round withdraws
+   * whole actions, and must not withdraw the merge). Undo therefore leaves them with `into`.
+   */
+  mergeClass(from: number, into: number, actor: string): UndoResult {
+    if (from === into) throw new ClassConflict('a class cannot be merged into itself')
+    return this.transaction(() => {
+      const rows = this.st(
+        `SELECT i.id, e.source, e.state, e.round_id, e.confidence, e.uncertainty
+         FROM images i JOIN label_events e ON e.id = i.label_event_id WHERE i.class_id = ?`,
+      ).all(from) as { id: number; source: LabelSource; state: LabelState; round_id: number | null; confidence: number | null; uncertainty: number | null }[]
+      const copy = (r: (typeof rows)[number]): LabelChange => ({ imageId: r.id, classId: into, source: r.source, state: r.state, roundId: r.round_id, confidence: r.confidence, uncertainty: r.uncertainty })
+      const now = Date.now()
+      const actionId = this.record(rows.filter((r) => r.state !== 'proposed').map(copy), { actor, kind: 'class.merge' }, now)
+      const proposals = rows.filter((r) => r.state === 'proposed').map(copy)
+      if (proposals.length) this.record(proposals, { actor, kind: 'proposal', undoable: false }, now)
+      this.st('UPDATE classes SET deleted_by = ? WHERE id = ?').run(actionId, from)
+      return { actionId, imageIds: rows.map((r) => r.id) }
+    })
   }
 
   addModel(kind: 'teacher' | 'head' | 'student', name: string, filePath: string | null, params: unknown = null): number {
@@ -546,24 +622,30 @@ export class ProjectStore {
     if (changes.length === 0) throw new Error('no label changes given')
     const now = Date.now()
     return this.transaction(() => {
-      const undoable = opts.undoable === false ? 0 : 1
-      // A new undoable action ends the redo stack: what was undone stays undone for good (2).
-      if (undoable) this.st('UPDATE actions SET undone = 2 WHERE undoable = 1 AND undone = 1').run()
-      const actionId = Number(this.st('INSERT INTO actions (kind, actor, at, undoable) VALUES (?, ?, ?, ?)').run(opts.kind ?? 'label', opts.actor, now, undoable).lastInsertRowid)
-      const ins = this.st(
-        `INSERT INTO label_events (action_id, image_id, class_id, source, round_id, confidence, uncertainty, state, actor, at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
       const eventIds: number[] = []
-      for (const c of changes) {
-        const confidence = c.confidence ?? null
-        const uncertainty = c.uncertainty ?? (confidence === null ? null : 1 - confidence)
-        const id = Number(ins.run(actionId, c.imageId, c.classId, c.source, c.roundId ?? null, confidence, uncertainty, c.state, opts.actor, now).lastInsertRowid)
-        eventIds.push(id)
-        this.setCurrent(c.imageId, { id, classId: c.classId, source: c.source, state: c.state, roundId: c.roundId ?? null, confidence, uncertainty, at: now })
-      }
+      const actionId = this.record(changes, opts, now, eventIds)
       return { actionId, eventIds }
     })
+  }
+
+  /** Inserts one action and its events, inside the caller's transaction; returns the action's id. */
+  private record(changes: readonly LabelChange[], opts: { actor: string; kind?: string; undoable?: boolean }, now: number, eventIds: number[] = []): number {
+    const undoable = opts.undoable === false ? 0 : 1
+    // A new undoable action ends the redo stack: what was undone stays undone for good (2).
+    if (undoable) this.st('UPDATE actions SET undone = 2 WHERE undoable = 1 AND undone = 1').run()
+    const actionId = Number(this.st('INSERT INTO actions (kind, actor, at, undoable) VALUES (?, ?, ?, ?)').run(opts.kind ?? 'label', opts.actor, now, undoable).lastInsertRowid)
+    const ins = this.st(
+      `INSERT INTO label_events (action_id, image_id, class_id, source, round_id, confidence, uncertainty, state, actor, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    for (const c of changes) {
+      const confidence = c.confidence ?? null
+      const uncertainty = c.uncertainty ?? (confidence === null ? null : 1 - confidence)
+      const id = Number(ins.run(actionId, c.imageId, c.classId, c.source, c.roundId ?? null, confidence, uncertainty, c.state, opts.actor, now).lastInsertRowid)
+      eventIds.push(id)
+      this.setCurrent(c.imageId, { id, classId: c.classId, source: c.source, state: c.state, roundId: c.roundId ?? null, confidence, uncertainty, at: now })
+    }
+    return actionId
   }
 
   private setCurrent(imageId: number, e: { id: number; classId: number | null; source: LabelSource; state: LabelState; roundId: number | null; confidence: number | null; uncertainty: number | null; at: number } | null): void {

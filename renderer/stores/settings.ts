@@ -1,0 +1,50 @@
+import { create } from 'zustand'
+import type { Settings, TeacherModel } from '../../preload/contract'
+import { studio } from '../transport'
+import { useProject } from './project'
+import { useTeacher } from './teacher'
+
+interface SettingsState {
+  /** The teacher models main finds (models/ and STUDIO_MODELS_DIR). */
+  models: TeacherModel[]
+  error: string | null
+  /** A short note after a save ("saved", "saved; the teacher runs again"). */
+  note: string | null
+  loadModels(): Promise<void>
+  /**
+   * Saves some settings. The values themselves live in the teacher store (the status bar shows
+   * them too): one copy. Teacher, provider, device and threads only apply to a new teacher pass,
+   * so a change to them starts one (cached images are skipped).
+   */
+  save(patch: Partial<Settings>): Promise<void>
+}
+
+const TEACHER_FIELDS: (keyof Settings)[] = ['teacher', 'provider', 'deviceId', 'threads']
+
+export const useSettings = create<SettingsState>((set) => ({
+  models: [],
+  error: null,
+  note: null,
+  async loadModels() {
+    try {
+      set({ models: await studio.call('teacher.models', {}) })
+    } catch (err) {
+      set({ error: `Could not list the teacher models: ${(err as Error).message}` })
+    }
+  },
+  async save(patch) {
+    const before = useTeacher.getState().settings
+    // Shown at once; put back if main refuses.
+    if (before) useTeacher.setState({ settings: { ...before, ...patch } })
+    try {
+      const settings = await studio.call('settings.set', patch)
+      useTeacher.setState({ settings })
+      const rerun = TEACHER_FIELDS.some((k) => k in patch) && useProject.getState().project !== null
+      if (rerun) useTeacher.setState({ status: await studio.call('teacher.run', {}) })
+      set({ error: null, note: rerun ? 'Saved; the teacher runs again with it' : 'Saved; the next round uses it' })
+    } catch (err) {
+      useTeacher.setState({ settings: before })
+      set({ error: `Could not save the settings: ${(err as Error).message}`, note: null })
+    }
+  },
+}))

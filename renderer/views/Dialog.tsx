@@ -1,0 +1,61 @@
+import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react'
+
+const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])'
+
+/**
+ * A modal dialog: focus moves in when it opens, Tab and Shift+Tab stay inside, Esc closes it, and
+ * focus goes back to where it was. Keys pressed inside do not reach the views underneath (the
+ * viewer and review queue listen on the window for their one-key decisions).
+ */
+export function Dialog({ title, onClose, children, className, testId, closeKeys = [] }: { title: string; onClose: () => void; children: ReactNode; className?: string; testId?: string; closeKeys?: string[] }) {
+  const box = useRef<HTMLDivElement>(null)
+
+  useEffect(() => {
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null
+    const first = box.current?.querySelector<HTMLElement>(FOCUSABLE)
+    ;(first ?? box.current)?.focus()
+    return () => {
+      // Back to where the person was, if it is still there (it may have been a row that went away).
+      if (before?.isConnected) before.focus()
+    }
+  }, [])
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.key === 'Escape' || (closeKeys.includes(e.key) && !(e.target instanceof HTMLInputElement))) {
+      e.preventDefault()
+      e.stopPropagation()
+      onClose()
+      return
+    }
+    if (e.key === 'Tab' && box.current) {
+      const items = [...box.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null)
+      const first = items[0]
+      const last = items.at(-1)
+      if (first && last) {
+        if (e.shiftKey && (document.activeElement === first || document.activeElement === box.current)) {
+          e.preventDefault()
+          last.focus()
+        } else if (!e.shiftKey && document.activeElement === last) {
+          e.preventDefault()
+          first.focus()
+        }
+      }
+    }
+    // Ctrl/Cmd shortcuts (undo, redo) still work; single keys belong to the dialog.
+    if (!e.ctrlKey && !e.metaKey) e.stopPropagation()
+  }
+
+  return (
+    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className={`dialog ${className ?? ''}`} role="dialog" aria-modal="true" aria-label={title} ref={box} tabIndex={-1} onKeyDown={onKeyDown} data-testid={testId}>
+        <header className="dialog-head">
+          <h2>{title}</h2>
+          <button type="button" className="dialog-close" onClick={onClose} aria-label={`Close ${title.toLowerCase()}`}>
+            ×
+          </button>
+        </header>
+        <div className="dialog-body">{children}</div>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,200 @@
+import { useEffect, useState } from 'react'
+import { STRATEGY_NAMES, type ProviderSetting, type StrategySetting } from '../../preload/contract'
+import { typingInField } from '../decisions'
+import { useSettings } from '../stores/settings'
+import { useTeacher } from '../stores/teacher'
+import { useUi, type ThemeChoice } from '../stores/ui'
+import { Dialog } from './Dialog'
+
+const PROVIDERS: Record<ProviderSetting, string> = { auto: 'Automatic (GPU first, then CPU)', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
+
+/** What each strategy does, and what its one knob means, with the engine's default for it (makeStrategy in main/engine/selftrain/selection). */
+const STRATEGIES: Record<StrategySetting, { title: string; help: string; param: string; defaultParam: number }> = {
+  threshold: { title: 'Confidence threshold', help: 'Every image whose top class reaches the threshold.', param: 'Threshold', defaultParam: 0.9 },
+  adaptive: { title: 'Adaptive per-class thresholds', help: 'Thresholds follow the head’s own confidence, lower for classes it is unsure of (FreeMatch).', param: 'Lowest threshold', defaultParam: 0 },
+  balanced: { title: 'Class-balanced top-k', help: 'The most confident images of each class, a growing share each round (Noisy Student).', param: 'Share by the last round', defaultParam: 1 },
+  agreement: { title: 'Two views agree', help: 'The head and label propagation over neighbours must give the same class; balanced per class.', param: 'Share by the last round', defaultParam: 1 },
+  ensemble: { title: 'Two views averaged', help: 'The head’s and label propagation’s probabilities averaged; balanced per class.', param: 'Share by the last round', defaultParam: 1 },
+}
+
+/** Opens the settings from the top bar's button or with Ctrl+, (Cmd+, on a Mac). */
+export function useSettingsShortcut(): void {
+  const openSettings = useUi((s) => s.openSettings)
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      if (e.key !== ',' || !(e.ctrlKey || e.metaKey) || typingInField(e.target)) return
+      e.preventDefault()
+      openSettings(!useUi.getState().settingsOpen)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [openSettings])
+}
+
+/** Teacher model, execution provider (asked for and actually running), threads, device; how rounds pick; the theme. */
+export function SettingsView() {
+  useSettingsShortcut()
+  const open = useUi((s) => s.settingsOpen)
+  const openSettings = useUi((s) => s.openSettings)
+  if (!open) return null
+  return (
+    <Dialog title="Settings" onClose={() => openSettings(false)} className="settings-view" testId="settings-view">
+      <SettingsForm />
+    </Dialog>
+  )
+}
+
+function SettingsForm() {
+  const { settings, status, load } = useTeacher()
+  const { models, error, note, loadModels, save } = useSettings()
+  const { theme, setTheme } = useUi()
+  // Numbers are typed freely and saved on change once valid, so a half-typed value is never sent.
+  const [threads, setThreads] = useState<string | null>(null)
+  // The slider moves freely and is saved once it rests, not at every step.
+  const [draftParam, setDraftParam] = useState<number | null>(null)
+  useEffect(() => {
+    if (draftParam === null) return
+    const t = setTimeout(() => void save({ strategyParam: draftParam }).then(() => setDraftParam(null)), 300)
+    return () => clearTimeout(t)
+  }, [draftParam, save])
+
+  useEffect(() => {
+    void loadModels()
+    if (!useTeacher.getState().settings) void load()
+  }, [loadModels, load])
+
+  if (!settings) return <p className="muted">Loading the settings…</p>
+  const provider = status?.provider ?? null
+  const strategy = STRATEGIES[settings.strategy]
+  const param = draftParam ?? settings.strategyParam ?? strategy.defaultParam
+  const listed = models.some((m) => m.id === settings.teacher) ? models : [...models, { id: settings.teacher, name: settings.teacher, description: '', available: false }]
+
+  return (
+    <div className="settings-form">
+      <fieldset>
+        <legend>Teacher</legend>
+        <label className="field">
+          <span>Model</span>
+          <select aria-label="Teacher model" value={settings.teacher} onChange={(e) => void save({ teacher: e.target.value })}>
+            {listed.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+                {m.available ? '' : ' (file not on this machine)'}
+              </option>
+            ))}
+          </select>
+        </label>
+        {listed.find((m) => m.id === settings.teacher)?.description && <p className="muted help">{listed.find((m) => m.id === settings.teacher)?.description}</p>}
+        <label className="field">
+          <span>Execution provider</span>
+          <select aria-label="Execution provider asked for" value={settings.provider} onChange={(e) => void save({ provider: e.target.value as ProviderSetting })}>
+            {(Object.keys(PROVIDERS) as ProviderSetting[]).map((p) => (
+              <option key={p} value={p}>
+                {PROVIDERS[p]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <p className="field" data-testid="provider-running">
+          <span>Running on</span>
+          <span>
+            {provider ? (
+              <>
+                <strong>{PROVIDERS[provider.used]}</strong>
+                {provider.requested !== provider.used && <span className="muted"> (asked for {PROVIDERS[provider.requested]})</span>}
+                {provider.nodes && (
+                  <span className="muted">
+                    {' · '}
+                    {Object.entries(provider.nodes)
+                      .map(([ep, n]) => `${n} nodes on ${ep.replace('ExecutionProvider', '')}`)
+                      .join(', ')}
+                  </span>
+                )}
+              </>
+            ) : (
+              <span className="muted">not running yet (open a folder)</span>
+            )}
+          </span>
+        </p>
+        {provider?.fallback && <p className="warn-text help">{provider.fallback}</p>}
+        <label className="field">
+          <span>CPU threads</span>
+          <input
+            type="number"
+            min={0}
+            max={256}
+            aria-label="CPU threads (0: automatic)"
+            value={threads ?? String(settings.threads)}
+            onChange={(e) => setThreads(e.target.value)}
+            onBlur={() => {
+              const n = Number(threads)
+              if (threads !== null && Number.isInteger(n) && n >= 0 && n <= 256 && n !== settings.threads) void save({ threads: n })
+              setThreads(null)
+            }}
+          />
+        </label>
+        <label className="field">
+          <span>GPU device</span>
+          <select aria-label="GPU device index" value={settings.deviceId} onChange={(e) => void save({ deviceId: Number(e.target.value) })}>
+            {Array.from({ length: 8 }, (_, i) => (
+              <option key={i} value={i}>
+                {i}
+              </option>
+            ))}
+          </select>
+        </label>
+      </fieldset>
+
+      <fieldset>
+        <legend>Self-training</legend>
+        <label className="field">
+          <span>Strategy</span>
+          <select aria-label="Pseudo-label strategy" value={settings.strategy} onChange={(e) => void save({ strategy: e.target.value as StrategySetting, strategyParam: null })}>
+            {STRATEGY_NAMES.map((s) => (
+              <option key={s} value={s}>
+                {STRATEGIES[s].title}
+              </option>
+            ))}
+          </select>
+        </label>
+        <p className="muted help">{strategy.help}</p>
+        <label className="field">
+          <span>{strategy.param}</span>
+          <span className="row">
+            <input
+              type="range"
+              min={0}
+              max={1}
+              step={0.01}
+              aria-label={`${strategy.param} (0 to 1)`}
+              value={param}
+              onChange={(e) => setDraftParam(Number(e.target.value))}
+            />
+            <output className="num">{param.toFixed(2)}</output>
+            {settings.strategyParam !== null && (
+              <button type="button" className="link" onClick={() => void save({ strategyParam: null })}>
+                Default ({strategy.defaultParam})
+              </button>
+            )}
+          </span>
+        </label>
+      </fieldset>
+
+      <fieldset>
+        <legend>Appearance</legend>
+        <label className="field">
+          <span>Theme</span>
+          <select aria-label="Theme" value={theme} onChange={(e) => setTheme(e.target.value as ThemeChoice)}>
+            <option value="system">Follow the system</option>
+            <option value="light">Light</option>
+            <option value="dark">Dark</option>
+          </select>
+        </label>
+      </fieldset>
+
+      <p className={error ? 'error-text' : 'muted help'} role="status" aria-live="polite" data-testid="settings-note">
+        {error ?? note ?? 'Changes are saved at once.'}
+      </p>
+    </div>
+  )
+}

@@ -1,0 +1,102 @@
+import { useEffect } from 'react'
+import { typingInField } from '../decisions'
+import { useUi } from '../stores/ui'
+import { Dialog } from './Dialog'
+
+/**
+ * Every keyboard shortcut, by where it works. One list: when a view gains a key, add it here.
+ * (The keys themselves live in decisions.ts, Grid, Viewer, ReviewView and the map view.)
+ */
+export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
+  {
+    area: 'Anywhere',
+    keys: [
+      ['?', 'this sheet'],
+      ['Ctrl+,', 'settings'],
+      ['Ctrl+Z', 'undo the last label change'],
+      ['Ctrl+Shift+Z', 'redo'],
+      ['Tab / Shift+Tab', 'move between controls'],
+      ['Esc', 'close the open dialog, viewer or queue'],
+    ],
+  },
+  {
+    area: 'Grid',
+    keys: [
+      ['← → ↑ ↓', 'move between images'],
+      ['Enter', 'open the image in the viewer'],
+      ['1–9', 'label the image with class 1–9'],
+      ['0', 'clear its label'],
+      ['a / x', 'accept / reject its proposal'],
+    ],
+  },
+  {
+    area: 'Viewer',
+    keys: [
+      ['→ or Space', 'next image'],
+      ['←', 'previous image'],
+      ['1–9, 0, a, x', 'decide, then show the next image'],
+      ['Backspace', 'undo and go back one image'],
+      ['Esc', 'close'],
+    ],
+  },
+  {
+    area: 'Review and spot-check queue',
+    keys: [
+      ['a', 'accept the proposal'],
+      ['x', 'reject it'],
+      ['1–9', 'it is class 1–9'],
+      ['Space or →', 'skip'],
+      ['←', 'back one'],
+      ['Backspace', 'undo the last decision and go back'],
+      ['Esc', 'close the queue'],
+    ],
+  },
+  {
+    area: 'Map',
+    keys: [
+      ['Drag', 'lasso a cluster'],
+      ['1–9', 'label the lassoed images'],
+      ['Esc', 'clear the lasso'],
+    ],
+  },
+]
+
+/** The shortcut sheet, opened by ? anywhere outside a text field. */
+export function ShortcutSheet() {
+  const open = useUi((s) => s.shortcutsOpen)
+  const openShortcuts = useUi((s) => s.openShortcuts)
+
+  useEffect(() => {
+    function onKey(e: KeyboardEvent) {
+      if (e.key !== '?' || e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) return
+      e.preventDefault()
+      openShortcuts(!useUi.getState().shortcutsOpen)
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [openShortcuts])
+
+  if (!open) return null
+  return (
+    // ? again closes the sheet it opened.
+    <Dialog title="Keyboard shortcuts" onClose={() => openShortcuts(false)} className="shortcut-sheet" testId="shortcut-sheet" closeKeys={['?']}>
+      <div className="shortcut-areas">
+        {SHORTCUTS.map((group) => (
+          <section key={group.area} aria-label={group.area}>
+            <h3>{group.area}</h3>
+            <dl>
+              {group.keys.map(([key, what]) => (
+                <div key={key + what} className="shortcut">
+                  <dt>
+                    <kbd>{key}</kbd>
+                  </dt>
+                  <dd>{what}</dd>
+                </div>
+              ))}
+            </dl>
+          </section>
+        ))}
+      </div>
+    </Dialog>
+  )
+}

@@ -1,0 +1,159 @@
+/**
+ * The Classes and Settings requests through StudioApi on a real project: merge, delete and colour
+ * are events the UI sees (labels.changed) and undo reverses; settings from an older version load
+ * with the new fields defaulted; the strategy setting reaches the round, whose stages are timed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { StudioApi } from '../../main/api'
+import { DEFAULT_SETTINGS, loadSettings } from '../../main/settings'
+import { DEFAULT_SETTINGS as ROUND_DEFAULTS } from '../../main/engine/selftrain/round'
+import type { ImageInfo, RequestName, RequestResults, StudioEvent } from '../../preload/contract'
+import { dataset } from '../shared'
+
+let folder = ''
+let appData = ''
+let studio: StudioApi
+const events: StudioEvent[] = []
+
+async function call<N extends RequestName>(name: N, input: unknown): Promise<RequestResults[N]> {
+  const reply = await studio.handle(name, input)
+  if (!reply.ok) throw new Error(`${name}: ${reply.error.code}: ${reply.error.message}`)
+  return reply.value as RequestResults[N]
+}
+
+async function refused(name: RequestName, input: unknown): Promise<{ code: string; message: string }> {
+  const reply = await studio.handle(name, input)
+  if (reply.ok) throw new Error(`${name} was expected to fail`)
+  return reply.error
+}
+
+async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const all = async (): Promise<ImageInfo[]> => (await call('images.page', { offset: 0, limit: 2000 })).images
+
+beforeAll(async () => {
+  folder = await mkdtemp(path.join(os.tmpdir(), 'studio-classes-'))
+  for (const cls of ['ants', 'bees']) {
+    const from = path.join(dataset('hymenoptera'), 'pool', cls)
+    await mkdir(path.join(folder, cls))
+    for (const f of (await readdir(from)).sort().slice(0, 8)) await cp(path.join(from, f), path.join(folder, cls, f))
+  }
+  appData = path.join(folder, '.appdata')
+  // settings.json as an older studio wrote it: no strategy fields.
+  await mkdir(appData, { recursive: true })
+  await writeFile(path.join(appData, 'settings.json'), JSON.stringify({ teacher: 'mobilenetv2-12-int8', provider: 'cpu', deviceId: 0, threads: 2 }))
+  studio = new StudioApi({ host: 'web', appDataDir: appData })
+  studio.onEvent((e) => events.push(e))
+  await call('project.open', { folder })
+  await until('the teacher', () => events.some((e) => e.type === 'teacher.status' && e.status.state === 'done'))
+}, 180_000)
+
+afterAll(async () => {
+  await studio?.close()
+  await rm(folder, { recursive: true, force: true })
+})
+
+describe('settings', () => {
+  it('an older settings file keeps its values and gets the new fields from the defaults', async () => {
+    const s = await call('settings.get', {})
+    expect(s).toMatchObject({ provider: 'cpu', threads: 2, strategy: ROUND_DEFAULTS.strategy, strategyParam: null })
+    expect(DEFAULT_SETTINGS.strategy).toBe(ROUND_DEFAULTS.strategy)
+  })
+
+  it('saves the strategy and its threshold, and refuses values out of range naming the field', async () => {
+    await call('settings.set', { strategy: 'threshold', strategyParam: 0.8 })
+    expect(await loadSettings(appData)).toMatchObject({ strategy: 'threshold', strategyParam: 0.8, provider: 'cpu' })
+    expect(JSON.parse(await readFile(path.join(appData, 'settings.json'), 'utf8'))).toMatchObject({ strategy: 'threshold', strategyParam: 0.8 })
+    expect((await refused('settings.set', { strategy: 'magic' })).message).toMatch(/field strategy/)
+    expect((await refused('settings.set', { strategyParam: 1.5 })).message).toMatch(/field strategyParam/)
+  })
+
+  it('lists the teacher models found in models/', async () => {
+    const models = await call('teacher.models', {})
+    expect(models.find((m) => m.id === 'mobilenetv2-12-int8')).toMatchObject({ name: expect.stringMatching(/MobileNetV2/), available: true })
+  })
+})
+
+describe('classes', () => {
+  it('colour, merge and delete; each is undone by labels.undo', async () => {
+    const ants = await call('classes.create', { name: 'ants' })
+    const bees = await call('classes.create', { name: 'bees' })
+    const wasps = await call('classes.create', { name: 'wasps' })
+    expect((await call('classes.setColor', { id: wasps.id, color: '#aa3300' })).color).toBe('#aa3300')
+    expect((await refused('classes.setColor', { id: wasps.id, color: 'red' })).message).toMatch(/field color: a colour is #rrggbb/)
+
+    const images = await all()
+    const antIds = images.filter((i) => i.relPath.startsWith('ants/')).map((i) => i.id)
+    const beeIds = images.filter((i) => i.relPath.startsWith('bees/')).map((i) => i.id)
+    await call('labels.set', { imageIds: antIds.slice(0, 2), classId: ants.id })
+    await call('labels.set', { imageIds: beeIds.slice(0, 2), classId: bees.id })
+    await call('labels.set', { imageIds: beeIds.slice(2, 4), classId: wasps.id })
+
+    events.length = 0
+    const merged = await call('classes.merge', { id: wasps.id, into: bees.id })
+    expect(merged.imageIds.sort()).toEqual(beeIds.slice(2, 4).sort())
+    expect(events).toContainEqual({ type: 'labels.changed', imageIds: merged.imageIds })
+    let list = await call('classes.list', {})
+    expect(list.map((c) => c.name)).toEqual(['ants', 'bees'])
+    expect(list.find((c) => c.id === bees.id)!.counts.human).toBe(4)
+    expect((await refused('classes.merge', { id: wasps.id, into: bees.id })).code).toBe('not_found')
+    expect((await refused('classes.rename', { id: bees.id, name: 'ants' })).message).toMatch(/exists already/)
+
+    await call('labels.undo', {})
+    list = await call('classes.list', {})
+    expect(list.map((c) => [c.name, c.color, c.counts.human])).toEqual([
+      ['ants', null, 2],
+      ['bees', null, 2],
+      ['wasps', '#aa3300', 2],
+    ])
+
+    const deleted = await call('classes.delete', { id: wasps.id })
+    expect(deleted.imageIds.sort()).toEqual(beeIds.slice(2, 4).sort())
+    expect((await call('classes.list', {})).map((c) => c.name)).toEqual(['ants', 'bees'])
+    const history = await call('images.history', { imageId: beeIds[2] })
+    // The seed label, the merge (undone) and the deletion's clearing: nothing is rewritten.
+    expect(history.map((e) => [e.classId, e.undone])).toEqual([
+      [wasps.id, false],
+      [bees.id, true],
+      [null, false],
+    ])
+    await call('labels.undo', {})
+    expect((await call('classes.list', {})).map((c) => c.name)).toEqual(['ants', 'bees', 'wasps'])
+    await call('classes.delete', { id: wasps.id })
+  })
+
+  it('runs a round with the strategy from the settings and times its stages', async () => {
+    await call('settings.set', { strategy: 'threshold', strategyParam: 0.5 })
+    events.length = 0
+    const started = await call('rounds.start', {})
+    await until('the round', () => events.some((e) => e.type === 'round.status' && e.round.id === started.id && e.round.status !== 'running'))
+    const statuses = events.flatMap((e) => (e.type === 'round.status' ? [e] : []))
+    expect(statuses.map((e) => e.stage)).toEqual(['reading embeddings', 'training and selecting', 'writing proposals', 'finished'])
+    // While it ran, each report carried the stages so far, the last one still running.
+    expect(statuses[1]!.round.stages.map((s) => [s.name, s.finishedAt === null])).toEqual([
+      ['reading embeddings', false],
+      ['training and selecting', true],
+    ])
+    const done = statuses.at(-1)!.round
+    expect(done.status).toBe('done')
+    expect(done.stages.map((s) => s.name)).toEqual(['reading embeddings', 'training and selecting', 'writing proposals'])
+    for (const s of done.stages) {
+      expect(s.images).toBe(16)
+      expect(s.finishedAt!).toBeGreaterThanOrEqual(s.startedAt)
+    }
+    // The threshold strategy at 0.5 proposes every unlabelled image whose top class reaches 0.5: with two
+    // classes, all of them. The default (class-balanced ensemble) would take 1/5 of them in round 1.
+    expect(done.proposals).toBe(16 - 4)
+    const params = (await call('rounds.list', {})).find((r) => r.id === started.id)
+    expect(params?.status).toBe('done')
+  }, 120_000)
+})
