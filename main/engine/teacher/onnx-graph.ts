@@ -171,6 +171,8 @@ export interface GraphEdit {
   initializers?: NewTensor[]
   /** Graph inputs removed by name (a tensor that becomes the output of a prepended node). */
   removeInputs?: string[]
+  /** Graph outputs removed by name (the student export keeps only its own outputs). */
+  removeOutputs?: string[]
   addInputs?: NewValueInfo[]
   addOutputs?: NewValueInfo[]
 }
@@ -253,10 +255,12 @@ export function editGraph(model: Uint8Array, edit: GraphEdit): Uint8Array {
   const graphs = top.filter((f) => f.field === GRAPH_FIELD)
   if (graphs.length !== 1 || !graphs[0]?.payload) throw new OnnxError('expected exactly one graph in the model')
   const remove = new Set(edit.removeInputs ?? [])
+  const removeOut = new Set(edit.removeOutputs ?? [])
   const kept = splitFields(graphs[0].payload).filter((f) => {
-    if (f.field !== G_INPUT || remove.size === 0 || !f.payload) return true
+    const names = f.field === G_INPUT ? remove : f.field === G_OUTPUT ? removeOut : null
+    if (!names || names.size === 0 || !f.payload) return true
     const name = (ValueInfoProto.decode(f.payload) as unknown as { name?: string }).name ?? ''
-    return !remove.has(name)
+    return !names.has(name)
   })
   // Repeated fields keep their order of appearance, so prepended nodes come before the old ones.
   const firstNode = kept.findIndex((f) => f.field === G_NODE)

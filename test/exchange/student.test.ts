@@ -1,0 +1,138 @@
+/**
+ * The student ONNX export end to end, through the studio's own requests: a real round on real
+ * photos (hymenoptera, a few seed labels, the int8 MobileNetV2 teacher), then the exported model
+ * run by onnxruntime-node on the same decoded pixels the teacher pass uses. Its probabilities must
+ * be the round's stored ones.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import os from 'node:os'
+import path from 'node:path'
+import * as ort from 'onnxruntime-node'
+import { StudioApi } from '../../main/api'
+import { readMetadata } from '../../main/engine/exchange/student'
+import { loadManifest } from '../../main/engine/teacher'
+import { decodeInto } from '../../main/engine/teacher/preprocess'
+import { dataset, TEST_TEACHER } from '../shared'
+
+const PER_CLASS = 12
+let dir: string
+let studio: StudioApi
+
+async function call<T>(name: string, input: unknown = {}): Promise<T> {
+  const r = await studio.handle(name, input)
+  if (!r.ok) throw new Error(`${name}: ${r.error.code}: ${r.error.message}`)
+  return r.value as T
+}
+
+async function until<T>(what: string, probe: () => Promise<T | null>, ms = 180_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (v !== null) return v
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'studio-student-'))
+  const folder = path.join(dir, 'photos')
+  for (const cls of ['ants', 'bees']) {
+    await mkdir(path.join(folder, cls), { recursive: true })
+    const files = (await readdir(path.join(dataset('hymenoptera'), 'pool', cls))).sort().slice(0, PER_CLASS)
+    for (const f of files) await copyFile(path.join(dataset('hymenoptera'), 'pool', cls, f), path.join(folder, cls, f))
+  }
+  studio = new StudioApi({ host: 'web', appDataDir: path.join(dir, 'app') })
+  await call('settings.set', { provider: 'cpu' })
+})
+
+afterAll(async () => {
+  await studio?.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('student ONNX export', () => {
+  it('refuses before any round, saying what to do', async () => {
+    await call('project.open', { folder: path.join(dir, 'photos') })
+    const r = await studio.handle('student.export', {})
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error.message).toMatch(/no finished round yet: label a few images/)
+  })
+
+  it('gives the round’s probabilities for real photos, within 1e-3, with the same argmax', async () => {
+    expect(TEST_TEACHER).toMatch(/mobilenetv2-12-int8\.onnx$/)
+    const project = await call<{ folder: string; dataDir: string; imageCount: number }>('app.info').then((i) => (i as unknown as { project: { folder: string; dataDir: string; imageCount: number } }).project)
+    expect(project.imageCount).toBe(2 * PER_CLASS)
+    await until('the teacher', async () => {
+      const s = await call<{ state: string; message: string | null }>('teacher.status')
+      if (s.state === 'failed') throw new Error(`teacher failed: ${s.message}`)
+      return s.state === 'done' ? s : null
+    })
+
+    // Three seed labels per class (the first files by name), then one round.
+    const page = await call<{ images: { id: number; relPath: string }[] }>('images.page', { offset: 0, limit: 100, sort: 'name' })
+    const ids: Record<string, number> = {}
+    for (const cls of ['ants', 'bees']) ids[cls] = (await call<{ id: number }>('classes.create', { name: cls })).id
+    for (const cls of ['ants', 'bees']) {
+      const seeds = page.images.filter((im) => im.relPath.startsWith(`${cls}/`)).slice(0, 3)
+      await call('labels.set', { imageIds: seeds.map((s) => s.id), classId: ids[cls] })
+    }
+    const started = await call<{ id: number }>('rounds.start')
+    const round = await until('the round', async () => {
+      const r = (await call<{ id: number; status: string; error: string | null }[]>('rounds.list')).find((x) => x.id === started.id)
+      if (r?.status === 'failed') throw new Error(`round failed: ${r.error}`)
+      return r?.status === 'done' ? r : null
+    })
+
+    const student = await call<{ path: string; roundId: number; classes: string[] }>('student.export')
+    expect(student.roundId).toBe(round.id)
+    expect(student.classes).toEqual(['ants', 'bees'])
+    expect(path.dirname(student.path)).toBe(path.join(project.dataDir, 'exports'))
+    const bytes = await readFile(student.path)
+    const meta = readMetadata(bytes)
+    expect(JSON.parse(meta.classes ?? '[]')).toEqual(['ants', 'bees'])
+    expect(meta.teacher).toBe('mobilenetv2-12-int8')
+
+    // The round's stored probabilities of its head, by image hash. (`<id>.proba` holds what the
+    // proposals were chosen by, which with a graph strategy is also label propagation's view: no
+    // standalone model can carry that, so the student is checked against the head's own.)
+    const raw = await readFile(path.join(project.dataDir, 'rounds', `${round.id}.head.proba`))
+    const stored = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
+    const order = JSON.parse(await readFile(path.join(project.dataDir, 'rounds', `${round.id}.json`), 'utf8')) as { classIds: number[]; hashes: string[] }
+    expect(order.classIds).toEqual([ids.ants, ids.bees])
+    const row = new Map(order.hashes.map((h, i) => [h, i]))
+
+    // Every image, decoded exactly as the teacher pass decodes it.
+    const { manifest } = await loadManifest('mobilenetv2-12-int8')
+    const [H, W] = manifest.input.size
+    const files = page.images.map((im) => path.join(project.folder, im.relPath))
+    const pixels = new Uint8Array(files.length * H * W * 3)
+    for (let i = 0; i < files.length; i++) await decodeInto(files[i]!, manifest.preprocess, [H, W], pixels, i * H * W * 3)
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] })
+    expect(session.inputNames).toEqual(['pixels'])
+    expect([...session.outputNames].sort()).toEqual(['embedding', 'probabilities'])
+    const out = await session.run({ pixels: new ort.Tensor('uint8', pixels, [files.length, H, W, 3]) })
+    const proba = out.probabilities!.data as Float32Array
+    expect(out.probabilities!.dims).toEqual([files.length, 2])
+    expect(out.embedding!.dims).toEqual([files.length, manifest.outputs.embedding.dim])
+
+    let worst = 0
+    for (let i = 0; i < files.length; i++) {
+      const hash = createHash('sha256').update(await readFile(files[i]!)).digest('hex')
+      const r = row.get(hash)
+      expect(r, `round has no row for ${files[i]}`).toBeDefined()
+      const want = stored.subarray(r! * 2, r! * 2 + 2)
+      const got = proba.subarray(i * 2, i * 2 + 2)
+      for (let c = 0; c < 2; c++) worst = Math.max(worst, Math.abs(got[c]! - want[c]!))
+      expect(got[0]! > got[1]!, `argmax of ${files[i]}`).toBe(want[0]! > want[1]!)
+    }
+    expect(worst).toBeLessThan(1e-3)
+    console.log(`student vs round: largest probability difference ${worst.toExponential(2)} over ${files.length} photos`)
+    // Not a constant model: the round tells the two classes apart on most photos.
+    const argmax = Array.from({ length: files.length }, (_, i) => (proba[i * 2]! > proba[i * 2 + 1]! ? 0 : 1))
+    expect(new Set(argmax).size).toBe(2)
+    await session.release()
+  }, 300_000)
+})
