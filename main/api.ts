@@ -36,7 +36,7 @@ import { defaultExportPath, exportLabels } from './engine/exchange/export'
 import { exportStudent } from './engine/exchange/student'
 import { DEMO_FOLDER, forgetProject, recentProjects, rememberProject } from './recent'
 import { suggestSeeds } from './suggest'
-import { auditReport, startAudit } from './audit'
+import { auditReport, roundAudits, startAudit } from './audit'
 import { MapJob, mapLabels } from './map'
 import { SimilarImages } from './similar'
 import { filterIds, proposalCountsAbove, topProbabilities } from './queries'
@@ -194,8 +194,12 @@ export class StudioApi {
         return (await startAudit(this.requireProject(), (input as RequestInput<'audit.start'>).perClass)).map(imageInfo)
       case 'audit.report':
         return auditReport(this.requireProject())
-      case 'rounds.list':
-        return this.requireProject().store.rounds().map(roundInfo)
+      case 'rounds.list': {
+        const project = this.requireProject()
+        const rounds = project.store.rounds()
+        const audits = await roundAudits(project, rounds)
+        return rounds.map((r) => roundInfo(r, audits.get(r.id) ?? null))
+      }
       case 'rounds.start':
         return this.rounds.start(this.requireProject(), this.teacher.cacheFile(), await this.currentSettings())
       case 'classes.list':
@@ -331,13 +335,8 @@ export class StudioApi {
     }
   }
 
-  /** STUDIO_DATA_DIR, when set, holds every project's data (tests use it to leave shared datasets untouched). */
   private openOptions(folder: string): OpenOptions {
-    const override = process.env.STUDIO_DATA_DIR
-    // The demo ships inside the app, which may be read-only and must stay clean: its data always
-    // goes to the app's data folder.
-    if (folder === DEMO_FOLDER) return { appDataDir: this.hostOptions.appDataDir, dataDir: projectDataDir(override ?? this.hostOptions.appDataDir, folder) }
-    return { appDataDir: this.hostOptions.appDataDir, ...(override ? { dataDir: projectDataDir(override, folder) } : {}) }
+    return projectOpenOptions(folder, this.hostOptions.appDataDir)
   }
 
   /** The settings a teacher pass over `project` runs with: the demo always uses the default teacher. */
@@ -421,6 +420,18 @@ export class StudioApi {
       .toBuffer()
     return { bytes, mime: 'image/webp' }
   }
+}
+
+/**
+ * Where the project at `folder` (absolute) keeps its data, for the studio and the CLI alike.
+ * STUDIO_DATA_DIR, when set, holds every project's data (tests use it to leave shared datasets
+ * untouched). The demo ships inside the app, which may be read-only and must stay clean: its data
+ * always goes to the app's data folder.
+ */
+export function projectOpenOptions(folder: string, appDataDir: string): OpenOptions {
+  const override = process.env.STUDIO_DATA_DIR
+  if (folder === DEMO_FOLDER) return { appDataDir, dataDir: projectDataDir(override ?? appDataDir, folder) }
+  return { appDataDir, ...(override ? { dataDir: projectDataDir(override, folder) } : {}) }
 }
 
 /** Where a project's data lives under STUDIO_DATA_DIR `root` (benches prepare a project there before serving it). */

@@ -8,6 +8,10 @@
 const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> }> = {
   embed: { summary: 'embed <folder> [--model ID] [--provider P]   embed every image with a teacher (resumable)', load: () => import('./cli/embed') },
   eval: { summary: 'eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials N]   self-training evaluation against the peers', load: () => import('./cli/eval') },
+  export: {
+    summary: 'export <folder> --format csv|json|coco|yolo|folders|onnx --out PATH [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]   export labels or the student model',
+    load: () => import('./cli/export'),
+  },
   serve: { summary: 'serve <folder> [--port N] [--host H]   serve the studio to a browser', load: () => import('./cli/serve') },
 }
 

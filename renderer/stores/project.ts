@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import { StudioError, type AppInfo, type ProgressEvent, type ProjectSummary } from '../../preload/contract'
+import { StudioError, type AppInfo, type ProgressEvent, type ProjectSummary, type RecentProject } from '../../preload/contract'
 import { studio } from '../transport'
 
 interface ProjectState {
@@ -11,8 +11,13 @@ interface ProjectState {
   /** Set when the folder's database is unusable: the UI offers to start afresh. */
   unusableFolder: string | null
   online: boolean
+  /** Recently opened folders, newest first (null until loaded). */
+  recent: RecentProject[] | null
   load(): Promise<void>
   open(folder: string): Promise<void>
+  openDemo(): Promise<void>
+  loadRecent(): Promise<void>
+  forget(folder: string): Promise<void>
   pickAndOpen(): Promise<void>
   dismissError(): void
   startAfresh(): Promise<void>
@@ -26,6 +31,7 @@ export const useProject = create<ProjectState>((set, get) => ({
   error: null,
   unusableFolder: null,
   online: true,
+  recent: null,
   async load() {
     try {
       const info = await studio.call('app.info', {})
@@ -46,6 +52,31 @@ export const useProject = create<ProjectState>((set, get) => ({
       })
     } finally {
       set({ opening: false, progress: null })
+    }
+  },
+  async openDemo() {
+    set({ opening: true, error: null, unusableFolder: null, progress: null })
+    try {
+      set({ project: await studio.call('project.openDemo', {}) })
+    } catch (err) {
+      set({ error: `Could not open the demo project: ${(err as Error).message}` })
+    } finally {
+      set({ opening: false, progress: null })
+    }
+  },
+  async loadRecent() {
+    try {
+      set({ recent: await studio.call('projects.recent', {}) })
+    } catch {
+      // The list is a convenience: without it the picker still opens folders.
+      set({ recent: [] })
+    }
+  },
+  async forget(folder) {
+    try {
+      set({ recent: await studio.call('projects.forget', { folder }) })
+    } catch (err) {
+      set({ error: `Could not remove ${folder} from the recent list: ${(err as Error).message}` })
     }
   },
   async pickAndOpen() {

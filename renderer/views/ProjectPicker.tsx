@@ -1,10 +1,14 @@
-import { useState, type FormEvent } from 'react'
+import { useEffect, useState, type FormEvent } from 'react'
 import { useProject } from '../stores/project'
 
-/** Open a folder: a native dialog in the desktop app, a path field everywhere. */
+/** Open a folder (a native dialog in the desktop app, a path field everywhere), a recent project, or the demo. */
 export function ProjectPicker() {
-  const { info, opening, open, pickAndOpen, project } = useProject()
+  const { info, opening, open, openDemo, pickAndOpen, project, recent, loadRecent, forget } = useProject()
   const [folder, setFolder] = useState(project?.folder ?? '')
+
+  useEffect(() => {
+    void loadRecent()
+  }, [loadRecent])
 
   function submit(e: FormEvent) {
     e.preventDefault()
@@ -41,6 +45,41 @@ export function ProjectPicker() {
           </button>
         </div>
       </form>
+
+      <div className="picker-demo">
+        <button type="button" onClick={() => void openDemo()} disabled={opening}>
+          Open the demo project
+        </button>
+        <span className="muted">300 Fashion-MNIST images of 10 kinds of clothing, unlabelled: try the whole loop in a few minutes.</span>
+      </div>
+
+      {recent && recent.length > 0 && (
+        <section className="picker-recent" aria-labelledby="recent-title">
+          <h2 id="recent-title">Recent projects</h2>
+          <ul data-testid="recent-projects">
+            {recent.map((r) => (
+              <li key={r.folder} className={r.exists ? '' : 'missing'}>
+                <button
+                  type="button"
+                  className="recent-open"
+                  disabled={opening || !r.exists}
+                  onClick={() => void (r.demo ? openDemo() : open(r.folder))}
+                  aria-label={`Open ${r.name}${r.exists ? '' : ' (missing)'}`}
+                  title={r.folder}
+                >
+                  <span className="recent-name">{r.name}</span>
+                  <span className="recent-folder muted">{r.folder}</span>
+                </button>
+                {!r.exists && <span className="badge warn">missing</span>}
+                <span className="muted recent-when">{new Date(r.openedAt).toLocaleDateString()}</span>
+                <button type="button" className="recent-remove" onClick={() => void forget(r.folder)} aria-label={`Remove ${r.name} from recent projects`} title="Remove from this list (nothing on disk is touched)">
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
     </section>
   )
 }

@@ -1,0 +1,107 @@
+/**
+ * `export <folder> --format csv|json|coco|yolo|folders|onnx --out <path> [--scope reviewed|with-proposals]
+ *         [--link] [--val 0.2] [--seed N]`
+ *
+ * Exports a project's labels (or, with onnx, the latest round's student model) without a window.
+ * The folder is the image folder the studio opened; its labels come from the same project data.
+ * `--out` must not exist: the export is built beside it and renamed into place when whole.
+ * Exit codes: 0 done, 1 failure while working (disk full, a file gone, no round for onnx),
+ * 2 bad usage or bad input (unknown option or format, no such folder, --out exists), 130 cancelled.
+ */
+import { stat } from 'node:fs/promises'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { defaultAppDataDir, projectOpenOptions } from '../api'
+import { exportLabels, isFolderFormat, LABEL_FORMATS, type LabelFormat } from '../engine/exchange/export'
+import { exportStudent } from '../engine/exchange/student'
+import { Project } from '../engine/library/project'
+import { StoreError } from '../engine/store'
+import { loadSettings } from '../settings'
+
+const FORMATS = [...LABEL_FORMATS, 'onnx'] as const
+const USAGE = `usage: npm run cli -- export <folder> --format ${FORMATS.join('|')} --out <path> [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]`
+
+export async function run(args: string[]): Promise<number> {
+  let folder: string, format: (typeof FORMATS)[number], out: string, scope: 'reviewed' | 'with-proposals', valRatio: number, seed: number, link: boolean
+  try {
+    const { values: v, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' },
+        out: { type: 'string' },
+        scope: { type: 'string', default: 'reviewed' },
+        link: { type: 'boolean', default: false },
+        val: { type: 'string', default: '0.2' },
+        seed: { type: 'string', default: '0' },
+      },
+    })
+    if (positionals.length !== 1) throw new Error('one folder is needed')
+    folder = path.resolve(positionals[0]!)
+    if (!(FORMATS as readonly string[]).includes(v.format ?? '')) throw new Error(`--format must be one of ${FORMATS.join(', ')}`)
+    format = v.format as (typeof FORMATS)[number]
+    if (!v.out) throw new Error('--out <path> is needed: the file or folder to create')
+    out = path.resolve(v.out)
+    if (v.scope !== 'reviewed' && v.scope !== 'with-proposals') throw new Error('--scope must be reviewed or with-proposals')
+    scope = v.scope
+    valRatio = Number(v.val)
+    if (!(valRatio >= 0 && valRatio <= 0.9)) throw new Error('--val must be a number from 0 to 0.9 (the share of each class in val/)')
+    seed = Number(v.seed)
+    if (!Number.isInteger(seed)) throw new Error('--seed must be an integer')
+    link = v.link ?? false
+    if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new Error(`${folder} is not a folder`)
+    if (await stat(out).catch(() => null)) throw new Error(`${out} already exists; choose a path that does not (an export never overwrites)`)
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`)
+    return 2
+  }
+
+  const appDataDir = defaultAppDataDir()
+  let project: Project
+  try {
+    project = await Project.open(folder, projectOpenOptions(folder, appDataDir))
+  } catch (err) {
+    if (err instanceof StoreError && err.code === 'open_elsewhere') console.error(`${folder} is open in the studio or another process; close it there first`)
+    else console.error(`cannot open ${folder}: ${(err as Error).message}`)
+    return 1
+  }
+  const abort = new AbortController()
+  const onInt = () => abort.abort()
+  process.once('SIGINT', onInt)
+  try {
+    await project.index({ signal: abort.signal })
+    if (format === 'onnx') {
+      const settings = await loadSettings(appDataDir)
+      const s = await exportStudent(project, out, { teacher: settings.teacher })
+      console.log(`student of round ${s.roundId} (${s.classes.join(', ')}): ${(s.bytes / 1e6).toFixed(1)} MB written to ${s.path}`)
+      return 0
+    }
+    const tty = process.stderr.isTTY
+    const r = await exportLabels(project, {
+      format: format as LabelFormat,
+      scope,
+      dest: out,
+      mode: link ? 'link' : 'copy',
+      valRatio,
+      seed,
+      signal: abort.signal,
+      ...(tty ? { onProgress: (done: number, total: number) => process.stderr.write(`\rplacing images: ${done} of ${total}`) } : {}),
+    })
+    if (tty && isFolderFormat(format as LabelFormat)) process.stderr.write('\n')
+    const placed = isFolderFormat(format as LabelFormat) ? ` (${r.linked} linked, ${r.copied} copied)` : ''
+    console.log(`${r.rows} labels (${scope}) written to ${r.path}${placed}`)
+    if (r.rows === 0) console.warn(`warning: ${folder} has no ${scope === 'reviewed' ? 'reviewed ' : ''}labels yet; label images in the studio first`)
+    for (const w of r.warnings) console.warn(`warning: ${w}`)
+    return 0
+  } catch (err) {
+    if (abort.signal.aborted) {
+      console.error('\ncancelled; nothing was left half-written')
+      return 130
+    }
+    console.error((err as Error).message)
+    return 1
+  } finally {
+    process.off('SIGINT', onInt)
+    await project.close()
+  }
+}
