@@ -64,7 +64,8 @@ test('seed labels by keyboard in the grid and the viewer, with counts, filters, 
 
     // A class filter: only the ants.
     await page.getByLabel('Filter by state').selectOption('all')
-    await page.getByRole('complementary', { name: 'Classes' }).getByRole('button', { name: /ants/ }).click()
+    // The class's row (its ⋯ button, "Edit class ants", opens the class menu instead).
+    await page.getByRole('complementary', { name: 'Classes' }).locator('.class-row', { hasText: 'ants' }).click()
     await expect(page.getByTestId('filtered-count')).toHaveText('2 shown')
     await page.screenshot({ path: path.join(ARTIFACTS, `labels-${testInfo.project.name}.png`) })
 

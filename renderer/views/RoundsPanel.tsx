@@ -1,13 +1,11 @@
 import { useEffect, useState } from 'react'
-import type { ClassInfo, RoundInfo, RoundStage } from '../../preload/contract'
+import type { ClassInfo, RoundInfo } from '../../preload/contract'
 import { useRounds, useReview } from '../stores/rounds'
 import { useLabels } from '../stores/labels'
 import { classColor } from './ClassPanel'
+import { stageViews } from './round-progress'
 
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`)
-
-/** The engine may add the audited precision of a round's proposals; shown when it does. */
-type WithAudit = RoundInfo & { auditedPrecision?: number | null }
 
 /** Start and cancel rounds, see what each one did, and open the review queue. */
 export function RoundsPanel() {
@@ -108,41 +106,6 @@ export function RoundsPanel() {
 }
 
 // ---- progress of the running round ----
-
-export interface StageView {
-  name: string
-  /** 0..1, or null when there is nothing to measure it against yet (the first round). */
-  fraction: number | null
-  state: 'done' | 'running' | 'waiting'
-  /** Images per second of a finished stage. */
-  perSecond: number | null
-  /** Seconds this stage still needs, estimated from the previous round; null when unknown. */
-  etaSeconds: number | null
-}
-
-const seconds = (s: RoundStage, now: number) => Math.max(0.001, ((s.finishedAt ?? now) - s.startedAt) / 1000)
-
-/**
- * Where each stage of a running round stands. The round reports stage boundaries only (training
- * runs whole in a worker), so a running stage's share and the ETA come from how long the same stage
- * took in the previous round, scaled by its number of images: honest about being an estimate, and
- * absent (an indeterminate bar) before there is a previous round.
- */
-export function stageViews(round: RoundInfo, previous: RoundInfo | null, now: number): StageView[] {
-  const names = [...new Set([...(previous?.stages ?? []).map((s) => s.name), ...round.stages.map((s) => s.name)])]
-  return names.map((name) => {
-    const current = round.stages.find((s) => s.name === name)
-    const before = previous?.stages.find((s) => s.name === name && s.finishedAt !== null)
-    const expected = before ? seconds(before, now) * ((current?.images ?? before.images) / Math.max(1, before.images)) : null
-    if (current?.finishedAt != null) return { name, fraction: 1, state: 'done', perSecond: current.images / seconds(current, now), etaSeconds: 0 }
-    if (current) {
-      const elapsed = seconds(current, now)
-      // Past the estimate the bar waits near its end rather than claiming to be done.
-      return { name, fraction: expected ? Math.min(0.97, elapsed / expected) : null, state: 'running', perSecond: null, etaSeconds: expected ? Math.max(1, expected - elapsed) : null }
-    }
-    return { name, fraction: 0, state: 'waiting', perSecond: null, etaSeconds: expected }
-  })
-}
 
 function formatEta(s: number): string {
   if (s < 60) return `${Math.ceil(s)} s`
@@ -301,10 +264,11 @@ function ProposalChart({ rounds, classes }: { rounds: RoundInfo[]; classes: Clas
   )
 }
 
-function RoundCharts({ rounds, classes }: { rounds: WithAudit[]; classes: ClassInfo[] }) {
+function RoundCharts({ rounds, classes }: { rounds: RoundInfo[]; classes: ClassInfo[] }) {
   const ids = rounds.map((r) => r.id)
   const quality: Series[] = [{ name: 'k-fold accuracy', color: 'var(--accent)', values: rounds.map((r) => r.kfoldAccuracy) }]
-  if (rounds.some((r) => r.auditedPrecision != null)) quality.push({ name: 'audited precision', color: 'var(--warn)', values: rounds.map((r) => r.auditedPrecision ?? null) })
+  // The audited precision of each round's proposals (overall), once any round has spot-check verdicts.
+  if (rounds.some((r) => r.auditedPrecision != null)) quality.push({ name: 'audited precision', color: 'var(--warn)', values: rounds.map((r) => r.auditedPrecision?.overall ?? null) })
   const qualityValues = quality.flatMap((s) => s.values).filter((v): v is number => v !== null)
   // Accuracy lives near the top: show from a round-number floor below the lowest value, not from 0.
   const lo = Math.max(0, Math.floor((Math.min(1, ...qualityValues) - 0.05) * 10) / 10)

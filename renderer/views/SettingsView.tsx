@@ -7,6 +7,7 @@ import { useUi, type ThemeChoice } from '../stores/ui'
 import { Dialog } from './Dialog'
 
 const PROVIDERS: Record<ProviderSetting, string> = { auto: 'Automatic (GPU first, then CPU)', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
+const SHORT: Record<ProviderSetting, string> = { ...PROVIDERS, auto: 'Automatic' }
 
 /** What each strategy does, and what its one knob means, with the engine's default for it (makeStrategy in main/engine/selftrain/selection). */
 const STRATEGIES: Record<StrategySetting, { title: string; help: string; param: string; defaultParam: number }> = {
@@ -101,7 +102,7 @@ function SettingsForm() {
             {provider ? (
               <>
                 <strong>{PROVIDERS[provider.used]}</strong>
-                {provider.requested !== provider.used && <span className="muted"> (asked for {PROVIDERS[provider.requested]})</span>}
+                {provider.requested !== provider.used && <span className="muted"> (asked for {SHORT[provider.requested]})</span>}
                 {provider.nodes && (
                   <span className="muted">
                     {' · '}

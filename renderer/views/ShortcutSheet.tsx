@@ -23,10 +23,17 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
     area: 'Grid',
     keys: [
       ['← → ↑ ↓', 'move between images'],
+      ['Shift+arrows', 'extend the selection'],
+      ['Space', 'select or deselect the image'],
+      ['Ctrl+A', 'select every image shown'],
+      ['Esc', 'clear the selection'],
       ['Enter', 'open the image in the viewer'],
-      ['1–9', 'label the image with class 1–9'],
+      ['1–9', 'label the image (or the selection) with class 1–9'],
       ['0', 'clear its label'],
       ['a / x', 'accept / reject its proposal'],
+      ['m', 'more like this'],
+      ['Shift+F10', 'the image’s menu'],
+      ['Click, Shift+click, Ctrl+click, drag', 'select one, a range, add one, a rubber band'],
     ],
   },
   {
@@ -54,9 +61,13 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
   {
     area: 'Map',
     keys: [
-      ['Drag', 'lasso a cluster'],
-      ['1–9', 'label the lassoed images'],
-      ['Esc', 'clear the lasso'],
+      ['← → ↑ ↓', 'pan'],
+      ['+ / −', 'zoom in / out'],
+      ['Home', 'reset the view'],
+      ['l', 'lasso mode (or Shift+drag)'],
+      ['1–9, 0', 'label the lassoed images, clear them'],
+      ['Esc', 'deselect'],
+      ['← → on the tabs', 'switch between Grid and Map'],
     ],
   },
 ]
