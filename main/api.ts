@@ -256,9 +256,11 @@ export class StudioApi {
       }
       case 'images.history': {
         const { imageId } = input as RequestInput<'images.history'>
-        return this.requireProject()
+        const project = this.requireProject()
+        const names = new Map(project.store.allClasses().map((c) => [c.id, c.deleted ? `${c.name} (deleted)` : c.name]))
+        return project
           .history(imageId)
-          .map((e) => ({ id: e.id, classId: e.classId, source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone }))
+          .map((e) => ({ id: e.id, classId: e.classId, className: e.classId === null ? null : (names.get(e.classId) ?? null), source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone }))
       }
       case 'images.ids': {
         const { offset, limit, ...filter } = input as RequestInput<'images.ids'>

@@ -107,6 +107,8 @@ export interface ClassInfo {
 export interface LabelEvent {
   id: number
   classId: number | null
+  /** The class's name, also for a class deleted or merged away since (history keeps naming it). */
+  className: string | null
   source: 'human' | 'pseudo'
   state: 'proposed' | 'accepted' | 'rejected' | 'relabelled'
   roundId: number | null
@@ -137,6 +139,15 @@ export interface RoundInfo {
   error: string | null
   /** The round's stages so far (all of them once done), each timed: images per second and ETAs. */
   stages: RoundStage[]
+  /** Precision of this round's proposals from the spot-check verdicts on them; null before any. */
+  auditedPrecision: AuditedPrecision | null
+}
+
+/** A round's audited precision: per class (Wilson 95%) and overall (weighted by its proposals per class). */
+export interface AuditedPrecision {
+  overall: number
+  checked: number
+  classes: { classId: number; name: string; checked: number; correct: number; precision: number; low: number; high: number }[]
 }
 
 export interface RoundStage {

@@ -126,6 +126,8 @@ describe('classes', () => {
       [bees.id, true],
       [null, false],
     ])
+    // History still names the deleted class, and says that it is deleted.
+    expect(history.map((e) => e.className)).toEqual(['wasps (deleted)', 'bees', null])
     await call('labels.undo', {})
     expect((await call('classes.list', {})).map((c) => c.name)).toEqual(['ants', 'bees', 'wasps'])
     await call('classes.delete', { id: wasps.id })
