@@ -6,6 +6,7 @@
  * Returns true when the key was a decision (the caller then moves on to the next image).
  */
 import type { ImageInfo } from '../preload/contract'
+import { useGrid } from './stores/grid'
 import { useLabels } from './stores/labels'
 
 export function decide(image: ImageInfo, key: string): boolean {
@@ -26,6 +27,46 @@ export function decide(image: ImageInfo, key: string): boolean {
   }
   if ((key === 'a' || key === 'x') && image.status === 'proposed') {
     void labels.review([image.id], key === 'a' ? 'accept' : 'reject')
+    return true
+  }
+  return false
+}
+
+/**
+ * The same keys on a selection: 1-9 and 0 label every selected image (a correction where it holds
+ * a pseudo-label), a and x accept or reject the selected proposals: one undo step per request (a
+ * selection mixing seed and pseudo-labels gives two).
+ * Images on pages not loaded count as unlabelled for 1-9 and as proposals for a and x (main skips
+ * the ones without a pseudo-label).
+ */
+export function decideMany(imageIds: readonly number[], key: string): boolean {
+  const labels = useLabels.getState()
+  const known = new Map<number, ImageInfo>()
+  for (const page of Object.values(useGrid.getState().pages)) for (const i of page) known.set(i.id, i)
+  const isPseudo = (id: number) => ['proposed', 'accepted', 'rejected'].includes(known.get(id)?.status ?? '')
+  if (key >= '1' && key <= '9') {
+    const cls = labels.classes[Number(key) - 1]
+    if (!cls) {
+      useLabels.setState({ message: `No class ${key} yet: create it in the Classes panel` })
+      return false
+    }
+    const pseudo = imageIds.filter(isPseudo)
+    const seed = imageIds.filter((id) => !isPseudo(id))
+    if (pseudo.length) void labels.relabel(pseudo, cls.id)
+    if (seed.length) void labels.label(seed, cls.id)
+    return true
+  }
+  if (key === '0') {
+    void labels.label([...imageIds], null)
+    return true
+  }
+  if (key === 'a' || key === 'x') {
+    const proposals = imageIds.filter((id) => (known.get(id)?.status ?? 'proposed') === 'proposed')
+    if (proposals.length === 0) {
+      useLabels.setState({ message: 'None of the selected images has a proposal to accept or reject' })
+      return true
+    }
+    void labels.review(proposals, key === 'a' ? 'accept' : 'reject')
     return true
   }
   return false

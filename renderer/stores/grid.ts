@@ -1,11 +1,25 @@
 import { create } from 'zustand'
 import type { ImageInfo } from '../../preload/contract'
 import { studio } from '../transport'
+import { useLabels } from './labels'
 
 export const PAGE_SIZE = 300
 
 export type StatusFilter = 'all' | 'unlabelled' | 'human' | 'proposed' | 'accepted' | 'rejected' | 'labelled'
 export type SortKey = 'name' | 'confidence' | 'uncertainty' | 'changed'
+
+/**
+ * A fixed list shown in place of the filter: the images most like one image, or the images
+ * suggested for labelling next. A snapshot: label changes update its images but never reorder it.
+ */
+export interface GridList {
+  kind: 'similar' | 'suggested'
+  /** What the filter bar's chip says. */
+  title: string
+  ids: number[]
+  /** Cosine similarity to the query image, by id (similar lists). */
+  similarity: Record<number, number>
+}
 
 export interface GridQuery {
   status: StatusFilter
@@ -16,6 +30,8 @@ export interface GridQuery {
 
 interface GridState {
   query: GridQuery
+  /** A fixed list shown instead of the filter, or null. */
+  list: GridList | null
   /** Which project the pages belong to; a new project starts an empty cache. */
   folder: string | null
   total: number
@@ -32,12 +48,29 @@ interface GridState {
   patchImages(imageIds: number[], patch: (image: ImageInfo) => ImageInfo): () => void
   /** Refetches the loaded pages that hold any of these images (all loaded pages under a filter). */
   refresh(imageIds?: number[]): void
+  /** Shows a fixed list of images instead of the filter (its images in this order). */
+  showList(list: Omit<GridList, 'ids'>, images: ImageInfo[]): void
+  /** Back to the filter. */
+  clearList(): void
+  /** Shows the images most like `image`, the image itself first. */
+  showSimilar(image: ImageInfo): Promise<void>
+}
+
+/** How many neighbours "more like this" lists. */
+export const SIMILAR_COUNT = 200
+
+/** The list's images as grid pages, so that paging, the viewer and selection work on it unchanged. */
+function listPages(images: ImageInfo[]): Record<number, ImageInfo[]> {
+  const pages: Record<number, ImageInfo[]> = {}
+  for (let p = 0; p * PAGE_SIZE < images.length; p++) pages[p] = images.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE)
+  return pages
 }
 
 const loading = new Set<number>()
 
 function fetchPage(p: number): void {
-  const { query, folder } = useGrid.getState()
+  const { query, folder, list } = useGrid.getState()
+  if (list) return
   loading.add(p)
   studio
     .call('images.page', { offset: p * PAGE_SIZE, limit: PAGE_SIZE, ...query })
@@ -54,17 +87,18 @@ function fetchPage(p: number): void {
 
 export const useGrid = create<GridState>((set, get) => ({
   query: { status: 'all', sort: 'name', descending: false },
+  list: null,
   folder: null,
   total: 0,
   pages: {},
   viewing: null,
   reset(folder, total) {
     loading.clear()
-    set({ folder, total, pages: {}, viewing: null, query: { status: 'all', sort: 'name', descending: false } })
+    set({ folder, total, pages: {}, viewing: null, list: null, query: { status: 'all', sort: 'name', descending: false } })
   },
   ensure(first, last) {
-    const { total, folder } = get()
-    if (total === 0) return
+    const { total, folder, list } = get()
+    if (total === 0 || list) return
     const from = Math.floor(Math.max(0, first) / PAGE_SIZE)
     const to = Math.floor(Math.min(total - 1, last) / PAGE_SIZE)
     if (!folder) return
@@ -76,7 +110,7 @@ export const useGrid = create<GridState>((set, get) => ({
   view: (index) => set({ viewing: index }),
   setQuery(patch) {
     loading.clear()
-    set((s) => ({ query: { ...s.query, ...patch }, pages: {}, viewing: null }))
+    set((s) => ({ query: { ...s.query, ...patch }, pages: {}, viewing: null, list: null }))
     // The total of the new filter is not known until its first page arrives.
     if (get().folder) fetchPage(0)
   },
@@ -89,11 +123,46 @@ export const useGrid = create<GridState>((set, get) => ({
     return () => set({ pages: before })
   },
   refresh(imageIds) {
-    const { query, pages } = get()
+    const { query, pages, list } = get()
+    if (list) {
+      const wanted = imageIds ? new Set(imageIds) : null
+      const ids = wanted ? list.ids.filter((id) => wanted.has(id)) : list.ids
+      for (let i = 0; i < ids.length; i += 2000) {
+        void studio.call('images.byIds', { imageIds: ids.slice(i, i + 2000) }).then(
+          (fresh) => {
+            if (get().list !== list) return
+            const byId = new Map(fresh.map((f) => [f.id, f]))
+            get().patchImages([...byId.keys()], (old) => byId.get(old.id) ?? old)
+          },
+          () => undefined, // the next change asks again
+        )
+      }
+      return
+    }
     // Under a filter a label change moves images in or out of the list, shifting every page after.
     const filtered = query.status !== 'all' || query.classId !== undefined
     const ids = imageIds && !filtered ? new Set(imageIds) : null
     const loaded = Object.keys(pages).map(Number)
     for (const p of loaded.length ? loaded : [0]) if (!ids || pages[p]?.some((i) => ids.has(i.id))) fetchPage(p)
+  },
+  showList(list, images) {
+    loading.clear()
+    set({ list: { ...list, ids: images.map((i) => i.id) }, pages: listPages(images), total: images.length, viewing: null })
+  },
+  clearList() {
+    if (!get().list) return
+    loading.clear()
+    set({ list: null, pages: {}, viewing: null })
+    if (get().folder) fetchPage(0)
+  },
+  async showSimilar(image) {
+    try {
+      const found = await studio.call('images.similar', { imageId: image.id, k: SIMILAR_COUNT })
+      const similarity: Record<number, number> = { [image.id]: 1 }
+      for (const f of found) similarity[f.image.id] = f.similarity
+      get().showList({ kind: 'similar', title: `Like ${image.relPath.split('/').pop()}`, similarity }, [image, ...found.map((f) => f.image)])
+    } catch (err) {
+      useLabels.setState({ message: `"More like this" failed: ${(err as Error).message}` })
+    }
   },
 }))

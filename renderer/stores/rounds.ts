@@ -1,6 +1,7 @@
 import { create } from 'zustand'
 import type { AuditReport, ImageInfo, RoundInfo } from '../../preload/contract'
 import { studio } from '../transport'
+import { useGrid } from './grid'
 
 interface RoundsState {
   rounds: RoundInfo[]
@@ -59,7 +60,18 @@ interface ReviewState {
   queue: ImageInfo[]
   position: number
   open: boolean
-  start(): Promise<void>
+  /** Review: the class whose proposals are queued, or null for all. */
+  classId: number | null
+  /** Review: "accept all above" threshold, and the waiting proposals above it per class. */
+  threshold: number
+  above: { classId: number; count: number }[]
+  /** What the last bulk action did, said in the queue. */
+  notice: string | null
+  /** The proposals of one class (or all, null), most confident first. Keeps the last scope when omitted. */
+  start(classId?: number | null): Promise<void>
+  setThreshold(threshold: number): void
+  /** Accepts every waiting proposal of the scope above the threshold (one undo step), then queues the rest. */
+  acceptAbove(): Promise<void>
   suggest(count: number): Promise<void>
   audit(perClass: number): Promise<void>
   step(delta: number): void
@@ -71,16 +83,42 @@ export const useReview = create<ReviewState>((set, get) => ({
   queue: [],
   position: 0,
   open: false,
-  async start() {
+  classId: null,
+  threshold: 0.9,
+  above: [],
+  notice: null,
+  async start(classId = get().classId) {
     try {
-      const page = await studio.call('images.page', { offset: 0, limit: 2000, status: 'proposed', sort: 'confidence', descending: true })
-      if (page.images.length === 0) {
+      const scope = classId === null ? {} : { classId }
+      const page = await studio.call('images.page', { offset: 0, limit: 2000, status: 'proposed', sort: 'confidence', descending: true, ...scope })
+      // Changing the class of an open queue may leave it empty; opening an empty one says why instead.
+      const reviewing = get().open && get().kind === 'review'
+      if (page.images.length === 0 && !reviewing) {
         useRounds.setState({ error: 'Nothing to review: no proposals are waiting' })
         return
       }
-      set({ kind: 'review', queue: page.images, position: 0, open: true })
+      set({ kind: 'review', classId, queue: page.images, position: 0, open: true })
+      get().setThreshold(get().threshold)
     } catch (err) {
       useRounds.setState({ error: (err as Error).message })
+    }
+  },
+  setThreshold(threshold) {
+    set({ threshold })
+    // Counts arrive out of order while the slider moves: only the answer for the current value is kept.
+    studio.call('proposals.countAbove', { threshold }).then(
+      (above) => get().threshold === threshold && set({ above }),
+      (err: unknown) => set({ notice: `Could not count the proposals: ${(err as Error).message}` }),
+    )
+  },
+  async acceptAbove() {
+    const { threshold, classId } = get()
+    try {
+      const done = await studio.call('proposals.acceptAbove', { threshold, ...(classId === null ? {} : { classId }) })
+      set({ notice: `Accepted ${done.imageIds.length.toLocaleString()} proposals at ${Math.round(threshold * 100)}% or more (Ctrl+Z undoes them all)` })
+      await get().start()
+    } catch (err) {
+      set({ notice: `Accepting failed: ${(err as Error).message}` })
     }
   },
   async suggest(count) {
@@ -91,6 +129,8 @@ export const useReview = create<ReviewState>((set, get) => ({
         return
       }
       set({ kind: 'label', queue: images, position: 0, open: true })
+      // The same images stay in the grid, under a chip, once the queue is closed.
+      useGrid.getState().showList({ kind: 'suggested', title: 'Suggested to label next', similarity: {} }, images)
     } catch (err) {
       useRounds.setState({ error: (err as Error).message })
     }
@@ -107,7 +147,7 @@ export const useReview = create<ReviewState>((set, get) => ({
     const position = Math.max(0, Math.min(get().queue.length, get().position + delta))
     set({ position })
   },
-  close: () => set({ open: false }),
+  close: () => set({ open: false, notice: null }),
 }))
 
 studio.onEvent((event) => {
@@ -118,4 +158,6 @@ studio.onEvent((event) => {
     void useRounds.getState().load()
     void useRounds.getState().loadAudit()
   } else if (event.type === 'labels.changed' && useRounds.getState().audit) void useRounds.getState().loadAudit()
+  // The live counts of the review queue follow every decision.
+  if (event.type === 'labels.changed' && useReview.getState().open && useReview.getState().kind === 'review') useReview.getState().setThreshold(useReview.getState().threshold)
 })

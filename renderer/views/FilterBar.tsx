@@ -36,8 +36,18 @@ export function FilterBar() {
   const query = useGrid((s) => s.query)
   const total = useGrid((s) => s.total)
   const setQuery = useGrid((s) => s.setQuery)
+  const list = useGrid((s) => s.list)
   return (
     <div className="filter-bar" role="toolbar" aria-label="Filter and sort">
+      {list && (
+        // A fixed list (more like this, suggestions) stands in for the filter until cleared.
+        <span className={`chip chip-${list.kind}`} data-testid="list-chip">
+          {list.title}
+          <button type="button" onClick={() => useGrid.getState().clearList()} aria-label={`Clear "${list.title}" and go back to the filter`} title="Back to the filter">
+            ×
+          </button>
+        </span>
+      )}
       <Choice label="Show" ariaLabel="Filter by state" value={query.status} options={STATUSES} onChange={(status) => setQuery({ status })} />
       <Choice label="Sort by" ariaLabel="Sort by" value={query.sort} options={SORTS} onChange={(sort) => setQuery({ sort })} />
       <label className="row">
