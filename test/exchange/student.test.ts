@@ -7,18 +7,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
+import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { StudioApi } from '../../main/api'
 import { readMetadata } from '../../main/engine/exchange/student'
-import { loadManifest } from '../../main/engine/teacher'
+import { loadEmbeddings, loadManifest } from '../../main/engine/teacher'
 import { decodeInto } from '../../main/engine/teacher/preprocess'
-import { dataset, TEST_TEACHER } from '../shared'
+import { dataset, ROOT, TEST_TEACHER } from '../shared'
 
 const PER_CLASS = 12
 let dir: string
 let studio: StudioApi
+let apiExport: { file: string; bytes: Buffer } | null = null
+
+/** Runs the CLI as a user would; resolves with its exit code and everything it printed. */
+function cli(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, STUDIO_DATA_DIR: '' } })
+    let output = ''
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 40_000)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
+}
 
 async function call<T>(name: string, input: unknown = {}): Promise<T> {
   const r = await studio.handle(name, input)
@@ -119,8 +136,10 @@ describe('student ONNX export', () => {
     expect(out.embedding!.dims).toEqual([files.length, manifest.outputs.embedding.dim])
 
     let worst = 0
+    const hashes: string[] = []
     for (let i = 0; i < files.length; i++) {
       const hash = createHash('sha256').update(await readFile(files[i]!)).digest('hex')
+      hashes.push(hash)
       const r = row.get(hash)
       expect(r, `round has no row for ${files[i]}`).toBeDefined()
       const want = stored.subarray(r! * 2, r! * 2 + 2)
@@ -133,6 +152,34 @@ describe('student ONNX export', () => {
     // Not a constant model: the round tells the two classes apart on most photos.
     const argmax = Array.from({ length: files.length }, (_, i) => (proba[i * 2]! > proba[i * 2 + 1]! ? 0 : 1))
     expect(new Set(argmax).size).toBe(2)
+
+    // The embedding output is the teacher's embedding, as cached by the teacher pass.
+    const cacheDir = path.join(project.dataDir, 'teacher', 'embeddings')
+    const cached = await loadEmbeddings(path.join(cacheDir, (await readdir(cacheDir))[0]!), { ids: hashes, scores: false })
+    const emb = out.embedding!.data as Float32Array
+    let embWorst = 0
+    hashes.forEach((h, i) => {
+      const j = cached.ids.indexOf(h)
+      for (let c = 0; c < cached.dim; c++) embWorst = Math.max(embWorst, Math.abs(emb[i * cached.dim + c]! - cached.data[j * cached.dim + c]!))
+    })
+    expect(embWorst).toBeLessThan(1e-4)
     await session.release()
+    apiExport = { file: student.path, bytes }
   }, 300_000)
+
+  it('is the same file from the CLI, which refuses to overwrite', async () => {
+    expect(apiExport).not.toBeNull()
+    await studio.close() // the CLI opens the project itself: one process at a time
+    const folder = path.join(dir, 'photos')
+    const out = path.join(dir, 'cli-student.onnx')
+    const ok = await cli(['export', folder, '--format', 'onnx', '--out', out])
+    expect(ok.code, ok.output).toBe(0)
+    expect(ok.output).toMatch(/student of round \d+ \(ants, bees\)/)
+    // Compared by hash: a deep equality over 3.7 MB of bytes is slow to run and slower to report.
+    const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+    expect(sha(await readFile(out))).toBe(sha(apiExport!.bytes))
+    const again = await cli(['export', folder, '--format', 'onnx', '--out', out])
+    expect(again.code).toBe(2)
+    expect(again.output).toMatch(/already exists/)
+  }, 60_000)
 })
