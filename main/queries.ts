@@ -9,18 +9,9 @@ import type { ClassProbability } from '../preload/contract'
 import type { Project } from './engine/library/project'
 import type { PageQuery } from './engine/store'
 
-/** The page size the store serves at most. */
-const PAGE = 2000
-
 /** The ids of a filter in its order, from `offset`, at most `limit` of them (all when absent). */
-export function filterIds(project: Project, filter: Omit<PageQuery, 'offset' | 'limit'>, offset = 0, limit = Infinity): number[] {
-  const ids: number[] = []
-  for (let at = offset; ids.length < limit; at += PAGE) {
-    const page = project.page({ ...filter, offset: at, limit: Math.min(PAGE, limit - ids.length) })
-    for (const row of page.items) ids.push(row.id)
-    if (page.items.length === 0 || at + page.items.length >= page.total) break
-  }
-  return ids
+export function filterIds(project: Project, filter: Omit<PageQuery, 'offset' | 'limit'>, offset = 0, limit?: number): number[] {
+  return project.store.pageIds({ ...filter, offset, ...(limit === undefined ? {} : { limit }) }).ids
 }
 
 /** Proposals waiting for review with confidence >= `threshold`, counted per class (classes without any are left out). */

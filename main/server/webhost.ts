@@ -19,7 +19,11 @@ import type { StudioEvent } from '../../preload/contract'
 import { parseMediaPath, StudioApi, toErrorShape } from '../api'
 import { PathRefused } from '../engine/library/safe-path'
 
-export const MAX_BODY_BYTES = 64 * 1024
+/**
+ * A bulk label action on a selection (Ctrl+A at 100k images) carries up to 200,000 ids
+ * (schemas.ts `imageIds`): about 1.4 MB of JSON. Anything larger is refused unread.
+ */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024
 const COOKIE = 'studio_token'
 
 /** Sent with every page: the app loads nothing from elsewhere and cannot be framed. */

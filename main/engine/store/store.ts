@@ -388,6 +388,17 @@ export class ProjectStore {
   // ---- grid queries ----
 
   page(q: PageQuery = {}): Page {
+    const { total, offset, ids } = this.pageIds({ ...q, limit: Math.max(1, Math.min(2000, q.limit ?? 100)) })
+    const byId = this.st(`SELECT ${ROW_SQL} FROM images WHERE id = ?`)
+    const items = ids.map((id) => toRow(byId.get(id) as unknown as RawImage))
+    return { total, offset, items }
+  }
+
+  /**
+   * The ids of a page query in its order, without reading their rows: `limit` of them from
+   * `offset`, every one when `limit` is absent ("select all" and bulk actions over a filter).
+   */
+  pageIds(q: PageQuery = {}): { total: number; offset: number; ids: number[] } {
     const where: string[] = []
     const args: (number | string)[] = []
     const status = q.status ?? 'all'
@@ -417,7 +428,7 @@ export class ProjectStore {
     }
     const col = SORT_COLUMN[q.sort ?? 'name']
     const dir = q.descending ? 'DESC' : 'ASC'
-    const limit = Math.max(1, Math.min(2000, q.limit ?? 100))
+    const limit = q.limit === undefined ? -1 : Math.max(1, q.limit) // -1: SQLite's "no limit"
     const offset = Math.max(0, q.offset ?? 0)
     const whereSql = where.join(' AND ')
     // Scrolling the grid asks for many pages of one filter: count once per data version.
@@ -440,14 +451,12 @@ export class ProjectStore {
         if (this.sorted.size >= 16) this.sorted.delete(this.sorted.keys().next().value as string)
         this.sorted.set(key + idSql, list)
       }
-      ids = Array.from(list.ids.subarray(offset, offset + limit))
+      ids = Array.from(limit < 0 ? list.ids.subarray(offset) : list.ids.subarray(offset, offset + limit))
     } else {
       // An index-only scan in order: cheap even with a deep OFFSET.
       ids = (this.st(`${idSql} LIMIT ? OFFSET ?`).all(...args, limit, offset) as { id: number }[]).map((r) => r.id)
     }
-    const byId = this.st(`SELECT ${ROW_SQL} FROM images WHERE id = ?`)
-    const items = ids.map((id) => toRow(byId.get(id) as unknown as RawImage))
-    return { total: cached.total, offset, items }
+    return { total: cached.total, offset, ids }
   }
 
   /** Whether SQLite must sort the rows for this query (no index yields them in order). */
