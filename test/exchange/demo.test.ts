@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import type { ProjectSummary, RecentProject } from '../../preload/contract'
 import { StudioApi } from '../../main/api'
 import { DEMO_FOLDER } from '../../main/recent'
 import { ROOT, dataset } from '../shared'
@@ -54,12 +55,13 @@ describe('demo project', () => {
     const opened = await studio.handle('project.openDemo', {})
     expect(opened.ok).toBe(true)
     if (!opened.ok) return
-    expect(opened.value.imageCount).toBe(300)
-    expect(opened.value.dataDir.startsWith(appData + path.sep)).toBe(true)
+    const summary = opened.value as ProjectSummary
+    expect(summary.imageCount).toBe(300)
+    expect(summary.dataDir.startsWith(appData + path.sep)).toBe(true)
     expect(existsSync(path.join(DEMO_FOLDER, '.pseudolabel'))).toBe(false)
 
     const recent = await studio.handle('projects.recent', {})
-    expect(recent.ok && recent.value[0]).toMatchObject({ folder: DEMO_FOLDER, demo: true, exists: true, name: 'Demo: Fashion-MNIST' })
+    expect(recent.ok && (recent.value as RecentProject[])[0]).toMatchObject({ folder: DEMO_FOLDER, demo: true, exists: true, name: 'Demo: Fashion-MNIST' })
     const forgotten = await studio.handle('projects.forget', { folder: DEMO_FOLDER })
     expect(forgotten.ok && forgotten.value).toEqual([])
   })
