@@ -1,22 +1,55 @@
 /**
  * Spot-checks: a stratified random sample of the current proposals, a fixed number per class, for a
  * person to judge; each class's pseudo-label precision is then estimated from its sample with a
- * Wilson 95% interval. The sample is kept in `<dataDir>/audit.json`; the verdicts are the ordinary
- * label events (accept, reject, relabel), so audited items also feed the next round.
+ * Wilson 95% interval. The sample is kept in `<dataDir>/audit.json` (earlier samples too, so every
+ * round keeps the precision its own proposals were audited at); the verdicts are the ordinary label
+ * events (accept, reject, relabel), so audited items also feed the next round.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioError, type AuditReport } from '../preload/contract'
+import { StudioError, type AuditedPrecision, type AuditReport } from '../preload/contract'
 import type { Project } from './engine/library/project'
 import type { ImageRow } from './engine/store'
 import { auditSample, wilson } from './engine/selftrain/audit'
 
-interface AuditFile {
+interface AuditItem {
+  imageId: number
+  classId: number
+  /** the round that proposed it (absent in files written before rounds were recorded) */
+  roundId?: number | null
+}
+
+interface AuditSample {
   createdAt: number
-  items: { imageId: number; classId: number }[]
+  items: AuditItem[]
+}
+
+/** The current sample at the top level; the ones it replaced in `earlier`. */
+interface AuditFile extends AuditSample {
+  earlier?: AuditSample[]
 }
 
 const auditFile = (project: Project) => path.join(project.dataDir, 'audit.json')
+
+async function readAudit(project: Project): Promise<AuditFile | null> {
+  try {
+    return JSON.parse(await readFile(auditFile(project), 'utf8')) as AuditFile
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A person's verdict on an audited proposal, read from the image's current label: accepted (or
+ * relabelled) as the proposed class is right, rejected or relabelled to another class is wrong;
+ * still proposed, or withdrawn by a later round before anyone looked, is not judged.
+ */
+function verdict(row: ImageRow | null | undefined, item: AuditItem): boolean | null {
+  if (!row) return null
+  if (row.status === 'accepted' || row.status === 'human') return row.classId === item.classId
+  if (row.status === 'rejected') return false
+  return null
+}
 
 export async function startAudit(project: Project, perClass: number): Promise<ImageRow[]> {
   const classes = project.classes()
@@ -25,19 +58,17 @@ export async function startAudit(project: Project, perClass: number): Promise<Im
   if (proposed.length === 0) throw new StudioError('invalid_input', 'nothing to audit: run a round first, so that there are proposals')
   const picks = auditSample(Int32Array.from(proposed, (r) => slot.get(r.classId!)!), classes.length, perClass, Date.now() % 100_000)
   const items = Array.from(picks, (i) => proposed[i]!)
-  const file: AuditFile = { createdAt: Date.now(), items: items.map((r) => ({ imageId: r.id, classId: r.classId! })) }
+  const before = await readAudit(project)
+  const earlier = before ? [...(before.earlier ?? []), { createdAt: before.createdAt, items: before.items }] : []
+  const file: AuditFile = { createdAt: Date.now(), items: items.map((r) => ({ imageId: r.id, classId: r.classId!, roundId: r.roundId })), earlier }
   await writeFile(auditFile(project), JSON.stringify(file))
   return items
 }
 
 /** Precision per class from the current audit sample; null when no audit was started. */
 export async function auditReport(project: Project): Promise<AuditReport | null> {
-  let file: AuditFile
-  try {
-    file = JSON.parse(await readFile(auditFile(project), 'utf8')) as AuditFile
-  } catch {
-    return null
-  }
+  const file = await readAudit(project)
+  if (!file) return null
   const classes = project.classes()
   const per = new Map(classes.map((c) => [c.id, { sampled: 0, checked: 0, correct: 0 }]))
   for (const item of file.items) {
@@ -45,9 +76,10 @@ export async function auditReport(project: Project): Promise<AuditReport | null>
     const row = project.image(item.imageId)
     if (!counts || !row) continue
     counts.sampled++
-    if (row.status === 'proposed') continue // not judged yet
+    const right = verdict(row, item)
+    if (right === null) continue
     counts.checked++
-    if (row.status === 'accepted' && row.classId === item.classId) counts.correct++
+    if (right) counts.correct++
   }
   return {
     createdAt: file.createdAt,
@@ -57,4 +89,48 @@ export async function auditReport(project: Project): Promise<AuditReport | null>
       return { classId: c.id, name: c.name, sampled: n.sampled, checked: n.checked, correct: n.correct, precision: n.checked ? w.estimate : null, low: w.low, high: w.high }
     }),
   }
+}
+
+/**
+ * Each round's audited precision: the verdicts on the audit items it proposed, over every sample
+ * drawn so far. Per class with a Wilson 95% interval; overall as the stratified estimate (each
+ * class's precision weighted by its share of the round's proposals, since the sample takes the
+ * same number from every class). Rounds with no judged audit item are absent.
+ */
+export async function roundAudits(project: Project, rounds: ReturnType<Project['store']['rounds']>): Promise<Map<number, AuditedPrecision>> {
+  const out = new Map<number, AuditedPrecision>()
+  const file = await readAudit(project)
+  if (!file) return out
+  const seen = new Set<string>()
+  const byRound = new Map<number, Map<number, { checked: number; correct: number }>>()
+  for (const sample of [file, ...(file.earlier ?? [])])
+    for (const item of sample.items) {
+      if (item.roundId === undefined || item.roundId === null) continue
+      // an image drawn in two samples of the same round counts once
+      const key = `${item.roundId}:${item.imageId}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      const right = verdict(project.image(item.imageId), item)
+      if (right === null) continue
+      let per = byRound.get(item.roundId)
+      if (!per) byRound.set(item.roundId, (per = new Map()))
+      const counts = per.get(item.classId) ?? { checked: 0, correct: 0 }
+      counts.checked++
+      if (right) counts.correct++
+      per.set(item.classId, counts)
+    }
+  const names = new Map(project.classes().map((c) => [c.id, c.name]))
+  for (const [roundId, per] of byRound) {
+    const proposed = ((rounds.find((r) => r.id === roundId)?.summary ?? {}) as { proposalsPerClass?: Record<string, number> }).proposalsPerClass ?? {}
+    const classes = [...per].map(([classId, n]) => {
+      const w = wilson(n.correct, n.checked)
+      return { classId, name: names.get(classId) ?? `class ${classId}`, checked: n.checked, correct: n.correct, precision: w.estimate, low: w.low, high: w.high }
+    })
+    // weights: the round's proposals of each class (equal weights when the round did not record them)
+    const weight = (c: (typeof classes)[number]) => proposed[c.name] ?? (Object.keys(proposed).length ? 0 : 1)
+    const total = classes.reduce((a, c) => a + weight(c), 0)
+    const overall = total > 0 ? classes.reduce((a, c) => a + weight(c) * c.precision, 0) / total : classes.reduce((a, c) => a + c.correct, 0) / classes.reduce((a, c) => a + c.checked, 0)
+    out.set(roundId, { overall, checked: classes.reduce((a, c) => a + c.checked, 0), classes: classes.sort((a, b) => a.classId - b.classId) })
+  }
+  return out
 }

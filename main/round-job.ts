@@ -7,7 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioError, type RoundInfo, type RoundStage, type Settings } from '../preload/contract'
+import { StudioError, type AuditedPrecision, type RoundInfo, type RoundStage, type Settings } from '../preload/contract'
 import type { Project } from './engine/library/project'
 import type { ImageRow } from './engine/store'
 import { applyFeatures, fitFeatures, type FeatureTransform } from './engine/selftrain/features'
@@ -31,7 +31,8 @@ export async function projectFeatures(rows: ImageRow[], cacheFile: string): Prom
   return { images, X: applyFeatures(transform, pool), transform }
 }
 
-export function roundInfo(r: ReturnType<Project['store']['rounds']>[number]): RoundInfo {
+/** A round's row as the contract gives it; `audited`: its precision from spot-checks (audit.ts roundAudits). */
+export function roundInfo(r: ReturnType<Project['store']['rounds']>[number], audited: AuditedPrecision | null = null): RoundInfo {
   const summary = (r.summary ?? {}) as Partial<RoundInfo>
   return {
     id: r.id,
@@ -45,6 +46,7 @@ export function roundInfo(r: ReturnType<Project['store']['rounds']>[number]): Ro
     trainedOn: summary.trainedOn ?? null,
     error: summary.error ?? null,
     stages: summary.stages ?? [],
+    auditedPrecision: audited,
   }
 }
 

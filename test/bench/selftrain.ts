@@ -6,7 +6,8 @@
  * 2. the logistic head (C = 10) on the cifar10-small pool (3,000 x 1280, L2-normalised): this
  *    engine vs scikit-learn's LogisticRegression(lbfgs, max_iter=2000) on the same features, fit
  *    time and test accuracy;
- * 3. one whole round (train, predict, select) over 100,000 x 1280 synthetic embeddings.
+ * 3. one whole round (train, predict, select) over 100,000 x 1280 synthetic embeddings, and the
+ *    kNN graph alone (approximate above 4,000 rows) at 20,000 and 100,000 rows of them.
  * Writes test/bench/results/selftrain.json.
  */
 import { spawnSync } from 'node:child_process'
@@ -21,6 +22,7 @@ import { LogisticHead } from '../../main/engine/selftrain/logistic'
 import { matmulABt } from '../../main/engine/selftrain/products'
 import { runRound } from '../../main/engine/selftrain/round'
 import { applyFeatures, fitFeatures } from '../../main/engine/selftrain/features'
+import { EXACT_KNN_LIMIT, knnGraph } from '../../main/engine/selftrain/knn'
 
 const time = <T>(f: () => T): [T, number] => {
   const t = performance.now()
@@ -98,9 +100,25 @@ async function bigRound(n: number) {
   const unreviewed = { index: first.proposals.index, label: first.proposals.label }
   const m = unreviewed.index.length
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   const res = await runRound({ X: Xf, classes: C, human, unreviewed, previous: first.head }, { round: 2, rounds: 5 })
   const total = (performance.now() - t0) / 1000
-  return { n, d, human: human.index.length, unreviewed: m, trained_on: res.metrics.trainedOn, strategy: res.metrics.strategy, round_s: res.metrics.seconds, total_s: total, proposals: res.proposals.index.length, kfold_accuracy: res.metrics.kfoldAccuracy, ece: res.metrics.ece }
+  const roundCpu = process.cpuUsage(cpu0)
+  // the kNN graph alone (graph strategies build it inside the round): wall and CPU seconds, since
+  // on a shared machine wall time also counts other processes' work
+  const graphs = []
+  for (const rows of [20000, n].filter((r, i, a) => r <= n && a.indexOf(r) === i)) {
+    const sub = matrix(rows, d, Xf.data.subarray(0, rows * d))
+    const w = performance.now()
+    const cpu = process.cpuUsage()
+    const g = knnGraph(sub, 10)
+    const used = process.cpuUsage(cpu)
+    let sameClass = 0
+    for (let i = 0; i < rows; i++) for (let t = 0; t < g.k; t++) sameClass += y[g.index[i * g.k + t]!] === y[i] ? 1 : 0
+    graphs.push({ n: rows, kind: rows > EXACT_KNN_LIMIT ? 'approximate' : 'exact', wall_s: (performance.now() - w) / 1000, cpu_s: (used.user + used.system) / 1e6, neighbours_same_class: sameClass / (rows * g.k) })
+    console.log('kNN graph', graphs.at(-1))
+  }
+  return { graphs, n, d, human: human.index.length, unreviewed: m, trained_on: res.metrics.trainedOn, strategy: res.metrics.strategy, round_s: res.metrics.seconds, total_s: total, round_cpu_s: (roundCpu.user + roundCpu.system) / 1e6, proposals: res.proposals.index.length, kfold_accuracy: res.metrics.kfoldAccuracy, ece: res.metrics.ece }
 }
 
 export async function run(args: string[]): Promise<void> {
