@@ -50,6 +50,8 @@ beforeAll(async () => {
   const w = meta.width!
   const h = meta.height!
   await mkdir(path.join(folder, 'copies'))
+  // An exact copy is the same image (same content), listed as one of its files.
+  await cp(original, path.join(folder, 'copies', 'exact.jpg'))
   await sharp(original).resize(Math.round(w * 0.7)).jpeg({ quality: 60 }).toFile(path.join(folder, 'copies', 'smaller.jpg'))
   await sharp(original)
     .extract({ left: Math.round(w * 0.04), top: Math.round(h * 0.04), width: Math.round(w * 0.92), height: Math.round(h * 0.92) })
@@ -84,6 +86,13 @@ describe('more like this', () => {
     // The second query uses the kept features and agrees with the first.
     const again = await call('images.similar', { imageId: query.id, k: 5 })
     expect(again.map((f) => f.image.id)).toEqual(found.map((f) => f.image.id))
+  })
+
+  it('lists the files of an image with exact duplicates', async () => {
+    const images = await all()
+    const query = images.find((i) => i.relPath.startsWith('ants/'))!
+    expect(query.fileCount).toBe(2)
+    expect(await call('images.files', { imageId: query.id })).toEqual([query.relPath, 'copies/exact.jpg'].sort())
   })
 
   it('says what is wrong with an unknown image', async () => {
