@@ -2,6 +2,8 @@ import { useEffect } from 'react'
 import { typingInField } from './decisions'
 import { useGrid } from './stores/grid'
 import { useLabels } from './stores/labels'
+import { useMap } from './stores/map'
+import { MainTabs, MapView } from './views/MapView'
 import { ClassPanel } from './views/ClassPanel'
 import { ExportPanel } from './views/ExportPanel'
 import { FilterBar } from './views/FilterBar'
@@ -44,6 +46,7 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey)
   }, [])
   const labelMessage = useLabels((s) => s.message)
+  const mainView = useMap((s) => s.view)
 
   return (
     <div className="app">
@@ -125,8 +128,15 @@ export function App() {
                 <ExportPanel />
               </div>
               <div className="grid-column">
-                <FilterBar />
-                <Grid />
+                <MainTabs />
+                {mainView === 'map' ? (
+                  <MapView />
+                ) : (
+                  <>
+                    <FilterBar />
+                    <Grid />
+                  </>
+                )}
               </div>
             </div>
           </>
