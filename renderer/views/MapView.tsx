@@ -92,6 +92,8 @@ interface Screen {
   /** Points per hit-test cell, as CSR: the points of cell c are items[start[c]..start[c+1]). */
   start: Int32Array
   items: Int32Array
+  /** Drawn point radius, css px. */
+  radius: number
 }
 
 /**
@@ -109,8 +111,11 @@ export function MapView() {
   const view = useRef({ zoom: 1, panX: 0, panY: 0 })
   const lasso = useRef<{ x: number; y: number }[] | null>(null)
   const drag = useRef<{ x: number; y: number; panX: number; panY: number } | null>(null)
+  const overlay = useRef<HTMLCanvasElement>(null)
+  const pixels = useRef<ImageData | null>(null)
   const screen = useRef<Screen | null>(null)
   const frame = useRef(0)
+  const overlayFrame = useRef(0)
 
   useEffect(() => {
     useMap.getState().show(true)
@@ -123,23 +128,18 @@ export function MapView() {
     const observer = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }))
     observer.observe(el)
     return () => observer.disconnect()
-  }, [state])
+  }, [data === null])
 
   // labelsVersion: the same arrays changed in place.
   const colours = useMemo(() => (data ? pointColours(data, colourBy, classes) : null), [data, colourBy, classes, labelsVersion])
   const order = useMemo(() => (data ? drawOrder(data) : null), [data, labelsVersion])
-  const selected = useMemo(() => {
-    const s = new Uint8Array(data?.count ?? 0)
-    for (const i of selection) s[i] = 1
-    return s
-  }, [data, selection])
+  const latest = useRef({ data, colours, order, selection, size, hover })
+  latest.current = { data, colours, order, selection, size, hover }
 
-  const latest = useRef({ data, colours, order, selection, selected, size, hover })
-  latest.current = { data, colours, order, selection, selected, size, hover }
-
+  /** The points, into one ImageData (a fill per pixel row of each disc), and the hit-test grid. */
   function draw() {
     const el = canvas.current
-    const { data: d, colours: col, order: ord, selection: sel, size: sz, hover: hv } = latest.current
+    const { data: d, colours: col, order: ord, selection: sel, size: sz } = latest.current
     if (!el || !d || !col || !ord || sz.width === 0) return
     const dpr = window.devicePixelRatio || 1
     const W = Math.round(sz.width * dpr)
@@ -162,8 +162,10 @@ export function MapView() {
       sy[i] = (d.y[i]! - 0.5) * base + cy
     }
 
-    const image = ctx.createImageData(W, H)
+    if (pixels.current?.width !== W || pixels.current.height !== H) pixels.current = ctx.createImageData(W, H)
+    const image = pixels.current
     const px = new Uint32Array(image.data.buffer)
+    px.fill(0)
     // Bigger points where there are few (a 300-image map should not be dust), and when zoomed in.
     const r = Math.round(((n <= 2000 ? 2.5 : n <= 20000 ? 1.5 : 1) + (zoom >= 4 ? 1 : 0)) * dpr)
     // A disc is a run of pixels per row: its half-widths, by row offset, for each radius used.
@@ -190,29 +192,6 @@ export function MapView() {
     for (const i of sel) disc(i, r + 1, inner, col[i]!)
     ctx.putImageData(image, 0, 0)
 
-    ctx.save()
-    ctx.scale(dpr, dpr)
-    if (hv) {
-      ctx.strokeStyle = ink
-      ctx.lineWidth = 2
-      ctx.beginPath()
-      ctx.arc(sx[hv.i]!, sy[hv.i]!, r / dpr + 5, 0, Math.PI * 2)
-      ctx.stroke()
-    }
-    const poly = lasso.current
-    if (poly && poly.length > 1) {
-      ctx.strokeStyle = '#2f6fed'
-      ctx.fillStyle = 'rgba(47, 111, 237, 0.12)'
-      ctx.setLineDash([5, 4])
-      ctx.lineWidth = 1.5
-      ctx.beginPath()
-      poly.forEach((p, k) => (k ? ctx.lineTo(p.x, p.y) : ctx.moveTo(p.x, p.y)))
-      ctx.closePath()
-      ctx.fill()
-      ctx.stroke()
-    }
-    ctx.restore()
-
     // The hit-test grid: points bucketed by screen cell, so a hover looks at a few cells only.
     const cols = Math.ceil(sz.width / CELL) + 1
     const rows = Math.ceil(sz.height / CELL) + 1
@@ -233,7 +212,48 @@ export function MapView() {
       const c = cellOf(i)
       if (c >= 0) items[fill[c]!++] = i
     }
-    screen.current = { sx, sy, cols, rows, start, items }
+    screen.current = { sx, sy, cols, rows, start, items, radius: r / dpr }
+    drawOverlay()
+  }
+
+  /** The hover ring and the lasso, on a canvas of their own: moving the mouse never redraws 100,000 points. */
+  function drawOverlay() {
+    const el = overlay.current
+    const s = screen.current
+    const { size: sz, hover: hv } = latest.current
+    if (!el || !s) return
+    const dpr = window.devicePixelRatio || 1
+    const W = Math.round(sz.width * dpr)
+    const H = Math.round(sz.height * dpr)
+    if (el.width !== W || el.height !== H) {
+      el.width = W
+      el.height = H
+    }
+    const ctx = el.getContext('2d')
+    if (!ctx) return
+    ctx.clearRect(0, 0, W, H)
+    ctx.save()
+    ctx.scale(dpr, dpr)
+    if (hv && hv.i < s.sx.length) {
+      ctx.strokeStyle = textColour(el)
+      ctx.lineWidth = 2
+      ctx.beginPath()
+      ctx.arc(s.sx[hv.i]!, s.sy[hv.i]!, s.radius + 5, 0, Math.PI * 2)
+      ctx.stroke()
+    }
+    const poly = lasso.current
+    if (poly && poly.length > 1) {
+      ctx.strokeStyle = '#2f6fed'
+      ctx.fillStyle = 'rgba(47, 111, 237, 0.12)'
+      ctx.setLineDash([5, 4])
+      ctx.lineWidth = 1.5
+      ctx.beginPath()
+      poly.forEach((p, k) => (k ? ctx.lineTo(p.x, p.y) : ctx.moveTo(p.x, p.y)))
+      ctx.closePath()
+      ctx.fill()
+      ctx.stroke()
+    }
+    ctx.restore()
   }
 
   function redraw() {
@@ -241,7 +261,13 @@ export function MapView() {
     frame.current = requestAnimationFrame(draw)
   }
 
-  useEffect(redraw, [data, colours, order, selected, size, hover])
+  function redrawOverlay() {
+    cancelAnimationFrame(overlayFrame.current)
+    overlayFrame.current = requestAnimationFrame(drawOverlay)
+  }
+
+  useEffect(redraw, [data, colours, order, selection, size])
+  useEffect(redrawOverlay, [hover])
 
   // Wheel zoom must cancel the page's scroll: React's wheel listener is passive.
   useEffect(() => {
@@ -254,7 +280,7 @@ export function MapView() {
     }
     el.addEventListener('wheel', onWheel, { passive: false })
     return () => el.removeEventListener('wheel', onWheel)
-  }, [state])
+  }, [data === null])
 
   /** Zooms by `factor` keeping the map point under (x, y) where it is. */
   function zoomAt(factor: number, x: number, y: number) {
@@ -316,7 +342,7 @@ export function MapView() {
       const last = poly[poly.length - 1]!
       if ((last.x - p.x) ** 2 + (last.y - p.y) ** 2 >= 9) {
         poly.push(p)
-        redraw()
+        redrawOverlay()
       }
       return
     }
@@ -339,7 +365,7 @@ export function MapView() {
     const s = screen.current
     if (!poly || !s) return
     if (poly.length < 3) {
-      redraw()
+      redrawOverlay()
       return
     }
     let x0 = Infinity
@@ -359,7 +385,7 @@ export function MapView() {
       if (x >= x0 && x <= x1 && y >= y0 && y <= y1 && insidePolygon(x, y, poly)) picked.push(i)
     }
     useMap.getState().select(Int32Array.from(picked))
-    redraw()
+    redrawOverlay()
   }
 
   function labelWith(slot: number | null) {
@@ -407,7 +433,8 @@ export function MapView() {
     redraw()
   }
 
-  if (state !== 'ready' || !data) {
+  // A map on screen stays while a newer one is built (after new images were embedded).
+  if (!data) {
     return (
       <div className="map-view map-empty" role="status" aria-live="polite">
         {state === 'waiting' && <p>The map is drawn once the teacher has embedded every image (see the status bar below).</p>}
@@ -460,6 +487,8 @@ export function MapView() {
         </button>
         <Legend by={colourBy} classes={classes} />
         <span className="spacer" />
+        {state === 'loading' && <span className="muted">Updating the map{progress ? `: ${progress.stage}` : '…'}</span>}
+        {state === 'failed' && <span className="error-text">{message}</span>}
         <span className="muted" data-testid="map-count" title={`${data.landmarks.toLocaleString()} laid out directly, the others placed among their nearest`}>
           {data.count.toLocaleString()} points
         </span>
@@ -500,6 +529,7 @@ export function MapView() {
           onPointerCancel={onPointerUp}
           onPointerLeave={() => !drag.current && !lasso.current && setHover(null)}
         />
+        <canvas ref={overlay} className="map-overlay" style={{ width: size.width, height: size.height }} aria-hidden="true" />
         {hovered && (
           <div
             className="map-hover"
