@@ -35,9 +35,14 @@ function readDb<T>(folder: string, sql: string): T[] {
   }
 }
 
-async function label(page: Page, index: number, key: string): Promise<void> {
-  await page.locator(`[data-testid="thumb"][data-index="${index}"]`).focus()
-  await page.keyboard.press(key)
+/** Labels thumbnail `index` by key and waits for its badge (a key pressed while the grid re-renders the cell is pressed again). */
+async function label(page: Page, index: number, key: string, cls: string): Promise<void> {
+  const thumb = page.locator(`[data-testid="thumb"][data-index="${index}"]`)
+  await expect(async () => {
+    await thumb.focus()
+    await page.keyboard.press(key)
+    await expect(thumb.getByTestId('label-badge')).toContainText(cls, { timeout: 2000 })
+  }).toPass()
 }
 
 /** Opens a class's edit menu from the keyboard: focus its ⋯ button, press Enter. */
@@ -62,11 +67,13 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
     }
     // Sorted by name: ants/* first, then bees/*.
-    await label(page, 0, '1')
-    await label(page, 1, '1')
-    await label(page, PER_CLASS, '2')
-    await label(page, PER_CLASS + 1, '2')
-    await label(page, PER_CLASS + 2, '3')
+    await label(page, 0, '1', 'ants')
+    await label(page, 1, '1', 'ants')
+    await label(page, PER_CLASS, '2', 'bees')
+    await label(page, PER_CLASS + 1, '2', 'bees')
+    await label(page, PER_CLASS + 2, '3', 'wasps')
+    await expect(page.getByTestId('class-count-ants')).toHaveText('2')
+    await expect(page.getByTestId('class-count-bees')).toHaveText('2')
     await expect(page.getByTestId('class-count-wasps')).toHaveText('1')
 
     await test.step('colour, merge and delete a class from the keyboard', async () => {
@@ -167,6 +174,8 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       const rows = page.getByTestId('rounds-table').locator('tbody tr')
       for (const n of [1, 2]) {
         await page.getByRole('button', { name: 'Run a round' }).click()
+        // The stage bars, if the round is still running when the screenshot is taken (a look, not a check: it may be done already).
+        if (n === 2) await page.getByTestId('round-progress').screenshot({ path: path.join(ARTIFACTS, `round-progress-${testInfo.project.name}.png`), timeout: 2000 }).catch(() => undefined)
         await expect(rows).toHaveCount(n)
         await expect(rows.nth(n - 1)).not.toContainText(/running|failed|cancelled/, { timeout: 120_000 })
         if (n === 1) {

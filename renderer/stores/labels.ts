@@ -39,8 +39,12 @@ async function optimistic(imageIds: number[], patch: (image: ImageInfo) => Image
 }
 
 /** The class-list twin of `optimistic`: patch the list, ask main, reload (or roll back with a message). */
+/** Bumped by every class-list request and optimistic patch: only the newest may set the list. */
+let classListVersion = 0
+
 async function classChange(patch: (classes: ClassInfo[]) => ClassInfo[], request: () => Promise<unknown>, what: string): Promise<boolean> {
   const before = useLabels.getState().classes
+  classListVersion++
   useLabels.setState({ classes: patch(before) })
   try {
     await request()
@@ -56,8 +60,11 @@ export const useLabels = create<LabelsState>((set, get) => ({
   classes: [],
   message: null,
   async loadClasses() {
+    const asked = ++classListVersion
     try {
-      set({ classes: await studio.call('classes.list', {}) })
+      const classes = await studio.call('classes.list', {})
+      // Replies can arrive out of order (the web host answers in parallel): an older one would undo newer news.
+      if (asked === classListVersion) set({ classes })
     } catch (err) {
       set({ message: `Could not load the classes: ${(err as Error).message}` })
     }

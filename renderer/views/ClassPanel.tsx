@@ -102,6 +102,13 @@ function ClassMenu({ cls, index, others, onClose }: { cls: ClassInfo; index: num
   const [name, setName] = useState(cls.name)
   const [into, setInto] = useState<number | null>(others[0]?.id ?? null)
   const [confirm, setConfirm] = useState<'merge' | 'delete' | null>(null)
+  // A colour picker reports every step of a drag: save the colour once it rests.
+  const [draftColor, setDraftColor] = useState<string | null>(null)
+  useEffect(() => {
+    if (draftColor === null) return
+    const t = setTimeout(() => void setClassColor(cls.id, draftColor).then(() => setDraftColor(null)), 250)
+    return () => clearTimeout(t)
+  }, [draftColor, cls.id, setClassColor])
   const box = useRef<HTMLDivElement>(null)
   const n = labelCount(cls)
   const target = others.find((o) => o.id === into)
@@ -136,6 +143,9 @@ function ClassMenu({ cls, index, others, onClose }: { cls: ClassInfo; index: num
 
   return (
     <div className="class-menu" ref={box} role="group" aria-label={`Edit class ${cls.name}`} onKeyDown={onKeyDown}>
+      <p className="muted class-counts" data-testid="class-counts">
+        {cls.counts.human.toLocaleString()} by a person · {cls.counts.accepted.toLocaleString()} accepted · {cls.counts.proposed.toLocaleString()} proposed · {cls.counts.rejected.toLocaleString()} rejected
+      </p>
       <form className="row" onSubmit={(e) => void rename(e)}>
         <input type="text" aria-label={`New name for ${cls.name}`} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
         <button type="submit" disabled={!name.trim() || name.trim() === cls.name}>
@@ -144,7 +154,7 @@ function ClassMenu({ cls, index, others, onClose }: { cls: ClassInfo; index: num
       </form>
       <label className="row">
         Colour
-        <input type="color" aria-label={`Colour of ${cls.name}`} value={classColor(index, cls.color)} onChange={(e) => void setClassColor(cls.id, e.target.value)} />
+        <input type="color" aria-label={`Colour of ${cls.name}`} value={draftColor ?? classColor(index, cls.color)} onChange={(e) => setDraftColor(e.target.value)} />
         {cls.color && (
           <button type="button" className="link" onClick={() => void setClassColor(cls.id, null)}>
             Reset
