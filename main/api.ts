@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import {
+  CLASS_PALETTE,
   StudioError,
   type AppInfo,
   type ClassInfo,
@@ -205,7 +206,9 @@ export class StudioApi {
       case 'classes.list':
         return this.classList()
       case 'classes.create': {
-        const id = this.requireProject().ensureClass((input as RequestInput<'classes.create'>).name)
+        // A new class keeps the colour it is first shown in, so deleting a class above it does not recolour it.
+        const project = this.requireProject()
+        const id = project.ensureClass((input as RequestInput<'classes.create'>).name, CLASS_PALETTE[project.classes().length % CLASS_PALETTE.length])
         return this.classInfo(id)
       }
       case 'classes.rename': {

@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react'
-import type { ClassInfo } from '../../preload/contract'
+import { CLASS_PALETTE, type ClassInfo } from '../../preload/contract'
 import { useGrid } from '../stores/grid'
 import { useLabels } from '../stores/labels'
 import { useReview } from '../stores/rounds'
 
-/** A colour per class, stable by position, when the class has none of its own. */
-export const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#808000']
+/** A colour per class by position, for a class without one of its own (classes made before colours were stored, or reset). */
+export const PALETTE: readonly string[] = CLASS_PALETTE
 export const classColor = (index: number, own: string | null) => own ?? PALETTE[index % PALETTE.length] ?? '#888'
 
 /** Labels a class holds in any state: what deleting it clears and merging it moves. */

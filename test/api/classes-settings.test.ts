@@ -10,7 +10,7 @@ import path from 'node:path'
 import { StudioApi } from '../../main/api'
 import { DEFAULT_SETTINGS, loadSettings } from '../../main/settings'
 import { DEFAULT_SETTINGS as ROUND_DEFAULTS } from '../../main/engine/selftrain/round'
-import type { ImageInfo, RequestName, RequestResults, StudioEvent } from '../../preload/contract'
+import { CLASS_PALETTE, type ImageInfo, type RequestName, type RequestResults, type StudioEvent } from '../../preload/contract'
 import { dataset } from '../shared'
 
 let folder = ''
@@ -110,9 +110,10 @@ describe('classes', () => {
 
     await call('labels.undo', {})
     list = await call('classes.list', {})
+    // New classes keep the palette colour of their position when made; wasps has its own.
     expect(list.map((c) => [c.name, c.color, c.counts.human])).toEqual([
-      ['ants', null, 2],
-      ['bees', null, 2],
+      ['ants', CLASS_PALETTE[0], 2],
+      ['bees', CLASS_PALETTE[1], 2],
       ['wasps', '#aa3300', 2],
     ])
 
