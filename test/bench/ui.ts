@@ -1,24 +1,28 @@
 /**
- * `npm run bench -- ui [--images N] [--dir PATH] [--data PATH] [--keys K] [--regenerate]`
+ * `npm run bench -- ui [--images N] [--dir PATH] [--data PATH] [--keys K] [--profile DIR] [--regenerate]`
  *
  * The studio in Debian's Chromium (headless, the e2e flags) against the web host serving a folder
  * of N images (default 100,000; the library bench's synthetic folder, generated once and shared):
  * - cold start: a new browser context opens the URL; time to the first grid cell, to the first
  *   thumbnail painted, and to interactive (a real ArrowRight moved focus to the next cell);
- * - scroll: the grid scrolled by a fixed step in every animation frame, at wheel speed for ten
- *   seconds and then from top to bottom in about 30 s (the speed of dragging the scroll bar);
- *   frames per second, p95 frame time, long tasks (PerformanceObserver 'longtask');
- * - review: K presses of `a` in the review queue, each timed from the keydown event to the frame
- *   after the next image was decoded and painted.
+ * - scroll: the grid scrolled by a fixed step in every animation frame, at wheel speed for 600
+ *   frames and then from top to bottom in about 1,800 (the speed of dragging the scroll bar);
+ *   frames per second, p95 frame time, long tasks (PerformanceObserver 'longtask'), and the CPU
+ *   time per frame of the renderer's threads, which a busy machine inflates far less than frame
+ *   times: on a loaded machine that is the figure to compare before and after a change;
+ * - review: K presses of `a` in the review queue, each timed from the keydown event to the
+ *   presentation of the frame that shows the next image (Element Timing).
  * The project's data lives in --data (a STUDIO_DATA_DIR), indexed once with ten classes, 1% seed
  * labels and proposals for 60% of the images, and reused; thumbnails are cleared on every run so
- * that each run starts as a first opening does. Writes test/bench/results/ui.json.
+ * that each run starts as a first opening does. --profile DIR writes CPU profiles of the page
+ * (wheel, sweep, review .cpuprofile) and prints the functions with the most self time.
+ * Writes test/bench/results/ui.json.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { availableParallelism, loadavg } from 'node:os'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type CDPSession, type Page, type Request } from 'playwright-core'
 import { Project } from '../../main/engine/library/project'
 import { projectDataDir } from '../../main/api'
 import { CHROMIUM, CHROMIUM_ARGS, startStudioServer, type StudioServer } from '../../e2e/host'
@@ -85,6 +89,126 @@ interface ScrollRun {
   longTasks: { start: number; duration: number }[]
 }
 
+/** Chromium's own counters of main-thread work (CDP Performance.getMetrics), in ms or counts. */
+const WORK = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'LayoutCount', 'RecalcStyleCount'] as const
+type Work = Record<(typeof WORK)[number], number>
+
+async function work(cdp: CDPSession): Promise<Work> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }
+  const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0
+  // Durations come in seconds.
+  return Object.fromEntries(WORK.map((k) => [k, k.endsWith('Duration') ? get(k) * 1000 : get(k)])) as Work
+}
+
+/**
+ * CPU time (ms) the browser's processes have used so far, read from /proc: the renderer's main
+ * thread (where React, style and layout run), the whole renderer (with its raster and compositor
+ * threads) and the GPU process (software compositing under --disable-gpu). Unlike frame times,
+ * CPU time per frame hardly changes with the machine's load. Null where /proc is missing.
+ */
+async function cpu(browser: CDPSession): Promise<{ main: number; renderer: number; gpu: number; threads: Map<string, number> } | null> {
+  if (!existsSync('/proc/self/task')) return null
+  const { processInfo } = (await browser.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] }
+  const ticksMs = 10 // USER_HZ is 100 on Linux
+  const out = { main: 0, renderer: 0, gpu: 0, threads: new Map<string, number>() }
+  for (const proc of processInfo) {
+    if (proc.type !== 'renderer' && proc.type !== 'GPU') continue
+    let tids: string[] = []
+    try {
+      tids = readdirSync(`/proc/${proc.id}/task`)
+    } catch {
+      continue // exited meanwhile
+    }
+    for (const tid of tids) {
+      let stat: string
+      try {
+        stat = readFileSync(`/proc/${proc.id}/task/${tid}/stat`, 'utf8')
+      } catch {
+        continue
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const ms = (Number(fields[11]) + Number(fields[12])) * ticksMs // utime + stime
+      const thread = `${proc.type} ${tid === String(proc.id) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`
+      out.threads.set(thread, (out.threads.get(thread) ?? 0) + ms)
+      if (proc.type === 'GPU') out.gpu += ms
+      else {
+        out.renderer += ms
+        if (tid === String(proc.id)) out.main += ms // the process's first thread is the renderer's main thread
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Runs one scroll phase, with the main thread's work per frame (where the time goes, which a busy
+ * machine inflates less than it inflates frame times) and the thumbnails asked for meanwhile.
+ */
+async function scrollPhase(page: Page, cdp: CDPSession, browserCdp: CDPSession, pxPerFrame: number, maxFrames = Infinity, profile: string | null = null) {
+  let thumbs = 0
+  const count = (r: Request) => void (r.url().includes('/media/thumb/') && thumbs++)
+  page.on('request', count)
+  const before = await work(cdp)
+  const cpuBefore = await cpu(browserCdp)
+  const r = await profiled(cdp, profile, () => page.evaluate(([px, max]) => (window as unknown as BenchWindow).__bench.scroll({ pxPerFrame: px, maxFrames: max }), [pxPerFrame, maxFrames === Infinity ? 1e9 : maxFrames] as const))
+  const after = await work(cdp)
+  const cpuAfter = await cpu(browserCdp)
+  page.off('request', count)
+  const n = Math.max(1, r.frames.length)
+  if (cpuBefore && cpuAfter) {
+    const busiest = [...cpuAfter.threads].map(([t, ms]) => [t, (ms - (cpuBefore.threads.get(t) ?? 0)) / n] as const).sort((a, b) => b[1] - a[1])
+    console.log(`CPU ms per frame by thread: ${busiest.slice(0, 8).map(([t, ms]) => `${t} ${ms.toFixed(2)}`).join(', ')}`)
+  }
+  const perFrame = (k: keyof Work) => round((after[k] - before[k]) / n, 2)
+  return {
+    ...scrollFigures(r, pxPerFrame),
+    main_thread_ms_per_frame: { task: perFrame('TaskDuration'), script: perFrame('ScriptDuration'), layout: perFrame('LayoutDuration'), style: perFrame('RecalcStyleDuration') },
+    layouts_per_frame: perFrame('LayoutCount'),
+    cpu_ms_per_frame:
+      cpuBefore && cpuAfter
+        ? { renderer_main_thread: round((cpuAfter.main - cpuBefore.main) / n, 2), renderer_all_threads: round((cpuAfter.renderer - cpuBefore.renderer) / n, 2), gpu_process: round((cpuAfter.gpu - cpuBefore.gpu) / n, 2) }
+        : null,
+    thumbnails_requested: thumbs,
+  }
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[]
+  samples?: number[]
+  timeDeltas?: number[]
+}
+
+/** Runs `fn` under the page's CPU profiler when `file` is set, writing the profile there. */
+async function profiled<T>(cdp: CDPSession, file: string | null, fn: () => Promise<T>): Promise<T> {
+  if (!file) return fn()
+  await cdp.send('Profiler.enable')
+  await cdp.send('Profiler.start')
+  const result = await fn()
+  const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile }
+  writeFileSync(file, JSON.stringify(profile))
+  console.log(`CPU profile in ${file}; most self time:\n${topFunctions(profile, 15)}`)
+  return result
+}
+
+/** The functions with the most self time in a CPU profile, one line each. */
+function topFunctions(p: CpuProfile, k: number): string {
+  const self = new Map<string, number>()
+  const byId = new Map(p.nodes.map((n) => [n.id, n]))
+  const samples = p.samples ?? []
+  samples.forEach((id, i) => {
+    const f = byId.get(id)?.callFrame
+    if (!f) return
+    const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`
+    self.set(name, (self.get(name) ?? 0) + (p.timeDeltas?.[i] ?? 0) / 1000)
+  })
+  const total = [...self.values()].reduce((a, b) => a + b, 0)
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, k)
+    .map(([name, ms]) => `  ${ms.toFixed(0).padStart(7)} ms ${((100 * ms) / total).toFixed(1).padStart(5)}%  ${name}`)
+    .join('\n')
+}
+
 function scrollFigures(r: ScrollRun, pxPerFrame: number) {
   const seconds = r.frames.reduce((a, b) => a + b, 0) / 1000
   const longest = Math.max(0, ...r.longTasks.map((t) => t.duration))
@@ -135,12 +259,12 @@ interface BenchWindow {
     firstThumbAt: number | null
     focusMovedAt: number | null
     longTasks: { start: number; duration: number }[]
-    keys: { key: string; ms: number | null; why?: string }[]
+    keys: { key: string; start: number; painted: number | null; decoded: number | null; why: string | null }[]
     scroll(o: { pxPerFrame: number; from?: number; to?: number; maxFrames?: number }): Promise<ScrollRun>
   }
 }
 
-async function measure(server: StudioServer, keys: number) {
+async function measure(server: StudioServer, keys: number, profile: string | null) {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set STUDIO_CHROMIUM)`)
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
   try {
@@ -159,28 +283,54 @@ async function measure(server: StudioServer, keys: number) {
       const cells = [...document.querySelectorAll<HTMLElement>('.grid-canvas .cell')]
       return new Set(cells.map((c) => c.style.transform.split(',')[0])).size
     })
-    const wheel = await page.evaluate((px) => (window as unknown as BenchWindow).__bench.scroll({ pxPerFrame: px, maxFrames: 600 }), WHEEL_PX_PER_FRAME)
-    const wheelFigures = scrollFigures(wheel, WHEEL_PX_PER_FRAME)
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const browserCdp = await browser.newBrowserCDPSession()
+    const profileTo = (name: string) => (profile ? path.join(profile, `${name}.cpuprofile`) : null)
+    if (profile) mkdirSync(profile, { recursive: true })
+    const wheelFigures = await scrollPhase(page, cdp, browserCdp, WHEEL_PX_PER_FRAME, 600, profileTo('wheel'))
     console.log(`wheel-speed scroll: ${JSON.stringify(wheelFigures)}`)
     const height = await page.evaluate(() => document.querySelector('.grid-scroller')?.scrollHeight ?? 0)
     const sweepPx = Math.ceil(height / SWEEP_FRAMES)
-    const sweep = await page.evaluate((px) => (window as unknown as BenchWindow).__bench.scroll({ pxPerFrame: px }), sweepPx)
-    const sweepFigures = scrollFigures(sweep, sweepPx)
+    const sweepFigures = await scrollPhase(page, cdp, browserCdp, sweepPx, Infinity, profileTo('sweep'))
     console.log(`top-to-bottom scroll: ${JSON.stringify(sweepFigures)}`)
 
     await page.getByTestId('review-button').click()
     await page.getByTestId('review-image').waitFor()
     await page.waitForFunction(() => (document.querySelector('[data-testid="review-image"]') as HTMLImageElement | null)?.complete === true)
-    for (let i = 0; i < keys; i++) {
-      await page.keyboard.press('a')
-      await page.waitForFunction((k) => (window as unknown as BenchWindow).__bench.keys.length >= k, i + 1, { timeout: 15_000 })
-      await page.waitForTimeout(150) // a fast reviewer's pace
+    await profiled(cdp, profileTo('review'), async () => {
+      for (let i = 0; i < keys; i++) {
+        await page.keyboard.press('a')
+        await page.waitForFunction((k) => {
+          const entry = (window as unknown as BenchWindow).__bench.keys[k]
+          return entry !== undefined && (entry.decoded !== null || entry.why !== null)
+        }, i, { timeout: 15_000 })
+        await page.waitForTimeout(150) // a fast reviewer's pace
+      }
+    })
+    await page.waitForTimeout(300) // the last long-task entries arrive a little late
+    const { decisions, longTasks } = await page.evaluate(() => ({ decisions: (window as unknown as BenchWindow).__bench.keys, longTasks: (window as unknown as BenchWindow).__bench.longTasks }))
+    // Which long tasks held up the slow decisions (a diagnosis printed, not a figure).
+    for (const d of decisions.filter((d) => (d.painted ?? d.decoded ?? 0) > TARGETS.review_p95_ms)) {
+      const end = d.start + (d.painted ?? d.decoded ?? 0)
+      const tasks = longTasks.filter((t) => t.start < end && t.start + t.duration > d.start - 50)
+      console.log(`slow decision: ${Math.round(d.painted ?? d.decoded ?? 0)} ms; long tasks around it: ${tasks.map((t) => `${Math.round(t.duration)} ms at ${Math.round(t.start - d.start)}`).join(', ') || 'none'}`)
     }
-    const decisions = await page.evaluate(() => (window as unknown as BenchWindow).__bench.keys)
-    const failed = decisions.filter((d) => d.ms === null)
+    const failed = decisions.filter((d) => d.decoded === null)
     if (failed.length) throw new Error(`review: ${failed.length} key presses showed no next image (${failed[0]?.why})`)
-    const ms = decisions.map((d) => d.ms as number)
-    const review = { keys: ms.length, p50_ms: round(quantile(ms, 0.5)), p95_ms: round(quantile(ms, 0.95)), max_ms: round(Math.max(...ms)) }
+    // Element Timing where the browser reported every paint; the decode-based clock otherwise.
+    const elementTiming = decisions.every((d) => d.painted !== null)
+    const ms = decisions.map((d) => (elementTiming ? d.painted : d.decoded) as number)
+    const decoded = decisions.map((d) => d.decoded as number)
+    const review = {
+      keys: ms.length,
+      clock: elementTiming ? 'Element Timing renderTime of the next image minus the keydown timestamp' : 'next image decoded, then the task after the following frame, minus the keydown timestamp',
+      p50_ms: round(quantile(ms, 0.5)),
+      p95_ms: round(quantile(ms, 0.95)),
+      max_ms: round(Math.max(...ms)),
+      decoded_then_next_frame_p50_ms: round(quantile(decoded, 0.5)),
+      decoded_then_next_frame_p95_ms: round(quantile(decoded, 0.95)),
+    }
     console.log(`review: ${JSON.stringify(review)}`)
     return { chromium: browser.version(), columns, grid_height_px: height, cold, wheelFigures, sweepFigures, review }
   } finally {
@@ -216,7 +366,8 @@ export async function run(args: string[]): Promise<void> {
       body: JSON.stringify({ job: 'embed' }),
     })
     if (!cancel.ok) throw new Error(`could not stop the teacher: HTTP ${cancel.status} ${await cancel.text()}`)
-    figures = await measure(server, keys)
+    const profile = arg(args, '--profile')
+    figures = await measure(server, keys, profile ? path.resolve(profile) : null)
   } finally {
     await server.stop()
   }

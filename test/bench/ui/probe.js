@@ -10,7 +10,7 @@
     firstCellAt: null,
     /** When focus reached the second cell after an ArrowRight (cold start, interactive). */
     focusMovedAt: null,
-    /** Review decisions: keydown (its event timestamp) to the frame after the next image was painted. */
+    /** Review decisions: keydown (its event timestamp) to the next image painted; see below. */
     keys: [],
   }
   window.__bench = bench
@@ -38,24 +38,42 @@
     true,
   )
 
-  // Capture phase on window, registered before the app's listeners: it sees every key first.
+  // Review decisions. Capture phase on window, registered before the app's listeners: it sees
+  // every key first. Two clocks from the keydown event's timestamp: `painted`, the Element Timing
+  // API's renderTime of the next image (when the frame that shows it was presented), and
+  // `decoded`, a cross-check where that API is missing: the next image's decode() resolved, then
+  // the task after the following frame.
+  const pending = new Map()
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const entry = pending.get(e.identifier)
+      if (!entry) continue
+      entry.painted = (e.renderTime || e.loadTime) - entry.start
+      pending.delete(e.identifier)
+    }
+  }).observe({ type: 'element', buffered: true })
+  let seq = 0
   window.addEventListener(
     'keydown',
     (e) => {
       const img = document.querySelector('[data-testid="review-image"]')
       if (!img || e.repeat) return
       const before = img.getAttribute('src')
-      const start = e.timeStamp
-      const key = e.key
+      const entry = { key: e.key, start: e.timeStamp, painted: null, decoded: null, why: null }
+      bench.keys.push(entry)
       const poll = () => {
         const now = document.querySelector('[data-testid="review-image"]')
-        if (!now) return bench.keys.push({ key, ms: null, why: 'the review image went away' })
-        if (now.getAttribute('src') === before) return requestAnimationFrame(poll)
+        if (!now) return void (entry.why = 'the review image went away')
+        if (now.getAttribute('src') === before) return void requestAnimationFrame(poll)
+        // Set before this frame paints the new image: the paint reports under this name.
+        const id = `review-key-${++seq}`
+        pending.set(id, entry)
+        now.setAttribute('elementtiming', id)
         now
           .decode()
           .catch(() => undefined)
           .then(afterPaint)
-          .then((t) => bench.keys.push({ key, ms: t - start, complete: loaded(now) }))
+          .then((t) => (entry.decoded = t - entry.start))
       }
       requestAnimationFrame(poll)
     },
