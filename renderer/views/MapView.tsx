@@ -84,16 +84,49 @@ function insidePolygon(x: number, y: number, poly: { x: number; y: number }[]): 
   return inside
 }
 
+/** Where the last frame drew each point (css px). */
 interface Screen {
   sx: Float32Array
   sy: Float32Array
-  cols: number
-  rows: number
-  /** Points per hit-test cell, as CSR: the points of cell c are items[start[c]..start[c+1]). */
-  start: Int32Array
-  items: Int32Array
   /** Drawn point radius, css px. */
   radius: number
+  width: number
+  height: number
+  /** Built on the first hover after a frame, not on every frame of a pan or zoom. */
+  grid: HitGrid | null
+}
+
+/** Points per screen cell, as CSR: the points of cell c are items[start[c]..start[c+1]). */
+interface HitGrid {
+  cols: number
+  rows: number
+  start: Int32Array
+  items: Int32Array
+}
+
+function hitGrid(s: Screen): HitGrid {
+  const { sx, sy } = s
+  const n = sx.length
+  const cols = Math.ceil(s.width / CELL) + 1
+  const rows = Math.ceil(s.height / CELL) + 1
+  const start = new Int32Array(cols * rows + 1)
+  const cellOf = (i: number) => {
+    const c = Math.floor(sx[i]! / CELL)
+    const r = Math.floor(sy[i]! / CELL)
+    return c < 0 || r < 0 || c >= cols || r >= rows ? -1 : r * cols + c
+  }
+  for (let i = 0; i < n; i++) {
+    const c = cellOf(i)
+    if (c >= 0) start[c + 1]!++
+  }
+  for (let c = 1; c <= cols * rows; c++) start[c]! += start[c - 1]!
+  const fill = start.slice(0, cols * rows)
+  const items = new Int32Array(start[cols * rows]!)
+  for (let i = 0; i < n; i++) {
+    const c = cellOf(i)
+    if (c >= 0) items[fill[c]!++] = i
+  }
+  return { cols, rows, start, items }
 }
 
 /**
@@ -177,9 +210,9 @@ export function MapView() {
       for (let k = 0; k <= 2 * radius; k++) {
         const yy = Y - radius + k
         if (yy < 0 || yy >= H) continue
-        const x0 = Math.max(0, X - half[k]!)
-        const x1 = Math.min(W - 1, X + half[k]!)
-        if (x0 <= x1) px.fill(colour, yy * W + x0, yy * W + x1 + 1)
+        // A plain loop: for runs of a few pixels it beats TypedArray.fill's call.
+        const o = yy * W
+        for (let xx = Math.max(0, X - half[k]!), x1 = Math.min(W - 1, X + half[k]!); xx <= x1; xx++) px[o + xx] = colour
       }
     }
     const dot = spans(r)
@@ -192,27 +225,7 @@ export function MapView() {
     for (const i of sel) disc(i, r + 1, inner, col[i]!)
     ctx.putImageData(image, 0, 0)
 
-    // The hit-test grid: points bucketed by screen cell, so a hover looks at a few cells only.
-    const cols = Math.ceil(sz.width / CELL) + 1
-    const rows = Math.ceil(sz.height / CELL) + 1
-    const start = new Int32Array(cols * rows + 1)
-    const cellOf = (i: number) => {
-      const c = Math.floor(sx[i]! / CELL)
-      const rr = Math.floor(sy[i]! / CELL)
-      return c < 0 || rr < 0 || c >= cols || rr >= rows ? -1 : rr * cols + c
-    }
-    for (let i = 0; i < n; i++) {
-      const c = cellOf(i)
-      if (c >= 0) start[c + 1]!++
-    }
-    for (let c = 1; c <= cols * rows; c++) start[c]! += start[c - 1]!
-    const fill = start.slice(0, cols * rows)
-    const items = new Int32Array(start[cols * rows]!)
-    for (let i = 0; i < n; i++) {
-      const c = cellOf(i)
-      if (c >= 0) items[fill[c]!++] = i
-    }
-    screen.current = { sx, sy, cols, rows, start, items, radius: r / dpr }
+    screen.current = { sx, sy, radius: r / dpr, grid: null, width: sz.width, height: sz.height }
     drawOverlay()
   }
 
@@ -298,17 +311,19 @@ export function MapView() {
   function pointAt(x: number, y: number): number | null {
     const s = screen.current
     if (!s) return null
+    s.grid ??= hitGrid(s)
+    const g = s.grid
     const c0 = Math.floor(x / CELL)
     const r0 = Math.floor(y / CELL)
     let best: number | null = null
     let bestD = HIT_RADIUS * HIT_RADIUS
     for (let r = r0 - 1; r <= r0 + 1; r++) {
-      if (r < 0 || r >= s.rows) continue
+      if (r < 0 || r >= g.rows) continue
       for (let c = c0 - 1; c <= c0 + 1; c++) {
-        if (c < 0 || c >= s.cols) continue
-        const cell = r * s.cols + c
-        for (let t = s.start[cell]!; t < s.start[cell + 1]!; t++) {
-          const i = s.items[t]!
+        if (c < 0 || c >= g.cols) continue
+        const cell = r * g.cols + c
+        for (let t = g.start[cell]!; t < g.start[cell + 1]!; t++) {
+          const i = g.items[t]!
           const d = (s.sx[i]! - x) ** 2 + (s.sy[i]! - y) ** 2
           if (d <= bestD) {
             bestD = d
