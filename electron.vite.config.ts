@@ -15,6 +15,7 @@ export default defineConfig({
           'ort-worker': path.resolve('main/engine/teacher/ort-worker.ts'),
           worker: path.resolve('main/engine/selftrain/worker.ts'),
           'map-worker': path.resolve('main/engine/map/map-worker.ts'),
+          'similar-worker': path.resolve('main/engine/selftrain/similar-worker.ts'),
         },
       },
     },
