@@ -61,6 +61,8 @@ export const MAX_LABEL_BATCH = 8000
 
 /** Set while the map view is shown: a finished teacher pass then (re)loads the map, a label change recolours it. */
 let shown = false
+/** Bumped when a project opens: an answer for the project before is dropped. */
+let generation = 0
 
 function toData(p: MapPoints): MapData {
   const count = p.ids.length
@@ -110,10 +112,13 @@ export const useMap = create<MapState>((set, get) => ({
   async load() {
     if (get().state === 'loading') return
     set({ state: 'loading', message: null, progress: null })
+    const asked = generation
     try {
       const points = await studio.call('map.get', {})
+      if (asked !== generation) return
       set((s) => ({ state: 'ready', data: toData(points), labelsVersion: s.labelsVersion + 1, selection: new Int32Array(0), progress: null }))
     } catch (err) {
+      if (asked !== generation) return
       const message = (err as Error).message
       const waiting = /teacher has not embedded/.test(message)
       set({ state: waiting ? 'waiting' : 'failed', message, progress: null })
@@ -160,6 +165,7 @@ export const useMap = create<MapState>((set, get) => ({
     await get().refreshLabels()
   },
   reset() {
+    generation++
     set({ state: 'idle', message: null, progress: null, data: null, selection: new Int32Array(0) })
   },
 }))

@@ -280,6 +280,12 @@ export function MapView() {
   }
 
   useEffect(redraw, [data, colours, order, selection, size])
+  // The selection ring and hover ring take the theme's text colour: redraw when the theme changes.
+  useEffect(() => {
+    const observer = new MutationObserver(redraw)
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
+    return () => observer.disconnect()
+  }, [])
   useEffect(redrawOverlay, [hover])
 
   // Wheel zoom must cancel the page's scroll: React's wheel listener is passive.
