@@ -102,11 +102,25 @@
         if (el.scrollTop >= bottom || stamps.length > maxFrames) {
           const frames = stamps.slice(1).map((s, i) => s - stamps[i])
           const [first, last] = [stamps[0], stamps[stamps.length - 1]]
-          // Long-task entries arrive a little after the task: wait for them before reading.
-          setTimeout(() => {
-            const longTasks = bench.longTasks.filter((lt) => lt.start + lt.duration >= first && lt.start <= last)
-            resolve({ frames, scrolledPx: el.scrollTop - from, scrollHeight: el.scrollHeight, placeholderShare: cells ? placeholders / cells : 0, longTasks })
-          }, 300)
+          // Once the scroll stops: how long until every cell on screen shows its thumbnail (or
+          // its error), which thumbnails asked for on the way down can hold up.
+          const view = el.getBoundingClientRect()
+          const settled = (now) => {
+            const onScreen = [...document.querySelectorAll('.grid-canvas .cell')].filter((c) => {
+              const r = c.getBoundingClientRect()
+              return r.bottom > view.top && r.top < view.bottom
+            })
+            const done = onScreen.length > 0 && onScreen.every((c) => c.querySelector('img')?.complete)
+            if (done || now - last > 30000) {
+              const settleMs = done ? now - last : null
+              // Long-task entries arrive a little after the task: wait for them before reading.
+              setTimeout(() => {
+                const longTasks = bench.longTasks.filter((lt) => lt.start + lt.duration >= first && lt.start <= last)
+                resolve({ frames, scrolledPx: el.scrollTop - from, scrollHeight: el.scrollHeight, placeholderShare: cells ? placeholders / cells : 0, longTasks, settleMs })
+              }, 300)
+            } else requestAnimationFrame(settled)
+          }
+          requestAnimationFrame(settled)
           return
         }
         el.scrollTop = Math.min(bottom, el.scrollTop + pxPerFrame)
