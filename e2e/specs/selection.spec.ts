@@ -102,9 +102,26 @@ test('select by shift-click and rubber band, label by digit, more like this, zoo
     for (const i of [0, 1, 2, columns, columns + 1, columns + 2]) await expect(thumb(page, bandStart + i)).toHaveAttribute('data-selected', 'true')
     await page.getByRole('button', { name: 'Label the selected images bees' }).click()
     await expect(page.getByTestId('class-count-bees')).toHaveText('6')
+    // Held at the grid's bottom edge, a band scrolls the grid and takes in the rows it reaches.
+    await scrollTo(page, 0)
+    const gridBox = (await grid.boundingBox())!
+    const top = (await thumb(page, 0).boundingBox())!
+    await page.mouse.move(top.x - 4, top.y - 4)
+    await page.mouse.down()
+    await page.mouse.move(top.x + 40, top.y + 100, { steps: 3 })
+    await page.mouse.move(top.x + 40, gridBox.y + gridBox.height - 6, { steps: 3 })
+    await expect.poll(() => grid.evaluate((el) => el.scrollTop)).toBeGreaterThan(2 * CELL)
+    await page.mouse.up()
+    const reached = await grid.evaluate((el) => Math.floor((el.scrollTop + el.clientHeight) / 172))
+    // Column 0 of every row from the first to the last one on screen.
+    await expect.poll(async () => Number((await count.textContent())?.replace(/\D/g, ''))).toBeGreaterThanOrEqual(reached - 1)
+    await page.keyboard.press('Escape')
+    await expect(page.getByTestId('selection-bar')).toHaveCount(0)
+
     // Ctrl+A: every image of the filter, loaded or not.
-    await thumb(page, bandStart).focus()
-    await page.keyboard.press('Control+a')
+    await scrollTo(page, 0)
+    await thumb(page, 0).focus()
+    await page.keyboard.press('ControlOrMeta+a')
     await expect(count).toHaveText(`${images} selected`)
     await page.keyboard.press('Escape')
     await expect(page.getByTestId('selection-bar')).toHaveCount(0)
