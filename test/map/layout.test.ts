@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { buildMap } from '../../main/engine/map/layout'
+import { buildMap, walkGraph } from '../../main/engine/map/layout'
 import { buildMapInWorker } from '../../main/engine/map/in-worker'
 import { fitPca, projectPca, symmetricEigen } from '../../main/engine/map/pca'
 import { evalEmbeddings } from '../../main/engine/selftrain/eval-embed'
-import { gaussian, matrix, rng, type Matrix } from '../../main/engine/selftrain/linalg'
+import { knnGraph, similar } from '../../main/engine/selftrain/knn'
+import { kmeansPlusPlus } from '../../main/engine/selftrain/next'
+import { gaussian, matrix, rng, takeRows, type Matrix } from '../../main/engine/selftrain/linalg'
 import { EmbeddingCache } from '../../main/engine/teacher/cache'
 import { dataset } from '../shared'
 import { mixture } from '../selftrain/synthetic'
@@ -105,6 +107,37 @@ describe('embedding map', () => {
     const m = buildMap(X, { landmarks: 400, seed: 1 }, (stage) => stages.add(stage))
     expect(m.landmarks.length).toBe(400)
     expect(stages.has('placing')).toBe(true)
+    expect(knnAgreement(m.coords, y)).toBeGreaterThan(0.95)
+  })
+
+  it('finds nearly the exact nearest landmarks by walking their kNN graph, from k-means++ pivots', () => {
+    // Tight clusters (a graph with no edges between them: every cluster needs a pivot) and loose ones.
+    for (const spread of [0.6, 1.2]) {
+      // One mixture split in two: landmarks and the points to place, from the same clusters.
+      const { X } = mixture({ classes: 12, perClass: 340, dim: 50, spread, seed: 8 })
+      const L = matrix(3600, 50, X.data.slice(0, 3600 * 50))
+      const Q = matrix(480, 50, X.data.slice(3600 * 50))
+      const k = 8
+      const exact = similar(L, Q, k)
+      const pivots = kmeansPlusPlus(L, 256, 1)
+      const start = similar(takeRows(L, pivots), Q, 4)
+      for (let t = 0; t < start.index.length; t++) start.index[t] = pivots[start.index[t]!]!
+      const walked = walkGraph(L, knnGraph(L, 15), Q, start.index, 4, k)
+      let hits = 0
+      for (let q = 0; q < Q.rows; q++) {
+        const want = new Set(exact.index.subarray(q * k, (q + 1) * k))
+        for (const j of walked.index.subarray(q * k, (q + 1) * k)) if (want.has(j)) hits++
+      }
+      expect(hits / (Q.rows * k)).toBeGreaterThan(0.95)
+      // Similarities come back sorted, best first, like the exact search's.
+      for (let q = 0; q < Q.rows; q++) for (let t = 1; t < k; t++) expect(walked.sim[q * k + t]!).toBeLessThanOrEqual(walked.sim[q * k + t - 1]!)
+    }
+  })
+
+  it('walks the graph to place the images beyond many landmarks', () => {
+    const { X, y } = reluClusters(6, 450, 13)
+    const m = buildMap(X, { landmarks: 2100, epochs: 100, seed: 1 })
+    expect(m.landmarks.length).toBe(2100)
     expect(knnAgreement(m.coords, y)).toBeGreaterThan(0.95)
   })
 

@@ -12,8 +12,9 @@
  * Deterministic for a seed; the coordinates come back scaled into [0, 1] with their aspect kept.
  */
 import { applyFeatures, fitFeatures, type FeatureTransform } from '../selftrain/features'
-import { knnGraph, similar } from '../selftrain/knn'
-import { gaussian, l2NormalizeRows, matrix, rng, shuffle, takeRows, type Matrix } from '../selftrain/linalg'
+import { knnGraph, similar, type KnnGraph } from '../selftrain/knn'
+import { dot, gaussian, l2NormalizeRows, matrix, rng, shuffle, takeRows, type Matrix } from '../selftrain/linalg'
+import { kmeansPlusPlus } from '../selftrain/next'
 import { fitPca, projectPca, type Pca } from './pca'
 import { fuzzyGraph, layoutGraph } from './umap'
 
@@ -70,7 +71,8 @@ export function buildMap(X: Matrix, options: Partial<MapOptions> = {}, onProgres
 
   onProgress('finding neighbours', 0, nL)
   const unitL = l2NormalizeRows(matrix(nL, PL.cols, Float32Array.from(PL.data)))
-  const graph = fuzzyGraph(knnGraph(unitL, o.neighbours))
+  const knn = knnGraph(unitL, o.neighbours)
+  const graph = fuzzyGraph(knn)
   onProgress('finding neighbours', nL, nL)
 
   // Start from the first two principal axes (Kobak and Linderman 2021: an informative start keeps
@@ -92,7 +94,7 @@ export function buildMap(X: Matrix, options: Partial<MapOptions> = {}, onProgres
     coords[2 * r] = Y[2 * i]!
     coords[2 * r + 1] = Y[2 * i + 1]!
   })
-  if (nL < n) placeRest(X, landmarks, unitL, Y, features, pca, o.placeNeighbours, coords, onProgress)
+  if (nL < n) placeRest(X, landmarks, unitL, knn, Y, features, pca, o.placeNeighbours, coords, onProgress, o.seed)
   scaleToUnit(coords)
   return { coords, landmarks }
 }
@@ -105,20 +107,28 @@ function pickLandmarks(n: number, count: number, rand: () => number): Int32Array
   return all.slice(0, count).sort()
 }
 
+/** Landmarks each placed row is compared with outright, before walking the landmark graph. */
+const PIVOTS = 512
+
 /**
  * Each row that is not a landmark goes to the mean of its nearest landmarks' positions, weighted
  * as UMAP weighs neighbours: exp(-(d - d_nearest) / mean spread), so the nearest dominate.
+ * With many landmarks the nearest are found as a graph index finds them (a best-first walk on
+ * the landmarks' kNN graph from the best of 512 k-means++ pivots): about 1/10 of the products of
+ * comparing each row with every landmark, which at 100,000 images was most of the map's time.
  */
 function placeRest(
   X: Matrix,
   landmarks: Int32Array,
   unitL: Matrix,
+  knn: KnnGraph,
   Y: Float32Array,
   features: FeatureTransform,
   pca: Pca,
   k: number,
   coords: Float32Array,
   onProgress: MapProgress,
+  seed: number,
 ): void {
   const n = X.rows
   const isLandmark = new Uint8Array(n)
@@ -126,15 +136,22 @@ function placeRest(
   const rest = Int32Array.from({ length: n }, (_, i) => i).filter((i) => !isLandmark[i])
   const kk = Math.min(k, landmarks.length)
   const dist = new Float64Array(kk)
+  const walk = landmarks.length > 4 * PIVOTS
+  // k-means++ picks (not uniform ones): a small cluster far from the rest gets a pivot of its own,
+  // which a walk on a graph with no edges into that cluster could not reach otherwise.
+  const pivots = walk ? kmeansPlusPlus(unitL, PIVOTS, seed) : new Int32Array(0)
+  const pivotRows = walk ? takeRows(unitL, pivots) : unitL
   for (let c0 = 0; c0 < rest.length; c0 += CHUNK) {
     onProgress('placing', c0, rest.length)
     const rows = rest.subarray(c0, Math.min(rest.length, c0 + CHUNK))
     const P = l2NormalizeRows(projectPca(pca, applyFeatures(features, takeRows(X, rows))))
-    const near = similar(unitL, P, kk)
+    const near = similar(pivotRows, P, walk ? 4 : kk)
+    if (walk) for (let t = 0; t < near.index.length; t++) near.index[t] = pivots[near.index[t]!]!
+    const found = walk ? walkGraph(unitL, knn, P, near.index, 4, kk) : near
     for (let q = 0; q < rows.length; q++) {
       let spread = 0
       for (let t = 0; t < kk; t++) {
-        dist[t] = Math.sqrt(Math.max(0, 2 - 2 * near.sim[q * kk + t]!))
+        dist[t] = Math.sqrt(Math.max(0, 2 - 2 * found.sim[q * kk + t]!))
         spread += dist[t]! - dist[0]!
       }
       spread = Math.max(spread / kk, 1e-6)
@@ -142,7 +159,7 @@ function placeRest(
       let y = 0
       let total = 0
       for (let t = 0; t < kk; t++) {
-        const l = near.index[q * kk + t]!
+        const l = found.index[q * kk + t]!
         const w = Math.exp(-(dist[t]! - dist[0]!) / spread)
         x += w * Y[2 * l]!
         y += w * Y[2 * l + 1]!
@@ -154,6 +171,55 @@ function placeRest(
     }
   }
   onProgress('placing', rest.length, rest.length)
+}
+
+/**
+ * The k most similar rows of `L` for each row of `Q`, by a best-first walk on L's kNN graph from
+ * `starts` (s per query): the `ef` best seen so far are kept sorted, and the best one not yet
+ * expanded has its graph neighbours compared, until all are expanded (HNSW's search on one
+ * layer; a list longer than k is what keeps the walk from stopping in a local optimum).
+ */
+export function walkGraph(L: Matrix, knn: KnnGraph, Q: Matrix, starts: Int32Array, s: number, k: number, ef = Math.max(k, 64)): { index: Int32Array; sim: Float32Array } {
+  const d = L.cols
+  const index = new Int32Array(Q.rows * k)
+  const sim = new Float32Array(Q.rows * k)
+  const listIndex = new Int32Array(ef)
+  const listSim = new Float32Array(ef)
+  const expanded = new Uint8Array(ef)
+  const seen = new Int32Array(L.rows).fill(-1)
+  for (let q = 0; q < Q.rows; q++) {
+    listIndex.fill(-1)
+    listSim.fill(-Infinity)
+    expanded.fill(0)
+    const consider = (j: number) => {
+      if (j < 0 || seen[j] === q) return
+      seen[j] = q
+      const v = dot(Q.data, q * d, L.data, j * d, d)
+      if (v <= listSim[ef - 1]!) return
+      let p = ef - 1
+      while (p > 0 && listSim[p - 1]! < v) {
+        listSim[p] = listSim[p - 1]!
+        listIndex[p] = listIndex[p - 1]!
+        expanded[p] = expanded[p - 1]!
+        p--
+      }
+      listSim[p] = v
+      listIndex[p] = j
+      expanded[p] = 0
+    }
+    for (let t = 0; t < s; t++) consider(starts[q * s + t]!)
+    for (;;) {
+      let next = -1
+      for (let t = 0; t < ef && next < 0; t++) if (listIndex[t]! >= 0 && !expanded[t]) next = t
+      if (next < 0) break
+      expanded[next] = 1
+      const from = listIndex[next]!
+      for (let t = 0; t < knn.k; t++) consider(knn.index[from * knn.k + t]!)
+    }
+    index.set(listIndex.subarray(0, k), q * k)
+    sim.set(listSim.subarray(0, k), q * k)
+  }
+  return { index, sim }
 }
 
 /** Scales and centres n x 2 coordinates into [0, 1] x [0, 1], one factor for both axes. */
