@@ -57,6 +57,8 @@ export function Grid() {
   /** Set when a band ended, so the click that follows the release does not also act. */
   const swallowClick = useRef(false)
   const autoScroll = useRef<number | null>(null)
+  /** The index of the thumbnail holding the keyboard focus, if one does. */
+  const focused = useRef<number | null>(null)
 
   useLayoutEffect(() => {
     const el = scroller.current
@@ -277,15 +279,22 @@ export function Grid() {
     setMenu(null)
   }
 
+  // The focused thumbnail stays mounted, as a real button, wherever the scroll is and however fast
+  // it moves: unmounting it would drop the keyboard focus to the page.
+  const focusedAt = focused.current !== null && focused.current < total ? focused.current : null
+  const indices: number[] = []
+  if (focusedAt !== null && focusedAt < first) indices.push(focusedAt)
+  for (let i = first; i <= last; i++) indices.push(i)
+  if (focusedAt !== null && focusedAt > last) indices.push(focusedAt)
   const cells = []
-  for (let i = first; i <= last; i++) {
-    const image = flinging ? undefined : imageAt(i)
+  for (const i of indices) {
+    const image = flinging && i !== focusedAt ? undefined : imageAt(i)
     const top = Math.floor(i / columns) * CELL
     const left = (i % columns) * CELL
     const isSelected = image ? selected.has(image.id) : false
     const similarity = image && list?.kind === 'similar' ? list.similarity[image.id] : undefined
     cells.push(
-      <div key={i} className={`cell${isSelected ? ' selected' : ''}`} role="gridcell" aria-selected={isSelected} style={{ transform: `translate(${left}px, ${top}px)` }}>
+      <div key={i} className={`cell${isSelected ? ' selected' : ''}`} role="gridcell" aria-selected={isSelected} style={{ left, top }}>
         {image ? (
           <button
             type="button"
@@ -297,6 +306,8 @@ export function Grid() {
             onClick={(e) => onClick(e, i)}
             onDoubleClick={() => view(i)}
             onKeyDown={(e) => onKey(e, i)}
+            onFocus={() => (focused.current = i)}
+            onBlur={() => focused.current === i && (focused.current = null)}
             onContextMenu={(e) => {
               e.preventDefault()
               setMenu({ index: i, x: e.clientX, y: e.clientY })
