@@ -294,7 +294,7 @@ export function Grid() {
     const isSelected = image ? selected.has(image.id) : false
     const similarity = image && list?.kind === 'similar' ? list.similarity[image.id] : undefined
     cells.push(
-      <div key={i} className={`cell${isSelected ? ' selected' : ''}`} role="gridcell" aria-selected={isSelected} style={{ left, top }}>
+      <div key={i} className={`cell${isSelected ? ' selected' : ''}`} role="gridcell" aria-selected={isSelected} style={{ transform: `translate(${left}px, ${top}px)` }}>
         {image ? (
           <button
             type="button"

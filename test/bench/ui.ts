@@ -291,7 +291,7 @@ async function measure(server: StudioServer, keys: number, fastPx: number, profi
 
     const columns = await page.evaluate(() => {
       const cells = [...document.querySelectorAll<HTMLElement>('.grid-canvas .cell')]
-      return new Set(cells.map((c) => c.style.transform.split(',')[0])).size
+      return new Set(cells.map((c) => c.offsetLeft)).size
     })
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Performance.enable')
@@ -300,7 +300,10 @@ async function measure(server: StudioServer, keys: number, fastPx: number, profi
     if (profile) mkdirSync(profile, { recursive: true })
     const wheelFigures = await scrollPhase(page, cdp, browserCdp, WHEEL_PX_PER_FRAME, 600, profileTo('wheel'))
     console.log(`wheel-speed scroll: ${JSON.stringify(wheelFigures)}`)
-    const fastFigures = await scrollPhase(page, cdp, browserCdp, fastPx, 300, profileTo('fast'))
+    // With --profile, a Chromium trace of this phase too (chrome://tracing or Perfetto opens it).
+    if (profile) await browser.startTracing(page, { path: path.join(profile, 'fast.trace.json'), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'loading'] })
+    const fastFigures = await scrollPhase(page, cdp, browserCdp, fastPx, 300, null)
+    if (profile) await browser.stopTracing()
     console.log(`fast scroll: ${JSON.stringify(fastFigures)}`)
     const height = await page.evaluate(() => document.querySelector('.grid-scroller')?.scrollHeight ?? 0)
     const sweepPx = Math.ceil(height / SWEEP_FRAMES)
