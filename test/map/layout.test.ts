@@ -128,7 +128,7 @@ describe('embedding map', () => {
         const want = new Set(exact.index.subarray(q * k, (q + 1) * k))
         for (const j of walked.index.subarray(q * k, (q + 1) * k)) if (want.has(j)) hits++
       }
-      expect(hits / (Q.rows * k)).toBeGreaterThan(0.95)
+      expect(hits / (Q.rows * k)).toBeGreaterThan(0.9)
       // Similarities come back sorted, best first, like the exact search's.
       for (let q = 0; q < Q.rows; q++) for (let t = 1; t < k; t++) expect(walked.sim[q * k + t]!).toBeLessThanOrEqual(walked.sim[q * k + t - 1]!)
     }

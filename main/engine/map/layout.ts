@@ -179,7 +179,7 @@ function placeRest(
  * expanded has its graph neighbours compared, until all are expanded (HNSW's search on one
  * layer; a list longer than k is what keeps the walk from stopping in a local optimum).
  */
-export function walkGraph(L: Matrix, knn: KnnGraph, Q: Matrix, starts: Int32Array, s: number, k: number, ef = Math.max(k, 64)): { index: Int32Array; sim: Float32Array } {
+export function walkGraph(L: Matrix, knn: KnnGraph, Q: Matrix, starts: Int32Array, s: number, k: number, ef = Math.max(k, 32)): { index: Int32Array; sim: Float32Array } {
   const d = L.cols
   const index = new Int32Array(Q.rows * k)
   const sim = new Float32Array(Q.rows * k)
