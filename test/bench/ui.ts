@@ -433,6 +433,10 @@ export async function run(args: string[]): Promise<void> {
     // Other work on the machine slows every figure; the load average says how busy it was.
     load_avg_1m_at_start: loadAtStart,
     load_avg_1m_at_end: load1(),
+    busy_machine_note:
+      Math.max(loadAtStart, load1()) > availableParallelism()
+        ? 'the load average was above the number of CPUs: frame rates and latencies are inflated by other work; compare cpu_ms_per_frame, and take final figures on a quiet machine'
+        : null,
   }
   mkdirSync(path.join(here, 'results'), { recursive: true })
   writeFileSync(path.join(here, 'results/ui.json'), JSON.stringify(result, null, 2) + '\n')
