@@ -31,6 +31,16 @@ describe('temperature scaling', () => {
     expect(after).toBeLessThan(0.03)
   })
 
+  it('a few held-out labels the head all gets right do not push every confidence to 100%', () => {
+    // Six labels, each predicted right with a clear margin: the likelihood alone keeps falling as T -> 0.
+    const few = new Float64Array([3, 0, 0, 3, 2.5, 0, 0, 2.5, 4, 0, 0, 4])
+    const right = new Int32Array([0, 1, 0, 1, 0, 1])
+    const T = fitTemperature(few, right, 2)
+    expect(T).toBeGreaterThan(0.3)
+    const p = softmaxWithTemperature(few, 6, 2, T)
+    expect(Math.max(...p)).toBeLessThan(0.9999)
+  })
+
   it('ECE of a perfectly calibrated toy set is 0 and of a wrong confident one is its confidence', () => {
     // two items at confidence 0.5, one right one wrong: calibrated
     expect(expectedCalibrationError(new Float32Array([0.5, 0.5, 0.5, 0.5]), new Int32Array([0, 1]), 2)).toBeCloseTo(0, 6)

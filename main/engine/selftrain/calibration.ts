@@ -31,31 +31,36 @@ function nll(logits: Float64Array, labels: Int32Array, k: number, T: number): nu
 }
 
 /**
- * The temperature T > 0 minimising the negative log-likelihood of `labels` under softmax(z / T).
- * One-dimensional and unimodal in log T: golden-section search over T in [0.05, 20].
+ * The temperature T > 0 that best explains `labels` under softmax(z / T): the maximum a posteriori
+ * estimate with a standard normal prior on log T (centred on the head's own probabilities, T = 1).
+ * Without the prior, a handful of held-out labels that the head all gets right (common with a few
+ * seed labels) drives T to its lower bound and every proposal to "100%"; with hundreds of labels the
+ * prior weighs as one label among them. Unimodal in log T: golden-section search over [0.05, 20].
  */
 export function fitTemperature(logits: Float64Array, labels: Int32Array, k: number): number {
-  if (labels.length === 0) return 1
+  const n = labels.length
+  if (n === 0) return 1
+  const objective = (logT: number) => nll(logits, labels, k, Math.exp(logT)) + (logT * logT) / (2 * n)
   let lo = Math.log(0.05)
   let hi = Math.log(20)
   const g = (Math.sqrt(5) - 1) / 2
   let x1 = hi - g * (hi - lo)
   let x2 = lo + g * (hi - lo)
-  let f1 = nll(logits, labels, k, Math.exp(x1))
-  let f2 = nll(logits, labels, k, Math.exp(x2))
+  let f1 = objective(x1)
+  let f2 = objective(x2)
   for (let it = 0; it < 60; it++) {
     if (f1 < f2) {
       hi = x2
       x2 = x1
       f2 = f1
       x1 = hi - g * (hi - lo)
-      f1 = nll(logits, labels, k, Math.exp(x1))
+      f1 = objective(x1)
     } else {
       lo = x1
       x1 = x2
       f1 = f2
       x2 = lo + g * (hi - lo)
-      f2 = nll(logits, labels, k, Math.exp(x2))
+      f2 = objective(x2)
     }
   }
   return Math.exp((lo + hi) / 2)
