@@ -29,11 +29,14 @@ test('open a folder, see every image as a thumbnail, open one', async ({ studio:
   await expect.poll(async () => (await loadedThumbs(page)).length).toBeGreaterThan(0)
   await page.screenshot({ path: path.join(ARTIFACTS, `grid-${testInfo.project.name}.png`) })
   for (let step = 0; step < 200 && seen.size < EXPECTED_IMAGES; step++) {
+    // A jump of a screen draws light placeholders until the scroll settles (150 ms): wait for
+    // them to give way, then for every cell on screen to show its decoded thumbnail.
     await expect.poll(async () => {
+      const placeholders = await page.locator('.thumb.placeholder').count()
       const visible = await page.$$eval('[data-testid="thumb"]', (b) => b.length)
       const decoded = await loadedThumbs(page)
       decoded.forEach((i) => seen.add(i))
-      return decoded.length >= visible
+      return placeholders === 0 && visible > 0 && decoded.length >= visible
     }).toBe(true)
     const atEnd = await grid.evaluate((el) => {
       el.scrollTop += el.clientHeight

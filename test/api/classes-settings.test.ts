@@ -4,25 +4,20 @@
  * with the new fields defaulted; the strategy setting reaches the round, whose stages are timed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { StudioApi } from '../../main/api'
 import { DEFAULT_SETTINGS, loadSettings } from '../../main/settings'
 import { DEFAULT_SETTINGS as ROUND_DEFAULTS } from '../../main/engine/selftrain/round'
-import { CLASS_PALETTE, type ImageInfo, type RequestName, type RequestResults, type StudioEvent } from '../../preload/contract'
-import { dataset } from '../shared'
+import { CLASS_PALETTE, type ImageInfo, type RequestName, type StudioEvent } from '../../preload/contract'
+import { callStudio, hymenopteraSubset, until } from '../studio-harness'
 
 let folder = ''
 let appData = ''
 let studio: StudioApi
 const events: StudioEvent[] = []
 
-async function call<N extends RequestName>(name: N, input: unknown): Promise<RequestResults[N]> {
-  const reply = await studio.handle(name, input)
-  if (!reply.ok) throw new Error(`${name}: ${reply.error.code}: ${reply.error.message}`)
-  return reply.value as RequestResults[N]
-}
+const call = <N extends RequestName>(name: N, input: unknown = {}) => callStudio(studio, name, input)
 
 async function refused(name: RequestName, input: unknown): Promise<{ code: string; message: string }> {
   const reply = await studio.handle(name, input)
@@ -30,23 +25,10 @@ async function refused(name: RequestName, input: unknown): Promise<{ code: strin
   return reply.error
 }
 
-async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 const all = async (): Promise<ImageInfo[]> => (await call('images.page', { offset: 0, limit: 2000 })).images
 
 beforeAll(async () => {
-  folder = await mkdtemp(path.join(os.tmpdir(), 'studio-classes-'))
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(dataset('hymenoptera'), 'pool', cls)
-    await mkdir(path.join(folder, cls))
-    for (const f of (await readdir(from)).sort().slice(0, 8)) await cp(path.join(from, f), path.join(folder, cls, f))
-  }
+  folder = await hymenopteraSubset('studio-classes-', 8)
   appData = path.join(folder, '.appdata')
   // settings.json as an older studio wrote it: no strategy fields.
   await mkdir(appData, { recursive: true })

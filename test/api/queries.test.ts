@@ -5,31 +5,18 @@
  * proposals as the per-class counts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { cp, mkdir, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import sharp from 'sharp'
 import { StudioApi } from '../../main/api'
-import type { ImageInfo, RequestName, RequestResults, StudioEvent } from '../../preload/contract'
-import { dataset } from '../shared'
+import type { ImageInfo, RequestName, StudioEvent } from '../../preload/contract'
+import { callStudio, hymenopteraSubset, until } from '../studio-harness'
 
 let folder = ''
 let studio: StudioApi
 const events: StudioEvent[] = []
 
-async function call<N extends RequestName>(name: N, input: unknown): Promise<RequestResults[N]> {
-  const reply = await studio.handle(name, input)
-  if (!reply.ok) throw new Error(`${name}: ${reply.error.code}: ${reply.error.message}`)
-  return reply.value as RequestResults[N]
-}
-
-async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const call = <N extends RequestName>(name: N, input: unknown = {}) => callStudio(studio, name, input)
 
 /** Every image of the project, by name. */
 async function all(): Promise<ImageInfo[]> {
@@ -39,12 +26,7 @@ async function all(): Promise<ImageInfo[]> {
 beforeAll(async () => {
   // Eight ants and eight bees, and two near-duplicates of the first ant: smaller and recompressed,
   // and slightly cropped. Their content hashes differ, so they are images of their own.
-  folder = await mkdtemp(path.join(os.tmpdir(), 'studio-queries-'))
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(dataset('hymenoptera'), 'pool', cls)
-    await mkdir(path.join(folder, cls))
-    for (const f of (await readdir(from)).sort().slice(0, 8)) await cp(path.join(from, f), path.join(folder, cls, f))
-  }
+  folder = await hymenopteraSubset('studio-queries-', 8)
   const original = path.join(folder, 'ants', (await readdir(path.join(folder, 'ants'))).sort()[0]!)
   const meta = await sharp(original).metadata()
   const w = meta.width!

@@ -4,30 +4,17 @@
  * in `rounds.list`; a later round keeps the earlier round's figure and starts with none of its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { StudioApi } from '../../main/api'
-import type { ImageInfo, RequestName, RequestResults, StudioEvent } from '../../preload/contract'
-import { dataset } from '../shared'
+import type { ImageInfo, RequestName, StudioEvent } from '../../preload/contract'
+import { callStudio, hymenopteraSubset, until } from '../studio-harness'
 
 let folder = ''
 let studio: StudioApi
 const events: StudioEvent[] = []
 
-async function call<N extends RequestName>(name: N, input: unknown = {}): Promise<RequestResults[N]> {
-  const reply = await studio.handle(name, input)
-  if (!reply.ok) throw new Error(`${name}: ${reply.error.code}: ${reply.error.message}`)
-  return reply.value as RequestResults[N]
-}
-
-async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const call = <N extends RequestName>(name: N, input: unknown = {}) => callStudio(studio, name, input)
 
 async function round(): Promise<number> {
   const started = await call('rounds.start')
@@ -36,12 +23,7 @@ async function round(): Promise<number> {
 }
 
 beforeAll(async () => {
-  folder = await mkdtemp(path.join(os.tmpdir(), 'studio-audited-'))
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(dataset('hymenoptera'), 'pool', cls)
-    await mkdir(path.join(folder, cls))
-    for (const f of (await readdir(from)).sort().slice(0, 10)) await cp(path.join(from, f), path.join(folder, cls, f))
-  }
+  folder = await hymenopteraSubset('studio-audited-', 10)
   studio = new StudioApi({ host: 'web', appDataDir: path.join(folder, '.appdata') })
   studio.onEvent((e) => events.push(e))
   await call('project.open', { folder })

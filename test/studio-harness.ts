@@ -1,0 +1,37 @@
+/**
+ * For tests that drive a real project through the contract, as the UI does: a folder of real
+ * photos, replies unwrapped, and a wait for what main reports by event.
+ */
+import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { StudioApi } from '../main/api'
+import type { RequestName, RequestResults } from '../preload/contract'
+import { dataset } from './shared'
+
+/** A new temporary folder holding the first `perClass` hymenoptera pool photos (by name) of ants/ and bees/. */
+export async function hymenopteraSubset(prefix: string, perClass: number): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), prefix))
+  for (const cls of ['ants', 'bees']) {
+    const from = path.join(dataset('hymenoptera'), 'pool', cls)
+    await mkdir(path.join(folder, cls))
+    for (const f of (await readdir(from)).sort().slice(0, perClass)) await cp(path.join(from, f), path.join(folder, cls, f))
+  }
+  return folder
+}
+
+/** The request's result; a refusal throws with its code and message. */
+export async function callStudio<N extends RequestName>(studio: StudioApi, name: N, input: unknown = {}): Promise<RequestResults[N]> {
+  const reply = await studio.handle(name, input)
+  if (!reply.ok) throw new Error(`${name}: ${reply.error.code}: ${reply.error.message}`)
+  return reply.value as RequestResults[N]
+}
+
+/** Resolves once `ok()` holds (checked every 50 ms); throws naming `what` after `ms`. */
+export async function until(what: string, ok: () => boolean, ms = 150_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
