@@ -47,6 +47,9 @@ export interface ProjectSummary {
 
 export type ProviderSetting = 'auto' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
 
+/** The highest GPU index the settings accept (CUDA, DirectML and WebGPU number their devices from 0). */
+export const MAX_DEVICE_ID = 15
+
 /** Colours given to new classes in turn (and the fallback, by position, for a class without one). */
 export const CLASS_PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#808000'] as const
 

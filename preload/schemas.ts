@@ -3,6 +3,7 @@
  * renderer is untrusted). Kept apart from contract.ts so the renderer bundle carries no validator.
  */
 import { z } from 'zod'
+import { MAX_DEVICE_ID } from './contract'
 
 const relPath = z.string().min(1).max(4096)
 const imageId = z.number().int().min(1)
@@ -18,7 +19,7 @@ export const settingsSchema = z
     /** Execution provider: auto tries the platform's GPU providers, then WebGPU, then the CPU. */
     provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']),
     /** GPU device index for CUDA, DirectML and WebGPU. */
-    deviceId: z.number().int().min(0).max(15),
+    deviceId: z.number().int().min(0).max(MAX_DEVICE_ID),
     /** Threads for inference on the CPU; 0 lets ONNX Runtime choose. */
     threads: z.number().int().min(0).max(256),
     /** How rounds pick pseudo-labels (STRATEGY_NAMES in contract.ts). */

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { STRATEGY_NAMES, type ProviderSetting, type StrategySetting } from '../../preload/contract'
+import { MAX_DEVICE_ID, STRATEGY_NAMES, type ProviderSetting, type StrategySetting } from '../../preload/contract'
 import { typingInField } from '../decisions'
 import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
@@ -137,7 +137,7 @@ function SettingsForm() {
         <label className="field">
           <span>GPU device</span>
           <select aria-label="GPU device index" value={settings.deviceId} onChange={(e) => void save({ deviceId: Number(e.target.value) })}>
-            {Array.from({ length: 8 }, (_, i) => (
+            {Array.from({ length: MAX_DEVICE_ID + 1 }, (_, i) => (
               <option key={i} value={i}>
                 {i}
               </option>
