@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads'
 import { matrix } from '../selftrain/linalg'
 import { loadEmbeddings } from '../teacher/cache'
 import { buildMap, type MapOptions } from './layout'
+import type { WorkerJobMessage } from '../worker'
 
 export interface WorkerMapInput {
   cacheFile: string
@@ -23,10 +24,7 @@ export interface WorkerMapResult {
   landmarks: number
 }
 
-export type MapWorkerMessage =
-  | { type: 'progress'; stage: string; done: number; total: number }
-  | { type: 'done'; result: WorkerMapResult }
-  | { type: 'error'; message: string }
+export type MapWorkerMessage = WorkerJobMessage<WorkerMapResult>
 
 const post = (m: MapWorkerMessage, transfer: ArrayBuffer[] = []) => parentPort?.postMessage(m, transfer)
 
