@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ExportedLabel } from './labels'
 import { placeFiles, type PlaceOptions } from './write'
+import { rng } from '../selftrain/linalg'
 
 /** Characters no folder name may hold on some platform, and control characters. */
 // eslint-disable-next-line no-control-regex
@@ -73,18 +74,6 @@ export async function writeClassFolders(imageRoot: string, labels: readonly Expo
   return { files: plan.length, ...placed, warnings: [] }
 }
 
-/** mulberry32: a small seeded generator, so that a split is the same every time for one seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export interface YoloOptions extends PlaceOptions {
   /** Share of each class's images that go to val/ (0 to 0.9). */
   valRatio: number
@@ -102,7 +91,7 @@ export async function writeYolo(imageRoot: string, labels: readonly ExportedLabe
   const folders = classFolders(labels)
   const byClass = new Map<string, ExportedLabel[]>()
   for (const l of labels) byClass.set(l.class, [...(byClass.get(l.class) ?? []), l])
-  const rand = random(opts.seed)
+  const rand = rng(opts.seed)
   const plan: { from: string; to: string }[] = []
   const warnings: string[] = []
   let val = 0
