@@ -5,8 +5,8 @@
 import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { StudioApi } from '../main/api'
-import type { RequestName, RequestResults } from '../preload/contract'
+import { StudioApi } from '../main/api'
+import type { RequestName, RequestResults, StudioEvent } from '../preload/contract'
 import { dataset } from './shared'
 
 /** A new temporary folder holding the first `perClass` hymenoptera pool photos (by name) of ants/ and bees/. */
@@ -34,4 +34,16 @@ export async function until(what: string, ok: () => boolean, ms = 150_000): Prom
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 50))
   }
+}
+
+/**
+ * A web-host StudioApi with `folder` open and embedded by the teacher; every event it emits is
+ * pushed onto `events`.
+ */
+export async function openEmbedded(folder: string, appDataDir: string, events: StudioEvent[]): Promise<StudioApi> {
+  const studio = new StudioApi({ host: 'web', appDataDir })
+  studio.onEvent((e) => events.push(e))
+  await callStudio(studio, 'project.open', { folder })
+  await until('the teacher', () => events.some((e) => e.type === 'teacher.status' && e.status.state === 'done'))
+  return studio
 }

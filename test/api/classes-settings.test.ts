@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioApi } from '../../main/api'
+import type { StudioApi } from '../../main/api'
 import { DEFAULT_SETTINGS, loadSettings } from '../../main/settings'
 import { DEFAULT_SETTINGS as ROUND_DEFAULTS } from '../../main/engine/selftrain/round'
 import { CLASS_PALETTE, type ImageInfo, type RequestName, type StudioEvent } from '../../preload/contract'
-import { callStudio, hymenopteraSubset, until } from '../studio-harness'
+import { callStudio, hymenopteraSubset, openEmbedded, until } from '../studio-harness'
 
 let folder = ''
 let appData = ''
@@ -33,10 +33,7 @@ beforeAll(async () => {
   // settings.json as an older studio wrote it: no strategy fields.
   await mkdir(appData, { recursive: true })
   await writeFile(path.join(appData, 'settings.json'), JSON.stringify({ teacher: 'mobilenetv2-12-int8', provider: 'cpu', deviceId: 0, threads: 2 }))
-  studio = new StudioApi({ host: 'web', appDataDir: appData })
-  studio.onEvent((e) => events.push(e))
-  await call('project.open', { folder })
-  await until('the teacher', () => events.some((e) => e.type === 'teacher.status' && e.status.state === 'done'))
+  studio = await openEmbedded(folder, appData, events)
 }, 180_000)
 
 afterAll(async () => {

@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioApi } from '../../main/api'
+import type { StudioApi } from '../../main/api'
 import type { ImageInfo, RequestName, StudioEvent } from '../../preload/contract'
-import { callStudio, hymenopteraSubset, until } from '../studio-harness'
+import { callStudio, hymenopteraSubset, openEmbedded, until } from '../studio-harness'
 
 let folder = ''
 let studio: StudioApi
@@ -24,10 +24,7 @@ async function round(): Promise<number> {
 
 beforeAll(async () => {
   folder = await hymenopteraSubset('studio-audited-', 10)
-  studio = new StudioApi({ host: 'web', appDataDir: path.join(folder, '.appdata') })
-  studio.onEvent((e) => events.push(e))
-  await call('project.open', { folder })
-  await until('the teacher', () => events.some((e) => e.type === 'teacher.status' && e.status.state === 'done'))
+  studio = await openEmbedded(folder, path.join(folder, '.appdata'), events)
 }, 180_000)
 
 afterAll(async () => {
