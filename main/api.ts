@@ -9,7 +9,6 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import {
-  CLASS_PALETTE,
   StudioError,
   type AppInfo,
   type ClassInfo,
@@ -25,6 +24,7 @@ import {
   type StudioEvent,
 } from '../preload/contract'
 import { requestSchemas } from '../preload/schemas'
+import { CLASS_PALETTE, zeroPerStatus } from '../preload/vocabulary'
 import { MAX_INPUT_PIXELS } from './engine/library/scan'
 import { Project, type OpenOptions } from './engine/library/project'
 import { ClassConflict, StoreError, type ImageRow } from './engine/store'
@@ -321,8 +321,7 @@ export class StudioApi {
   private classList(): ClassInfo[] {
     const project = this.requireProject()
     const counts = new Map(project.counts().byClass.map((c) => [c.classId, c.byStatus]))
-    const none = { unlabelled: 0, human: 0, proposed: 0, accepted: 0, rejected: 0 }
-    return project.classes().map((c) => ({ id: c.id, name: c.name, color: c.color, counts: counts.get(c.id) ?? none }))
+    return project.classes().map((c) => ({ id: c.id, name: c.name, color: c.color, counts: counts.get(c.id) ?? zeroPerStatus() }))
   }
 
   private classInfo(id: number): ClassInfo {

@@ -4,24 +4,18 @@
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Settings, StrategySetting, TeacherModel } from '../preload/contract'
+import type { Settings, TeacherModel } from '../preload/contract'
 import { settingsSchema } from '../preload/schemas'
-import { DEFAULT_SETTINGS as ROUND_DEFAULTS } from './engine/selftrain/round'
-import type { StrategyName } from './engine/selftrain/selection'
+import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../preload/vocabulary'
 import { defaultModelSearchDirs, loadManifest, resolveModelFile } from './engine/teacher/manifest'
-
-// The contract's strategy names and the engine's are one list: each type must accept the other's.
-const sameStrategies: [StrategySetting[], StrategyName[]] = [[] as StrategyName[], [] as StrategySetting[]]
-void sameStrategies
 
 /** Fields added later are filled from here when an older settings.json lacks them. */
 export const DEFAULT_SETTINGS: Settings = {
-  teacher: 'mobilenetv2-12-int8',
+  teacher: DEFAULT_TEACHER,
   provider: 'auto',
   deviceId: 0,
   threads: 0,
-  // The engine's default strategy, so that rounds pick as they did before it was a setting.
-  strategy: ROUND_DEFAULTS.strategy,
+  strategy: DEFAULT_STRATEGY,
   strategyParam: null,
 }
 

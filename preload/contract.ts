@@ -5,11 +5,10 @@
  */
 import type { z } from 'zod'
 import type { requestSchemas } from './schemas'
+import type { ImageStatus, LabelSource, LabelState, ProviderName, ProviderSetting, StrategyName } from './vocabulary'
 
 export type RequestName = keyof typeof requestSchemas
 export type RequestInput<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
-
-export type ImageStatus = 'unlabelled' | 'human' | 'proposed' | 'accepted' | 'rejected'
 
 /** One image: its content is its identity; `relPath` is one of the files that hold it. */
 export interface ImageInfo {
@@ -45,25 +44,13 @@ export interface ProjectSummary {
   dataDir: string
 }
 
-export type ProviderSetting = 'auto' | 'cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu'
-
-/** The highest GPU index the settings accept (CUDA, DirectML and WebGPU number their devices from 0). */
-export const MAX_DEVICE_ID = 15
-
-/** Colours given to new classes in turn (and the fallback, by position, for a class without one). */
-export const CLASS_PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#808000'] as const
-
-/** How a round picks its pseudo-labels (main/engine/selftrain/selection). */
-export const STRATEGY_NAMES = ['threshold', 'adaptive', 'balanced', 'agreement', 'ensemble'] as const
-export type StrategySetting = (typeof STRATEGY_NAMES)[number]
-
 export interface Settings {
   teacher: string
   provider: ProviderSetting
   deviceId: number
   threads: number
   /** The pseudo-label selection strategy of the next rounds. */
-  strategy: StrategySetting
+  strategy: StrategyName
   /** The strategy's one knob in [0, 1] (threshold, floor or share); null: the strategy's own default. */
   strategyParam: number | null
 }
@@ -80,7 +67,7 @@ export interface TeacherModel {
 /** Which execution provider runs the teacher, and why when it is not the one asked for. */
 export interface ProviderInfo {
   requested: ProviderSetting
-  used: Exclude<ProviderSetting, 'auto'>
+  used: ProviderName
   attempts: { provider: string; ok: boolean; error?: string }[]
   /** A sentence for the user when `used` is not what was asked for. */
   fallback?: string
@@ -115,8 +102,8 @@ export interface LabelEvent {
   classId: number | null
   /** The class's name, also for a class deleted or merged away since (history keeps naming it). */
   className: string | null
-  source: 'human' | 'pseudo'
-  state: 'proposed' | 'accepted' | 'rejected' | 'relabelled'
+  source: LabelSource
+  state: LabelState
   roundId: number | null
   confidence: number | null
   actor: string

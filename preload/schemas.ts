@@ -3,13 +3,14 @@
  * renderer is untrusted). Kept apart from contract.ts so the renderer bundle carries no validator.
  */
 import { z } from 'zod'
-import { MAX_DEVICE_ID } from './contract'
+import { CANCELLABLE_JOBS, EXPORT_SCOPES, LABEL_FORMATS, LIMITS, PROVIDER_SETTINGS, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
 
-const relPath = z.string().min(1).max(4096)
+const relPath = z.string().min(1).max(LIMITS.maxPath)
+const folder = z.string().min(1).max(LIMITS.maxPath)
 const imageId = z.number().int().min(1)
 /** A bulk action may touch a whole class of a large project, but not unbounded input. */
-const imageIds = z.array(imageId).min(1).max(200_000)
-const className = z.string().trim().min(1, 'a class needs a name').max(100)
+const imageIds = z.array(imageId).min(1).max(LIMITS.maxBulkImages)
+const className = z.string().trim().min(1, 'a class needs a name').max(LIMITS.maxClassName)
 
 /** The app's settings, as saved in settings.json and as `settings.set` accepts them. */
 export const settingsSchema = z
@@ -17,13 +18,13 @@ export const settingsSchema = z
     /** Teacher model id (a manifest in models/ or STUDIO_MODELS_DIR). */
     teacher: z.string().min(1).max(200),
     /** Execution provider: auto tries the platform's GPU providers, then WebGPU, then the CPU. */
-    provider: z.enum(['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu']),
+    provider: z.enum(PROVIDER_SETTINGS),
     /** GPU device index for CUDA, DirectML and WebGPU. */
-    deviceId: z.number().int().min(0).max(MAX_DEVICE_ID),
+    deviceId: z.number().int().min(0).max(LIMITS.maxDeviceId),
     /** Threads for inference on the CPU; 0 lets ONNX Runtime choose. */
-    threads: z.number().int().min(0).max(256),
-    /** How rounds pick pseudo-labels (STRATEGY_NAMES in contract.ts). */
-    strategy: z.enum(['threshold', 'adaptive', 'balanced', 'agreement', 'ensemble']),
+    threads: z.number().int().min(0).max(LIMITS.maxThreads),
+    /** How rounds pick pseudo-labels. */
+    strategy: z.enum(STRATEGY_NAMES),
     /** The strategy's knob in [0, 1]; null keeps the strategy's own default. */
     strategyParam: z.number().min(0).max(1).nullable(),
   })
@@ -31,11 +32,11 @@ export const settingsSchema = z
 
 /** The grid's filter and sort, shared by a page of images and the ids of the whole filter. */
 const imageFilter = {
-  status: z.enum(['all', 'unlabelled', 'human', 'proposed', 'accepted', 'rejected', 'labelled']).optional(),
+  status: z.enum(STATUS_FILTERS).optional(),
   classId: z.number().int().min(0).optional(),
   minConfidence: z.number().min(0).max(1).optional(),
   maxConfidence: z.number().min(0).max(1).optional(),
-  sort: z.enum(['name', 'confidence', 'uncertainty', 'changed']).optional(),
+  sort: z.enum(SORT_KEYS).optional(),
   descending: z.boolean().optional(),
 }
 
@@ -46,14 +47,14 @@ export const requestSchemas = {
   /** Ask the user for a folder (Electron: a native dialog). Resolves to null when cancelled or unsupported. */
   'dialog.pickFolder': z.object({}).strict(),
   /** Open a folder as a project and index its images. */
-  'project.open': z.object({ folder: z.string().min(1).max(4096) }).strict(),
+  'project.open': z.object({ folder }).strict(),
   /** Move the project's unusable database aside (kept, never deleted) and open the folder afresh. */
-  'project.startAfresh': z.object({ folder: z.string().min(1).max(4096) }).strict(),
+  'project.startAfresh': z.object({ folder }).strict(),
   /** A page of the open project's images, filtered and sorted by the store. */
   'images.page': z
     .object({
       offset: z.number().int().min(0),
-      limit: z.number().int().min(1).max(2000),
+      limit: z.number().int().min(1).max(LIMITS.maxPageSize),
       ...imageFilter,
     })
     .strict(),
@@ -61,14 +62,14 @@ export const requestSchemas = {
   'images.ids': z
     .object({
       offset: z.number().int().min(0).optional(),
-      limit: z.number().int().min(1).max(200_000).optional(),
+      limit: z.number().int().min(1).max(LIMITS.maxBulkImages).optional(),
       ...imageFilter,
     })
     .strict(),
   /** These images, in this order (ids no longer in the project are left out). */
-  'images.byIds': z.object({ imageIds: z.array(imageId).min(1).max(2000) }).strict(),
+  'images.byIds': z.object({ imageIds: z.array(imageId).min(1).max(LIMITS.maxPageSize) }).strict(),
   /** The `k` images most like this one in the teacher's feature space, most similar first. */
-  'images.similar': z.object({ imageId, k: z.number().int().min(1).max(500) }).strict(),
+  'images.similar': z.object({ imageId, k: z.number().int().min(1).max(LIMITS.maxSimilar) }).strict(),
   /** Every file with this image's content (its exact duplicates), by path. */
   'images.files': z.object({ imageId }).strict(),
   /** The image's five most probable classes in the newest round that scored it. */
@@ -88,7 +89,7 @@ export const requestSchemas = {
   /** Run the teacher over the open project again with the current settings (cached images are skipped). */
   'teacher.run': z.object({}).strict(),
   /** Cancel a long job: the teacher pass keeps what it embedded; a cancelled round or map build writes nothing. */
-  'jobs.cancel': z.object({ job: z.enum(['embed', 'round', 'map']) }).strict(),
+  'jobs.cancel': z.object({ job: z.enum(CANCELLABLE_JOBS) }).strict(),
   /** The project's rounds, oldest first, with their metrics. */
   'rounds.list': z.object({}).strict(),
   /** Train on the human and accepted labels, propose pseudo-labels for the rest (runs in the background). */
@@ -107,7 +108,7 @@ export const requestSchemas = {
   /** Seed labels by a person; `classId` null clears the label. */
   'labels.set': z.object({ imageIds: imageIds, classId: imageId.nullable() }).strict(),
   /** Accept or reject the current pseudo-labels of these images. */
-  'labels.review': z.object({ imageIds: imageIds, decision: z.enum(['accept', 'reject']) }).strict(),
+  'labels.review': z.object({ imageIds: imageIds, decision: z.enum(REVIEW_DECISIONS) }).strict(),
   /** Correct these images' labels to another class. */
   'labels.relabel': z.object({ imageIds: imageIds, classId: imageId }).strict(),
   /** Undo or redo the last label action (any person's, in this project). */
@@ -115,7 +116,6 @@ export const requestSchemas = {
   'labels.redo': z.object({}).strict(),
   /** Every label event of one image, oldest first. */
   'images.history': z.object({ imageId }).strict(),
-  /** The labels as CSV or JSON, written to the project's exports folder and returned for download. */
   /**
    * The labels, written to the project's exports folder: CSV or JSON (also returned for download),
    * COCO JSON, Ultralytics' classification layout (yolo) or one folder per class. Folder formats
@@ -124,8 +124,8 @@ export const requestSchemas = {
    */
   'labels.export': z
     .object({
-      format: z.enum(['csv', 'json', 'coco', 'yolo', 'folders']),
-      scope: z.enum(['reviewed', 'with-proposals']),
+      format: z.enum(LABEL_FORMATS),
+      scope: z.enum(EXPORT_SCOPES),
       link: z.boolean().optional(),
       valRatio: z.number().min(0).max(0.9).optional(),
     })
@@ -137,15 +137,15 @@ export const requestSchemas = {
   /** Recently opened folders, newest first, each marked when it no longer exists. */
   'projects.recent': z.object({}).strict(),
   /** Remove a folder from the recent list (nothing on disk is touched). */
-  'projects.forget': z.object({ folder: z.string().min(1).max(4096) }).strict(),
+  'projects.forget': z.object({ folder }).strict(),
   /** Images worth labelling next: diverse and representative, the labelled ones taken into account. */
-  'suggest.seeds': z.object({ count: z.number().int().min(1).max(500) }).strict(),
+  'suggest.seeds': z.object({ count: z.number().int().min(1).max(LIMITS.maxSuggestions) }).strict(),
   /** The embedding map of the open project (built in the background the first time, then cached). */
   'map.get': z.object({}).strict(),
   /** The current labels of the map's images, to recolour it after label changes. */
   'map.labels': z.object({}).strict(),
   /** Draw a new spot-check sample: up to `perClass` random proposals of each class. */
-  'audit.start': z.object({ perClass: z.number().int().min(1).max(200) }).strict(),
+  'audit.start': z.object({ perClass: z.number().int().min(1).max(LIMITS.maxAuditPerClass) }).strict(),
   /** Each class's pseudo-label precision from the spot-check verdicts so far. */
   'audit.report': z.object({}).strict(),
   /** Facts about one image. */

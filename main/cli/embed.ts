@@ -10,8 +10,9 @@
  */
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { ManifestError, OnnxError, PROVIDER_SETTINGS, embedFolder } from '../engine/teacher'
-import type { EmbedProgress, ProviderReport, ProviderSetting } from '../engine/teacher'
+import { ManifestError, OnnxError, embedFolder } from '../engine/teacher'
+import type { EmbedProgress, ProviderReport } from '../engine/teacher'
+import { DEFAULT_TEACHER, PROVIDER_SETTINGS, type ProviderSetting } from '../../preload/vocabulary'
 
 const USAGE = 'usage: npm run cli -- embed <folder> [--model ID|file.json] [--model-file PATH] [--provider auto|cuda|dml|coreml|webgpu|cpu] [--device N] [--threads N] [--batch N] [--cache-dir DIR]'
 
@@ -27,7 +28,7 @@ export async function run(args: string[]): Promise<number> {
       args,
       allowPositionals: true,
       options: {
-        model: { type: 'string', default: 'mobilenetv2-12-int8' },
+        model: { type: 'string', default: DEFAULT_TEACHER },
         'model-file': { type: 'string' },
         provider: { type: 'string', default: 'auto' },
         device: { type: 'string', default: '0' },

@@ -16,11 +16,11 @@ import { drawSeeds, evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type Ev
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
 import { DEFAULT_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
 import { matrix } from '../engine/selftrain/linalg'
-import { STRATEGIES, type StrategyName } from '../engine/selftrain/selection'
+import { STRATEGY_NAMES, type StrategyName } from '../../preload/vocabulary'
 import { parseArgs, UsageError } from './args'
 
 const USAGE = `usage: npm run cli -- eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials 5] [--rounds 5]
-    [--strategy ${STRATEGIES.join('|')}] [--model ID] [--no-peers] [--set name=value,...] [--features POWER,CENTRE]
+    [--strategy ${STRATEGY_NAMES.join('|')}] [--model ID] [--no-peers] [--set name=value,...] [--features POWER,CENTRE]
     [--review-order proposals|informative|diverse] [--review-share 0.1] [--review-pseudo-weight check|W]
   <folder> holds pool/<class>/* (the unlabelled folder) and test/<class>/* (held out)`
 
@@ -159,7 +159,7 @@ export async function run(args: string[]): Promise<number> {
     const ks = (str('k') ?? DEFAULT_EVAL.ks.join(',')).split(',').map(Number)
     if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UsageError('--k takes whole numbers, e.g. 1,4,25')
     const strategy = str('strategy') as StrategyName | undefined
-    if (strategy && !STRATEGIES.includes(strategy)) throw new UsageError(`--strategy is one of ${STRATEGIES.join(', ')}`)
+    if (strategy && !STRATEGY_NAMES.includes(strategy)) throw new UsageError(`--strategy is one of ${STRATEGY_NAMES.join(', ')}`)
     // --set name=value,...: round settings for experiments (numbers, true/false, or a word)
     const settings: Record<string, unknown> = {}
     for (const pair of (str('set') ?? '').split(',').filter(Boolean)) {

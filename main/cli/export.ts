@@ -12,7 +12,8 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultAppDataDir, projectOpenOptions } from '../api'
-import { exportLabels, isFolderFormat, LABEL_FORMATS, type LabelFormat } from '../engine/exchange/export'
+import { exportLabels, isFolderFormat } from '../engine/exchange/export'
+import { LABEL_FORMATS, type ExportScope, type LabelFormat } from '../../preload/vocabulary'
 import { exportStudent } from '../engine/exchange/student'
 import { Project } from '../engine/library/project'
 import { StoreError } from '../engine/store'
@@ -22,7 +23,7 @@ const FORMATS = [...LABEL_FORMATS, 'onnx'] as const
 const USAGE = `usage: npm run cli -- export <folder> --format ${FORMATS.join('|')} --out <path> [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]`
 
 export async function run(args: string[]): Promise<number> {
-  let folder: string, format: (typeof FORMATS)[number], out: string, scope: 'reviewed' | 'with-proposals', valRatio: number, seed: number, link: boolean
+  let folder: string, format: (typeof FORMATS)[number], out: string, scope: ExportScope, valRatio: number, seed: number, link: boolean
   try {
     const { values: v, positionals } = parseArgs({
       args,

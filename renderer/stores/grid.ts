@@ -1,12 +1,11 @@
 import { create } from 'zustand'
 import type { ImageInfo } from '../../preload/contract'
+import type { SortKey, StatusFilter } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { useLabels } from './labels'
 
 export const PAGE_SIZE = 300
 
-export type StatusFilter = 'all' | 'unlabelled' | 'human' | 'proposed' | 'accepted' | 'rejected' | 'labelled'
-export type SortKey = 'name' | 'confidence' | 'uncertainty' | 'changed'
 
 /**
  * A fixed list shown in place of the filter: the images most like one image, or the images

@@ -1,5 +1,6 @@
 import { create } from 'zustand'
 import type { ClassInfo, ImageInfo } from '../../preload/contract'
+import { statusOf } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { useGrid } from './grid'
 
@@ -92,19 +93,19 @@ export const useLabels = create<LabelsState>((set, get) => ({
   label: (imageIds, classId) =>
     optimistic(
       imageIds,
-      (i) => ({ ...i, classId, status: classId === null ? 'unlabelled' : 'human', confidence: null }),
+      (i) => ({ ...i, classId, status: statusOf({ classId, source: 'human', state: 'accepted' }), confidence: null }),
       () => studio.call('labels.set', { imageIds, classId }),
       'Labelling',
     ),
   review: (imageIds, decision) =>
     optimistic(
       imageIds,
-      (i) => (i.status === 'proposed' ? { ...i, status: decision === 'accept' ? 'accepted' : 'rejected' } : i),
+      (i) => (i.status === 'proposed' ? { ...i, status: statusOf({ classId: i.classId, source: 'pseudo', state: decision === 'accept' ? 'accepted' : 'rejected' }) } : i),
       () => studio.call('labels.review', { imageIds, decision }),
       decision === 'accept' ? 'Accepting' : 'Rejecting',
     ),
   relabel: (imageIds, classId) =>
-    optimistic(imageIds, (i) => ({ ...i, classId, status: 'human', confidence: null }), () => studio.call('labels.relabel', { imageIds, classId }), 'Relabelling'),
+    optimistic(imageIds, (i) => ({ ...i, classId, status: statusOf({ classId, source: 'human', state: 'relabelled' }), confidence: null }), () => studio.call('labels.relabel', { imageIds, classId }), 'Relabelling'),
   async undo() {
     try {
       if (!(await studio.call('labels.undo', {}))) set({ message: 'Nothing to undo' })

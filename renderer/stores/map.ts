@@ -1,5 +1,6 @@
 import { create } from 'zustand'
-import type { ImageStatus, MapLabels, MapPoints, ProgressEvent } from '../../preload/contract'
+import type { MapLabels, MapPoints, ProgressEvent } from '../../preload/contract'
+import { statusOf, type ImageStatus } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { useLabels } from './labels'
 
@@ -154,7 +155,7 @@ export const useMap = create<MapState>((set, get) => ({
     }
     const ids = Array.from(selection, (i) => data.ids[i]!)
     // Shown at once; refreshLabels afterwards puts back whatever main refused.
-    const human = STATUSES.indexOf(classId === null ? 'unlabelled' : 'human')
+    const human = STATUSES.indexOf(statusOf({ classId, source: 'human', state: 'accepted' }))
     for (const i of selection) {
       data.status[i] = human
       data.classId[i] = classId ?? -1

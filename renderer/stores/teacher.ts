@@ -1,5 +1,6 @@
 import { create } from 'zustand'
-import type { ProviderSetting, Settings, TeacherStatus } from '../../preload/contract'
+import type { Settings, TeacherStatus } from '../../preload/contract'
+import type { ProviderSetting } from '../../preload/vocabulary'
 import { studio } from '../transport'
 
 interface TeacherState {

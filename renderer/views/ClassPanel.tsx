@@ -1,12 +1,11 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react'
-import { CLASS_PALETTE, type ClassInfo } from '../../preload/contract'
+import type { ClassInfo } from '../../preload/contract'
+import { classColor } from '../../preload/vocabulary'
 import { useGrid } from '../stores/grid'
 import { useLabels } from '../stores/labels'
 import { useReview } from '../stores/rounds'
 
 /** A colour per class by position, for a class without one of its own (classes made before colours were stored, or reset). */
-export const PALETTE: readonly string[] = CLASS_PALETTE
-export const classColor = (index: number, own: string | null) => own ?? PALETTE[index % PALETTE.length] ?? '#888'
 
 /** Labels a class holds in any state: what deleting it clears and merging it moves. */
 const labelCount = (c: ClassInfo) => c.counts.human + c.counts.accepted + c.counts.proposed + c.counts.rejected

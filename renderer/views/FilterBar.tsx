@@ -1,4 +1,5 @@
-import { useGrid, type SortKey, type StatusFilter } from '../stores/grid'
+import type { SortKey, StatusFilter } from '../../preload/vocabulary'
+import { useGrid } from '../stores/grid'
 
 const STATUSES: [StatusFilter, string][] = [
   ['all', 'All images'],

@@ -1,6 +1,6 @@
 import type { ImageInfo } from '../../preload/contract'
 import { useLabels } from '../stores/labels'
-import { classColor } from './ClassPanel'
+import { classColor } from '../../preload/vocabulary'
 
 const STATE_MARK: Record<ImageInfo['status'], string> = { unlabelled: '', human: '✎', proposed: '?', accepted: '✓', rejected: '✗' }
 const STATE_TITLE: Record<ImageInfo['status'], string> = {

@@ -4,7 +4,7 @@ import { typingInField } from '../decisions'
 import { useLabels } from '../stores/labels'
 import { STATUSES, useMap, type ColourBy, type MapData } from '../stores/map'
 import { studio } from '../transport'
-import { classColor } from './ClassPanel'
+import { classColor } from '../../preload/vocabulary'
 
 /** Grey for points without a label (readable on the light and the dark panel). */
 const NONE = '#8a929c'

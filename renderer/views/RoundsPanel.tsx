@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react'
 import type { ClassInfo, RoundInfo } from '../../preload/contract'
 import { useRounds, useReview } from '../stores/rounds'
 import { useLabels } from '../stores/labels'
-import { classColor } from './ClassPanel'
+import { classColor } from '../../preload/vocabulary'
 import { stageViews } from './round-progress'
 
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`)

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { MAX_DEVICE_ID, STRATEGY_NAMES, type ProviderSetting, type StrategySetting } from '../../preload/contract'
+import { LIMITS, STRATEGIES, STRATEGY_NAMES, type ProviderSetting, type StrategyName } from '../../preload/vocabulary'
 import { typingInField } from '../decisions'
 import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
@@ -9,13 +9,13 @@ import { Dialog } from './Dialog'
 const PROVIDERS: Record<ProviderSetting, string> = { auto: 'Automatic (GPU first, then CPU)', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
 const SHORT: Record<ProviderSetting, string> = { ...PROVIDERS, auto: 'Automatic' }
 
-/** What each strategy does, and what its one knob means, with the engine's default for it (makeStrategy in main/engine/selftrain/selection). */
-const STRATEGIES: Record<StrategySetting, { title: string; help: string; param: string; defaultParam: number }> = {
-  threshold: { title: 'Confidence threshold', help: 'Every image whose top class reaches the threshold.', param: 'Threshold', defaultParam: 0.9 },
-  adaptive: { title: 'Adaptive per-class thresholds', help: 'Thresholds follow the head’s own confidence, lower for classes it is unsure of (FreeMatch).', param: 'Lowest threshold', defaultParam: 0 },
-  balanced: { title: 'Class-balanced top-k', help: 'The most confident images of each class, a growing share each round (Noisy Student).', param: 'Share by the last round', defaultParam: 1 },
-  agreement: { title: 'Two views agree', help: 'The head and label propagation over neighbours must give the same class; balanced per class.', param: 'Share by the last round', defaultParam: 1 },
-  ensemble: { title: 'Two views averaged', help: 'The head’s and label propagation’s probabilities averaged; balanced per class.', param: 'Share by the last round', defaultParam: 1 },
+/** What each strategy does, and what its one knob means, in words (its default is the vocabulary's). */
+const STRATEGY_TEXT: Record<StrategyName, { title: string; help: string; param: string }> = {
+  threshold: { title: 'Confidence threshold', help: 'Every image whose top class reaches the threshold.', param: 'Threshold' },
+  adaptive: { title: 'Adaptive per-class thresholds', help: 'Thresholds follow the head’s own confidence, lower for classes it is unsure of (FreeMatch).', param: 'Lowest threshold' },
+  balanced: { title: 'Class-balanced top-k', help: 'The most confident images of each class, a growing share each round (Noisy Student).', param: 'Share by the last round' },
+  agreement: { title: 'Two views agree', help: 'The head and label propagation over neighbours must give the same class; balanced per class.', param: 'Share by the last round' },
+  ensemble: { title: 'Two views averaged', help: 'The head’s and label propagation’s probabilities averaged; balanced per class.', param: 'Share by the last round' },
 }
 
 /** Opens the settings from the top bar's button or with Ctrl+, (Cmd+, on a Mac). */
@@ -66,7 +66,7 @@ function SettingsForm() {
 
   if (!settings) return <p className="muted">Loading the settings…</p>
   const provider = status?.provider ?? null
-  const strategy = STRATEGIES[settings.strategy]
+  const strategy = { ...STRATEGY_TEXT[settings.strategy], ...STRATEGIES[settings.strategy] }
   const param = draftParam ?? settings.strategyParam ?? strategy.defaultParam
   const listed = models.some((m) => m.id === settings.teacher) ? models : [...models, { id: settings.teacher, name: settings.teacher, description: '', available: false }]
 
@@ -137,7 +137,7 @@ function SettingsForm() {
         <label className="field">
           <span>GPU device</span>
           <select aria-label="GPU device index" value={settings.deviceId} onChange={(e) => void save({ deviceId: Number(e.target.value) })}>
-            {Array.from({ length: MAX_DEVICE_ID + 1 }, (_, i) => (
+            {Array.from({ length: LIMITS.maxDeviceId + 1 }, (_, i) => (
               <option key={i} value={i}>
                 {i}
               </option>
@@ -150,10 +150,10 @@ function SettingsForm() {
         <legend>Self-training</legend>
         <label className="field">
           <span>Strategy</span>
-          <select aria-label="Pseudo-label strategy" value={settings.strategy} onChange={(e) => void save({ strategy: e.target.value as StrategySetting, strategyParam: null })}>
+          <select aria-label="Pseudo-label strategy" value={settings.strategy} onChange={(e) => void save({ strategy: e.target.value as StrategyName, strategyParam: null })}>
             {STRATEGY_NAMES.map((s) => (
               <option key={s} value={s}>
-                {STRATEGIES[s].title}
+                {STRATEGY_TEXT[s].title}
               </option>
             ))}
           </select>

@@ -1,5 +1,6 @@
 import { useEffect } from 'react'
-import type { ProviderSetting, TeacherStatus } from '../../preload/contract'
+import type { TeacherStatus } from '../../preload/contract'
+import type { ProviderSetting } from '../../preload/vocabulary'
 import { useTeacher } from '../stores/teacher'
 
 const PROVIDER_NAMES: Record<ProviderSetting, string> = { auto: 'Automatic', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }

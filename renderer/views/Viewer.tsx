@@ -4,7 +4,7 @@ import { decide } from '../decisions'
 import { useGrid } from '../stores/grid'
 import { useLabels } from '../stores/labels'
 import { studio } from '../transport'
-import { classColor } from './ClassPanel'
+import { classColor } from '../../preload/vocabulary'
 import { LabelBadge } from './LabelBadge'
 
 function formatBytes(n: number): string {

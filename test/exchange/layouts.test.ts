@@ -9,7 +9,8 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { Project } from '../../main/engine/library/project'
-import { exportLabels, type LabelFormat } from '../../main/engine/exchange/export'
+import { exportLabels } from '../../main/engine/exchange/export'
+import type { LabelFormat } from '../../preload/vocabulary'
 import { writeError } from '../../main/engine/exchange/write'
 
 let dir: string

@@ -4,12 +4,11 @@
  */
 import path from 'node:path'
 import type { Project } from '../library/project'
-import { collectLabels, formatLabels, type ExportScope } from './labels'
+import { collectLabels, formatLabels } from './labels'
+import type { ExportScope, LabelFormat } from '../../../preload/vocabulary'
 import { cocoChunks, writeClassFolders, writeYolo } from './layouts'
 import { atomicFile, atomicFolder, freeName, type PlaceMode } from './write'
 
-export const LABEL_FORMATS = ['csv', 'json', 'coco', 'yolo', 'folders'] as const
-export type LabelFormat = (typeof LABEL_FORMATS)[number]
 
 /** Formats written as a folder of images rather than one file. */
 export const isFolderFormat = (f: LabelFormat): f is 'yolo' | 'folders' => f === 'yolo' || f === 'folders'

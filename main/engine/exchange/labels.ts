@@ -5,9 +5,9 @@
  */
 import type { Project } from '../library/project'
 import type { ImageRow } from '../store'
+import type { ExportScope } from '../../../preload/vocabulary'
 
 export type ExportFormat = 'csv' | 'json'
-export type ExportScope = 'reviewed' | 'with-proposals'
 
 export interface ExportedLabel {
   path: string

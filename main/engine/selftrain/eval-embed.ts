@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { DEFAULT_TEACHER } from '../../../preload/vocabulary'
 import { embedImages, loadEmbeddings, modelCacheDir, openCacheFor, Teacher } from '../teacher'
 import { hashFile } from '../library/identify'
 import { IMAGE_EXTENSIONS, mapLimit } from '../library/scan'
@@ -49,7 +50,7 @@ export async function evalEmbeddings(
   folder: string,
   opts: { model?: string; cacheDir?: string; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<EvalEmbeddings> {
-  const model = opts.model ?? 'mobilenetv2-12-int8'
+  const model = opts.model ?? DEFAULT_TEACHER
   const abs = path.resolve(folder)
   const pool = await listSplit(abs, 'pool')
   if (pool.classes.length < 2 || pool.files.length === 0) throw new Error(`${abs}: expected pool/<class>/<images> with at least two classes`)

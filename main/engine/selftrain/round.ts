@@ -11,7 +11,8 @@ import { knnGraph, propagateLabels, type KnnGraph } from './knn'
 import { rowArgmax, takeRows, type Matrix } from './linalg'
 import { LogisticHead } from './logistic'
 import { MlpHead } from './mlp'
-import { ClassBalancedTopK, makeStrategy, type Selection, type StrategyName } from './selection'
+import { ClassBalancedTopK, makeStrategy, type Selection } from './selection'
+import { DEFAULT_STRATEGY, type StrategyName } from '../../../preload/vocabulary'
 
 export interface Labels {
   index: Int32Array
@@ -57,7 +58,7 @@ export interface RoundSettings {
 export const DEFAULT_SETTINGS: RoundSettings = {
   head: 'logistic',
   C: 10,
-  strategy: 'ensemble',
+  strategy: DEFAULT_STRATEGY,
   round: 1,
   rounds: 5,
   pseudoWeight: 1,

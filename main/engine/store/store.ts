@@ -4,12 +4,7 @@
  * and fsynced, which is what "acknowledged" means for a label.
  */
 import type { DatabaseSyncInstance, StatementSyncInstance } from '@photostructure/sqlite'
-
-export type LabelSource = 'human' | 'pseudo'
-export type LabelState = 'proposed' | 'accepted' | 'rejected' | 'relabelled'
-/** What the grid shows for an image, derived from its latest live label event. */
-export type ImageStatus = 'unlabelled' | 'human' | 'proposed' | 'accepted' | 'rejected'
-export const IMAGE_STATUSES: readonly ImageStatus[] = ['unlabelled', 'human', 'proposed', 'accepted', 'rejected']
+import { statusOf, zeroPerStatus, type ImageStatus, type LabelSource, type LabelState, type SortKey, type StatusFilter } from '../../../preload/vocabulary'
 
 /**
  * One label event to record. Conventions:
@@ -60,15 +55,13 @@ export interface ImageRow {
   changedAt: number | null
 }
 
-export type PageSort = 'name' | 'confidence' | 'uncertainty' | 'changed'
-
 export interface PageQuery {
   /** Default 'all': every readable present image. 'unreadable': images whose content cannot be used. */
-  status?: ImageStatus | 'labelled' | 'all' | 'unreadable'
+  status?: StatusFilter | 'unreadable'
   classId?: number
   minConfidence?: number
   maxConfidence?: number
-  sort?: PageSort
+  sort?: SortKey
   descending?: boolean
   offset?: number
   /** Default 100, at most 2000. */
@@ -138,7 +131,7 @@ export class ClassConflict extends Error {
 /** SQL condition (over classes c LEFT JOIN actions a ON a.id = c.deleted_by): the class is not deleted. */
 const LIVE_CLASS = '(c.deleted_by IS NULL OR a.undone != 0)'
 
-const SORT_COLUMN: Record<PageSort, string> = { name: 'path', confidence: 'confidence', uncertainty: 'uncertainty', changed: 'changed_at' }
+const SORT_COLUMN: Record<SortKey, string> = { name: 'path', confidence: 'confidence', uncertainty: 'uncertainty', changed: 'changed_at' }
 
 const ROW_SQL = `id, hash, path, file_count, width, height, format, bytes, error, status, class_id, confidence, uncertainty, round_id, changed_at`
 
@@ -178,18 +171,6 @@ function toRow(r: RawImage): ImageRow {
     roundId: r.round_id,
     changedAt: r.changed_at,
   }
-}
-
-/** The grid status an event gives its image. */
-export function statusOf(e: Pick<LabelChange, 'classId' | 'source' | 'state'>): ImageStatus {
-  if (e.classId === null) return 'unlabelled'
-  if (e.state === 'rejected') return 'rejected'
-  if (e.state === 'relabelled' || e.source === 'human') return 'human'
-  return e.state // pseudo: proposed or accepted
-}
-
-function emptyByStatus(): Record<ImageStatus, number> {
-  return { unlabelled: 0, human: 0, proposed: 0, accepted: 0, rejected: 0 }
 }
 
 export class ProjectStore {
@@ -471,12 +452,12 @@ export class ProjectStore {
   }
 
   counts(): Counts {
-    const byStatus = emptyByStatus()
+    const byStatus = zeroPerStatus()
     const perClass = new Map<number, Record<ImageStatus, number>>()
     for (const r of this.st('SELECT class_id, status, count(*) AS n FROM images WHERE avail = 1 GROUP BY class_id, status').all() as { class_id: number | null; status: ImageStatus; n: number }[]) {
       byStatus[r.status] += r.n
       if (r.class_id !== null) {
-        const c = perClass.get(r.class_id) ?? emptyByStatus()
+        const c = perClass.get(r.class_id) ?? zeroPerStatus()
         c[r.status] += r.n
         perClass.set(r.class_id, c)
       }
@@ -494,7 +475,7 @@ export class ProjectStore {
       duplicateGroups: t.dup,
       unreadableFiles: t.bad,
       byStatus,
-      byClass: this.classes().map((c) => ({ classId: c.id, name: c.name, byStatus: perClass.get(c.id) ?? emptyByStatus() })),
+      byClass: this.classes().map((c) => ({ classId: c.id, name: c.name, byStatus: perClass.get(c.id) ?? zeroPerStatus() })),
     }
   }
 

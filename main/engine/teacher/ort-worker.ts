@@ -7,7 +7,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { parentPort } from 'node:worker_threads'
 import * as ort from 'onnxruntime-node'
-import type { ProviderAttempt, ProviderName } from './providers'
+import type { ProviderAttempt } from './providers'
+import type { ProviderName } from '../../../preload/vocabulary'
 import { sessionProviders, shortError } from './providers'
 
 export interface InitMessage {

@@ -2,9 +2,7 @@
  * Execution-provider choice. onnxruntime-node does not fall back by itself when a provider's
  * library is missing (it throws), so we try each candidate in turn and keep every reason.
  */
-export const PROVIDER_SETTINGS = ['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
-export type ProviderSetting = (typeof PROVIDER_SETTINGS)[number]
-export type ProviderName = Exclude<ProviderSetting, 'auto'>
+import type { ProviderName, ProviderSetting } from '../../../preload/vocabulary'
 
 export interface ProviderAttempt {
   provider: ProviderName

@@ -3,25 +3,24 @@ import { Agreement } from './agreement'
 import { ClassBalancedTopK } from './balanced'
 import { Ensemble } from './ensemble'
 import { GlobalThreshold } from './threshold'
+import { STRATEGIES, type StrategyName } from '../../../../preload/vocabulary'
 import type { SelectionStrategy } from './types'
 
 export type { Selection, SelectionInput, SelectionStrategy } from './types'
 export { AdaptiveThreshold, Agreement, ClassBalancedTopK, Ensemble, GlobalThreshold }
 
-export type StrategyName = 'threshold' | 'adaptive' | 'balanced' | 'agreement' | 'ensemble'
-export const STRATEGIES: StrategyName[] = ['threshold', 'adaptive', 'balanced', 'agreement', 'ensemble']
-
-export function makeStrategy(name: StrategyName, param?: number): SelectionStrategy {
+/** The strategy of that name with its knob (the vocabulary's default when unset). */
+export function makeStrategy(name: StrategyName, param: number = STRATEGIES[name].defaultParam): SelectionStrategy {
   switch (name) {
     case 'threshold':
-      return new GlobalThreshold(param ?? 0.9)
+      return new GlobalThreshold(param)
     case 'adaptive':
-      return new AdaptiveThreshold(param ?? 0)
+      return new AdaptiveThreshold(param)
     case 'balanced':
-      return new ClassBalancedTopK(param ?? 1)
+      return new ClassBalancedTopK(param)
     case 'agreement':
-      return new Agreement(param ?? 1)
+      return new Agreement(param)
     case 'ensemble':
-      return new Ensemble(param ?? 1)
+      return new Ensemble(param)
   }
 }

@@ -1,0 +1,98 @@
+/**
+ * The studio's vocabulary, written once: the words and limits that the contract, its input schemas
+ * (zod enums built from these tuples), the engine and the renderer all share. Plain data and pure
+ * functions only, so every layer may import it: no Node, no DOM, no zod.
+ */
+
+/** What the grid shows for an image, derived from its latest live label event (`statusOf`). */
+export const IMAGE_STATUSES = ['unlabelled', 'human', 'proposed', 'accepted', 'rejected'] as const
+export type ImageStatus = (typeof IMAGE_STATUSES)[number]
+
+/** A count of zero for every status, to count images into. */
+export function zeroPerStatus(): Record<ImageStatus, number> {
+  return { unlabelled: 0, human: 0, proposed: 0, accepted: 0, rejected: 0 }
+}
+
+/** The grid's status filter: a status, every image, or every labelled one. */
+export const STATUS_FILTERS = ['all', ...IMAGE_STATUSES, 'labelled'] as const
+export type StatusFilter = (typeof STATUS_FILTERS)[number]
+
+/** Who made a label event, and what it says of the label. See LabelChange in the store. */
+export const LABEL_SOURCES = ['human', 'pseudo'] as const
+export type LabelSource = (typeof LABEL_SOURCES)[number]
+export const LABEL_STATES = ['proposed', 'accepted', 'rejected', 'relabelled'] as const
+export type LabelState = (typeof LABEL_STATES)[number]
+
+/** The grid status a label event gives its image: the one rule, used by the store and by the UI's optimistic updates. */
+export function statusOf(e: { classId: number | null; source: LabelSource; state: LabelState }): ImageStatus {
+  if (e.classId === null) return 'unlabelled'
+  if (e.state === 'rejected') return 'rejected'
+  if (e.state === 'relabelled' || e.source === 'human') return 'human'
+  return e.state // pseudo: proposed or accepted
+}
+
+/** A person's verdict on a pseudo-label. */
+export const REVIEW_DECISIONS = ['accept', 'reject'] as const
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number]
+
+/** How a page of images can be ordered. */
+export const SORT_KEYS = ['name', 'confidence', 'uncertainty', 'changed'] as const
+export type SortKey = (typeof SORT_KEYS)[number]
+
+/**
+ * How a round picks its pseudo-labels (main/engine/selftrain/selection), each with its one knob in
+ * [0, 1] and the value the knob takes when the settings leave it unset.
+ */
+export const STRATEGIES = {
+  threshold: { defaultParam: 0.9 },
+  adaptive: { defaultParam: 0 },
+  balanced: { defaultParam: 1 },
+  agreement: { defaultParam: 1 },
+  ensemble: { defaultParam: 1 },
+} as const
+export const STRATEGY_NAMES = ['threshold', 'adaptive', 'balanced', 'agreement', 'ensemble'] as const satisfies readonly (keyof typeof STRATEGIES)[]
+export type StrategyName = (typeof STRATEGY_NAMES)[number]
+/** The strategy rounds use unless the settings say otherwise: nothing beat it in the eval. */
+export const DEFAULT_STRATEGY: StrategyName = 'ensemble'
+
+/** Execution providers: auto tries the platform's GPU providers, then WebGPU, then the CPU. */
+export const PROVIDER_SETTINGS = ['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
+export type ProviderSetting = (typeof PROVIDER_SETTINGS)[number]
+export type ProviderName = Exclude<ProviderSetting, 'auto'>
+
+/** The teacher a fresh install uses, and the demo always. */
+export const DEFAULT_TEACHER = 'mobilenetv2-12-int8'
+
+/** Long jobs a person can cancel. */
+export const CANCELLABLE_JOBS = ['embed', 'round', 'map'] as const
+export type CancellableJob = (typeof CANCELLABLE_JOBS)[number]
+
+/** Label export formats, and which labels go out. */
+export const LABEL_FORMATS = ['csv', 'json', 'coco', 'yolo', 'folders'] as const
+export type LabelFormat = (typeof LABEL_FORMATS)[number]
+export const EXPORT_SCOPES = ['reviewed', 'with-proposals'] as const
+export type ExportScope = (typeof EXPORT_SCOPES)[number]
+
+/** Colours given to new classes in turn (and the fallback, by position, for a class without one). */
+export const CLASS_PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#808000'] as const
+
+/** A class's colour: its own, else the palette's by its position in the class list. */
+export function classColor(index: number, own: string | null): string {
+  return own ?? CLASS_PALETTE[index % CLASS_PALETTE.length] ?? '#888'
+}
+
+/** Bounds on what crosses the boundary: large enough for a whole class of a large project, never unbounded. */
+export const LIMITS = {
+  /** The highest GPU index the settings accept (CUDA, DirectML and WebGPU number their devices from 0). */
+  maxDeviceId: 15,
+  maxThreads: 256,
+  /** Images in one page of the grid. */
+  maxPageSize: 2000,
+  /** Images one bulk action or id query may touch. */
+  maxBulkImages: 200_000,
+  maxSimilar: 500,
+  maxSuggestions: 500,
+  maxAuditPerClass: 200,
+  maxClassName: 100,
+  maxPath: 4096,
+} as const
