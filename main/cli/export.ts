@@ -17,7 +17,7 @@ import { LABEL_FORMATS, type ExportScope, type LabelFormat } from '../../preload
 import { exportStudent } from '../engine/exchange/student'
 import { Project } from '../engine/library/project'
 import { StoreError } from '../engine/store'
-import { loadSettings } from '../settings'
+import { loadSettings } from '../app/settings'
 
 const FORMATS = [...LABEL_FORMATS, 'onnx'] as const
 const USAGE = `usage: npm run cli -- export <folder> --format ${FORMATS.join('|')} --out <path> [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]`

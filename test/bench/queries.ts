@@ -13,8 +13,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Project } from '../../main/engine/library/project'
 import { EmbeddingCache } from '../../main/engine/teacher'
-import { filterIds, proposalCountsAbove } from '../../main/queries'
-import { SimilarImages } from '../../main/similar'
+import { filterIds, proposalCountsAbove } from '../../main/app/image-queries'
+import { SimilarImages } from '../../main/app/jobs/similar-images'
 import { rng } from './library'
 
 const here = path.dirname(fileURLToPath(import.meta.url))

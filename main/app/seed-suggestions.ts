@@ -3,11 +3,11 @@
  * embeddings, with the images already labelled counted as picks), so a handful of seed labels
  * covers the folder rather than its largest cluster.
  */
-import { StudioError } from '../preload/contract'
-import type { Project } from './engine/library/project'
-import type { ImageRow } from './engine/store'
-import { kmeansPlusPlus } from './engine/selftrain/next'
-import { projectFeatures } from './round-job'
+import { StudioError } from '../../preload/contract'
+import type { Project } from '../engine/library/project'
+import type { ImageRow } from '../engine/store'
+import { kmeansPlusPlus } from '../engine/selftrain/next'
+import { projectFeatures } from './jobs/round-job'
 
 /** Above this many images a fixed, evenly spread subsample is searched: k-means++ costs n x d per pick. */
 const MAX_CANDIDATES = 20_000

@@ -6,10 +6,10 @@
  * matrix-vector product, and neither runs on main's event loop.
  */
 import { stat } from 'node:fs/promises'
-import { StudioError } from '../preload/contract'
-import type { Project } from './engine/library/project'
-import type { ImageRow } from './engine/store'
-import { SimilarityIndex } from './engine/selftrain/similar-index'
+import { StudioError } from '../../../preload/contract'
+import type { Project } from '../../engine/library/project'
+import type { ImageRow } from '../../engine/store'
+import { SimilarityIndex } from '../../engine/selftrain/similar-index'
 
 /** Spare neighbours that stand in for the image itself and for cached images deleted since. */
 const SPARE = 8

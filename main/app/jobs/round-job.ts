@@ -7,15 +7,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioError, type AuditedPrecision, type RoundInfo, type RoundStage, type Settings } from '../preload/contract'
-import type { Project } from './engine/library/project'
-import type { ImageRow } from './engine/store'
-import { applyFeatures, fitFeatures, type FeatureTransform } from './engine/selftrain/features'
-import { saveStudentHead } from './engine/exchange/student'
-import { runRoundInWorker } from './engine/selftrain/in-worker'
-import { matrix, type Matrix } from './engine/selftrain/linalg'
-import { margin } from './engine/selftrain/next'
-import { loadEmbeddings } from './engine/teacher'
+import { StudioError, type AuditedPrecision, type RoundInfo, type RoundStage, type Settings } from '../../../preload/contract'
+import type { Project } from '../../engine/library/project'
+import type { ImageRow } from '../../engine/store'
+import { applyFeatures, fitFeatures, type FeatureTransform } from '../../engine/selftrain/features'
+import { saveStudentHead } from '../../engine/exchange/student'
+import { runRoundInWorker } from '../../engine/selftrain/in-worker'
+import { matrix, type Matrix } from '../../engine/selftrain/linalg'
+import { margin } from '../../engine/selftrain/next'
+import { loadEmbeddings } from '../../engine/teacher'
 
 /**
  * The head's inputs for `rows`: their cached embeddings, through the feature transform fitted on

@@ -6,8 +6,8 @@
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { RecentProject } from '../preload/contract'
-import { APP_ROOT } from './engine/paths'
+import type { RecentProject } from '../../preload/contract'
+import { APP_ROOT } from '../engine/paths'
 
 /** 300 Fashion-MNIST images, 30 per class, in one flat folder (see demo/README.md). */
 export const DEMO_FOLDER = path.join(APP_ROOT, 'demo', 'fashion-mnist')

@@ -4,10 +4,10 @@
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Settings, TeacherModel } from '../preload/contract'
-import { settingsSchema } from '../preload/schemas'
-import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../preload/vocabulary'
-import { defaultModelSearchDirs, loadManifest, resolveModelFile } from './engine/teacher/manifest'
+import type { Settings, TeacherModel } from '../../preload/contract'
+import { settingsSchema } from '../../preload/schemas'
+import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../../preload/vocabulary'
+import { defaultModelSearchDirs, loadManifest, resolveModelFile } from '../engine/teacher/manifest'
 
 /** Fields added later are filled from here when an older settings.json lacks them. */
 export const DEFAULT_SETTINGS: Settings = {

@@ -7,10 +7,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioError, type AuditedPrecision, type AuditReport } from '../preload/contract'
-import type { Project } from './engine/library/project'
-import type { ImageRow } from './engine/store'
-import { auditSample, wilson } from './engine/selftrain/audit'
+import { StudioError, type AuditedPrecision, type AuditReport } from '../../preload/contract'
+import type { Project } from '../engine/library/project'
+import type { ImageRow } from '../engine/store'
+import { auditSample, wilson } from '../engine/selftrain/audit'
 
 interface AuditItem {
   imageId: number

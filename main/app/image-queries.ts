@@ -5,9 +5,9 @@
  */
 import { open, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { ClassProbability } from '../preload/contract'
-import type { Project } from './engine/library/project'
-import type { PageQuery } from './engine/store'
+import type { ClassProbability } from '../../preload/contract'
+import type { Project } from '../engine/library/project'
+import type { PageQuery } from '../engine/store'
 
 /** The ids of a filter in its order, from `offset`, at most `limit` of them (all when absent). */
 export function filterIds(project: Project, filter: Omit<PageQuery, 'offset' | 'limit'>, offset = 0, limit?: number): number[] {
@@ -36,7 +36,7 @@ const rounds = new Map<string, RoundProba>()
 /**
  * The `top` most probable classes of an image in the newest finished round that scored it, from
  * `<dataDir>/rounds/<id>.proba` (n x classes float32, rows in the order of `<id>.json`'s hashes,
- * as main/round-job.ts writes them). Empty when no round has scored the image.
+ * as main/app/jobs/round-job.ts writes them). Empty when no round has scored the image.
  */
 export async function topProbabilities(project: Project, imageId: number, top = 5): Promise<ClassProbability[]> {
   const image = project.image(imageId)

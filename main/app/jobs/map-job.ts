@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioError, type MapLabels, type MapPoints } from '../preload/contract'
-import type { Project } from './engine/library/project'
-import { buildMapInWorker } from './engine/map/in-worker'
-import type { MapOptions } from './engine/map/layout'
-import { ProgressMeter } from './engine/progress'
-import type { ImageRow } from './engine/store'
+import { StudioError, type MapLabels, type MapPoints } from '../../../preload/contract'
+import type { Project } from '../../engine/library/project'
+import { buildMapInWorker } from '../../engine/map/in-worker'
+import type { MapOptions } from '../../engine/map/layout'
+import { ProgressMeter } from '../../engine/progress'
+import type { ImageRow } from '../../engine/store'
 
 /** Bump when the layout changes, so maps kept by an older version are rebuilt. */
 export const MAP_VERSION = 1

@@ -5,10 +5,10 @@
  * UI shows (which provider runs, which nodes it took, why a fallback happened, progress).
  */
 import path from 'node:path'
-import type { Settings, TeacherStatus } from '../preload/contract'
-import type { Project } from './engine/library/project'
-import { ProgressMeter } from './engine/progress'
-import { embedImages, loadManifest, modelCacheDir, openCacheFor, Teacher, type EmbedItem, type ProviderReport } from './engine/teacher'
+import type { Settings, TeacherStatus } from '../../../preload/contract'
+import type { Project } from '../../engine/library/project'
+import { ProgressMeter } from '../../engine/progress'
+import { embedImages, loadManifest, modelCacheDir, openCacheFor, Teacher, type EmbedItem, type ProviderReport } from '../../engine/teacher'
 
 const idle = (model: string): TeacherStatus => ({ model, modelName: null, state: 'idle', message: null, provider: null, done: 0, total: 0, failed: 0, imagesPerSecond: 0 })
 
