@@ -5,7 +5,7 @@
 import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { StudioApi } from '../main/api'
+import { StudioApi } from '../main/app/studio'
 import type { RequestName, RequestResults, StudioEvent } from '../preload/contract'
 import { dataset } from './shared'
 

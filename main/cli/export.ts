@@ -11,7 +11,7 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { defaultAppDataDir, projectOpenOptions } from '../api'
+import { defaultAppDataDir, projectOpenOptions } from '../app/locations'
 import { exportLabels, isFolderFormat } from '../engine/exchange/export'
 import { LABEL_FORMATS, type ExportScope, type LabelFormat } from '../../preload/vocabulary'
 import { exportStudent } from '../engine/exchange/student'

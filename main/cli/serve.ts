@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { APP_ROOT } from '../engine/paths'
-import { defaultAppDataDir, StudioApi } from '../api'
+import { defaultAppDataDir } from '../app/locations'
+import { StudioApi } from '../app/studio'
 import { startWebHost } from '../server/webhost'
 import { parseArgs, UsageError } from './args'
 

@@ -1,12 +1,13 @@
 /**
  * The desktop app's main process: one hardened window, the contract over IPC, project images over a
- * custom protocol. All work is done by StudioApi (main/api.ts), the same code the web host runs.
+ * custom protocol. All work is done by StudioApi (main/app/studio.ts), the same code the web host runs.
  */
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { IPC_EVENT, IPC_REQUEST, MEDIA_SCHEME } from '../../preload/contract'
-import { parseMediaPath, StudioApi } from '../api'
+import { parseMediaPath } from '../app/media'
+import { StudioApi } from '../app/studio'
 import { PathRefused } from '../engine/library/safe-path'
 
 const here = path.dirname(fileURLToPath(import.meta.url))

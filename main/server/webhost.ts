@@ -7,7 +7,7 @@
  * 2. A token must come with every request: `?token=` on the first page (then a cookie), the cookie,
  *    or `Authorization: Bearer`. Without it: 401.
  * 3. Requests that change state must be POSTs whose Origin, when present, is this server.
- * 4. Bodies are capped and parsed as JSON, then validated against the contract's schema in api.ts.
+ * 4. Bodies are capped and parsed as JSON, then validated against the contract's schema in app/handlers.
  * 5. Images are read only through StudioApi.media, which keeps every path inside the project folder.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -16,7 +16,9 @@ import { readFile, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { StudioEvent } from '../../preload/contract'
-import { parseMediaPath, StudioApi, toErrorShape } from '../api'
+import { toErrorShape } from '../app/errors'
+import { parseMediaPath } from '../app/media'
+import { StudioApi } from '../app/studio'
 import { PathRefused } from '../engine/library/safe-path'
 
 /**

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { StudioApi } from '../../main/api'
+import type { StudioApi } from '../../main/app/studio'
 import { DEFAULT_SETTINGS, loadSettings } from '../../main/app/settings'
 import { DEFAULT_SETTINGS as ROUND_DEFAULTS } from '../../main/engine/selftrain/round'
 import { CLASS_PALETTE } from '../../preload/vocabulary'

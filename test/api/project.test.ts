@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import { StudioApi } from '../../main/api'
+import { StudioApi } from '../../main/app/studio'
 import { ROOT } from '../shared'
 
 const cleanup: (() => Promise<unknown>)[] = []
@@ -56,7 +56,7 @@ describe('project database problems', () => {
     const folder = await folderWithImages()
     const studio = api(path.join(folder, 'appdata'))
     expect((await studio.handle('project.open', { folder })).ok).toBe(true)
-    const script = `import { StudioApi } from './main/api.ts'
+    const script = `import { StudioApi } from './main/app/studio.ts'
 const a = new StudioApi({ host: 'web', appDataDir: ${JSON.stringify(path.join(folder, 'appdata2'))} })
 const r = await a.handle('project.open', { folder: ${JSON.stringify(folder)} })
 console.log(JSON.stringify(r))

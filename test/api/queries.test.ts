@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cp, mkdir, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import sharp from 'sharp'
-import type { StudioApi } from '../../main/api'
+import type { StudioApi } from '../../main/app/studio'
 import type { ImageInfo, RequestName, StudioEvent } from '../../preload/contract'
 import { callStudio, hymenopteraSubset, openEmbedded, until } from '../studio-harness'
 

@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { availableParallelism, loadavg } from 'node:os'
 import { chromium, type Browser, type CDPSession, type Page, type Request } from 'playwright-core'
 import { Project } from '../../main/engine/library/project'
-import { projectDataDir } from '../../main/api'
+import { projectDataDir } from '../../main/app/locations'
 import { CHROMIUM, CHROMIUM_ARGS, startStudioServer, type StudioServer } from '../../e2e/host'
 import { benchFolder, rng } from './library'
 

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { ProjectSummary, RecentProject } from '../../preload/contract'
-import { StudioApi } from '../../main/api'
+import { StudioApi } from '../../main/app/studio'
 import { DEMO_FOLDER } from '../../main/app/recent-projects'
 import { ROOT, dataset } from '../shared'
 

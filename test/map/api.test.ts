@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { StudioApi } from '../../main/api'
+import { StudioApi } from '../../main/app/studio'
 import type { ProgressEvent, RequestName, StudioEvent } from '../../preload/contract'
 import { callStudio, hymenopteraSubset, until } from '../studio-harness'
 

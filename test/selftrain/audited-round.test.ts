@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import type { StudioApi } from '../../main/api'
+import type { StudioApi } from '../../main/app/studio'
 import type { ImageInfo, RequestName, StudioEvent } from '../../preload/contract'
 import { callStudio, hymenopteraSubset, openEmbedded, until } from '../studio-harness'
 

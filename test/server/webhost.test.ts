@@ -8,7 +8,7 @@ import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import { StudioApi } from '../../main/api'
+import { StudioApi } from '../../main/app/studio'
 import { MAX_BODY_BYTES, startWebHost, type WebHost } from '../../main/server/webhost'
 import { resolveInside } from '../../main/engine/library/safe-path'
 

@@ -1,0 +1,41 @@
+/**
+ * What a request handler may use of the studio: the open project, the app's settings, the long jobs
+ * and the event channel. StudioApi (studio.ts) owns this state; handlers get it only through this
+ * interface, so they cannot reach around it (replace the project, drop listeners).
+ */
+import type { AppInfo, LabelResult, ProjectSummary, RequestInput, Settings, StudioEvent } from '../../preload/contract'
+import type { Project } from '../engine/library/project'
+import type { MapJob } from './jobs/map-job'
+import type { RoundJob } from './jobs/round-job'
+import type { SimilarImages } from './jobs/similar-images'
+import type { TeacherPass } from './jobs/teacher-pass'
+
+export interface HostOptions {
+  host: AppInfo['host']
+  /** Shows a native folder dialog; absent where the host has none (the web host). */
+  pickFolder?: () => Promise<string | null>
+  /** The app's own data folder, used for projects whose image folder is read-only. */
+  appDataDir: string
+}
+
+export interface StudioContext {
+  readonly host: HostOptions
+  /** The open project; refuses with `no_project` when none is. */
+  requireProject(): Project
+  emit(event: StudioEvent): void
+  /** Tells listeners these images' labels changed and answers with them. */
+  labelsChanged(imageIds: number[]): LabelResult
+  settings(): Promise<Settings>
+  /** Saves `patch` over the current settings and answers with the result. */
+  updateSettings(patch: RequestInput<'settings.set'>): Promise<Settings>
+  info(): AppInfo
+  open(folder: string): Promise<ProjectSummary>
+  startAfresh(folder: string): Promise<ProjectSummary>
+  readonly jobs: {
+    readonly teacher: TeacherPass
+    readonly rounds: RoundJob
+    readonly map: MapJob
+    /** The teacher's features kept for "more like this" while the embedding cache is unchanged. */
+    readonly similar: SimilarImages
+  }
+}

@@ -1,0 +1,44 @@
+/** The project's classes: list, create, rename, recolour, and delete or merge (both undoable label changes). */
+import { StudioError } from '../../../preload/contract'
+import { CLASS_PALETTE } from '../../../preload/vocabulary'
+import type { Project } from '../../engine/library/project'
+import { classInfo, classList } from '../dto'
+import type { HandlerGroup } from './handler'
+
+/** Refuses a class id the project does not have (or has deleted) before anything is changed. */
+export function requireClass(project: Project, id: number): void {
+  if (!project.classes().some((c) => c.id === id)) throw new StudioError('not_found', `no class with id ${id} in this project`)
+}
+
+export const classHandlers = {
+  'classes.list': (_input, ctx) => classList(ctx.requireProject()),
+  'classes.create': ({ name }, ctx) => {
+    // A new class keeps the colour it is first shown in, so deleting a class above it does not recolour it.
+    const project = ctx.requireProject()
+    const id = project.ensureClass(name, CLASS_PALETTE[project.classes().length % CLASS_PALETTE.length])
+    return classInfo(project, id)
+  },
+  'classes.rename': ({ id, name }, ctx) => {
+    const project = ctx.requireProject()
+    requireClass(project, id)
+    project.store.renameClass(id, name)
+    return classInfo(project, id)
+  },
+  'classes.delete': ({ id }, ctx) => {
+    const project = ctx.requireProject()
+    requireClass(project, id)
+    return ctx.labelsChanged(project.store.deleteClass(id, 'user').imageIds)
+  },
+  'classes.merge': ({ id, into }, ctx) => {
+    const project = ctx.requireProject()
+    requireClass(project, id)
+    requireClass(project, into)
+    return ctx.labelsChanged(project.store.mergeClass(id, into, 'user').imageIds)
+  },
+  'classes.setColor': ({ id, color }, ctx) => {
+    const project = ctx.requireProject()
+    requireClass(project, id)
+    project.store.setClassColor(id, color)
+    return classInfo(project, id)
+  },
+} satisfies HandlerGroup
