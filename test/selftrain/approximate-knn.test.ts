@@ -1,8 +1,8 @@
 /** The approximate kNN graph for large pools (PCA + inverted-file index) against the exact one. */
 import { describe, expect, it } from 'vitest'
-import { approximateKnnGraph, exactKnnGraph, knnGraph, propagateLabels } from '../../main/engine/selftrain/knn'
-import { fitPca, projectPca } from '../../main/engine/selftrain/pca'
-import { gaussian, l2NormalizeRows, matrix, rng, type Matrix } from '../../main/engine/selftrain/linalg'
+import { approximateKnnGraph, exactKnnGraph, knnGraph, propagateLabels } from '../../main/engine/math/knn'
+import { fitPca, projectPca } from '../../main/engine/math/subspace'
+import { gaussian, l2NormalizeRows, matrix, rng, type Matrix } from '../../main/engine/math/linalg'
 import { accuracy, mixture } from './synthetic'
 
 describe('principal subspace', () => {

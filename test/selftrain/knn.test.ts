@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { knnGraph, propagateLabels, similar } from '../../main/engine/selftrain/knn'
+import { knnGraph, propagateLabels, similar } from '../../main/engine/math/knn'
 import { farthestPoint, kmeansPlusPlus, mostInformative } from '../../main/engine/selftrain/next'
-import { takeRows } from '../../main/engine/selftrain/linalg'
+import { takeRows } from '../../main/engine/math/linalg'
 import { accuracy, mixture } from './synthetic'
 
 describe('kNN graph and label propagation', () => {

@@ -12,10 +12,10 @@
  * Deterministic for a seed; the coordinates come back scaled into [0, 1] with their aspect kept.
  */
 import { applyFeatures, fitFeatures, type FeatureTransform } from '../selftrain/features'
-import { knnGraph, similar, type KnnGraph } from '../selftrain/knn'
-import { dot, gaussian, l2NormalizeRows, matrix, rng, shuffle, takeRows, type Matrix } from '../selftrain/linalg'
+import { knnGraph, similar, type KnnGraph } from '../math/knn'
+import { dot, gaussian, l2NormalizeRows, matrix, rng, shuffle, takeRows, type Matrix } from '../math/linalg'
 import { kmeansPlusPlus } from '../selftrain/next'
-import { fitPca, projectPca, type Pca } from './pca'
+import { fitPca, projectPca, type Pca } from '../math/pca'
 import { fuzzyGraph, layoutGraph } from './umap'
 
 export interface MapOptions {

@@ -4,8 +4,8 @@
  * ones (smallest margin between the two top classes, or where the head and label propagation
  * disagree).
  */
-import { matmulABt } from './products'
-import { rng, type Matrix } from './linalg'
+import { matmulABt } from '../math/products'
+import { rng, type Matrix } from '../math/linalg'
 
 /** Squared distances of every row to row `j` (rows are L2-normalised: 2 - 2 cos). */
 function distTo(X: Matrix, j: number): Float64Array {

@@ -4,8 +4,8 @@
  * 1280 x 1280 covariance (n d^2 multiply-adds) and its full eigensolve. Both products go through
  * the SIMD kernel (matmulABt), so X and its transpose are each kept once.
  */
-import { gaussian, matrix, rng, type Matrix } from '../selftrain/linalg'
-import { matmulABt } from '../selftrain/products'
+import { gaussian, matrix, rng, type Matrix } from './linalg'
+import { matmulABt } from './products'
 
 export interface Pca {
   /** Column means of the data the components were fitted on (d). */

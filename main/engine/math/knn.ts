@@ -1,5 +1,5 @@
 import { dot, l2NormalizeRows, rng, shuffle, takeRows, type Matrix } from './linalg'
-import { fitPca, projectPca } from './pca'
+import { fitPca, projectPca } from './subspace'
 import { matmulABt } from './products'
 import { pad4, putRows, simdHeap, simdKernel } from './simd'
 
