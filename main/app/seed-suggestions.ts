@@ -6,7 +6,7 @@
 import { StudioError } from '../../preload/contract'
 import type { Project } from '../engine/library/project'
 import type { ImageRow } from '../engine/store'
-import { kmeansPlusPlus } from '../engine/selftrain/next'
+import { kmeansPlusPlus } from '../engine/math/kmeans'
 import { projectFeatures } from './jobs/round-job'
 
 /** Above this many images a fixed, evenly spread subsample is searched: k-means++ costs n x d per pick. */

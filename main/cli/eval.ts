@@ -15,7 +15,7 @@ import { evalEmbeddings } from '../engine/selftrain/eval-embed'
 import { drawSeeds, evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
 import { DEFAULT_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
-import { matrix } from '../engine/selftrain/linalg'
+import { matrix } from '../engine/math/linalg'
 import { STRATEGY_NAMES, type StrategyName } from '../../preload/vocabulary'
 import { parseArgs, UsageError } from './args'
 

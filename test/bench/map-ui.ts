@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core'
 import sharp from 'sharp'
 import type { MapPoints } from '../../preload/contract'
 import { CHROMIUM, CHROMIUM_ARGS, startStudioServer } from '../../e2e/host'
-import { gaussian, rng } from '../../main/engine/selftrain/linalg'
+import { gaussian, rng } from '../../main/engine/math/linalg'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 

@@ -14,7 +14,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildMapInWorker } from '../../main/engine/map/in-worker'
 import { buildMap } from '../../main/engine/map/layout'
-import { gaussian, matrix, rng, type Matrix } from '../../main/engine/selftrain/linalg'
+import { gaussian, matrix, rng, type Matrix } from '../../main/engine/math/linalg'
 import { EmbeddingCache } from '../../main/engine/teacher/cache'
 
 const here = path.dirname(fileURLToPath(import.meta.url))

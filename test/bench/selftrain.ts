@@ -17,12 +17,12 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ROOT, dataset } from '../shared'
 import { evalEmbeddings } from '../../main/engine/selftrain/eval-embed'
-import { gaussian, gemmABt, l2NormalizeRows, matrix, rng, rowArgmax } from '../../main/engine/selftrain/linalg'
+import { gaussian, gemmABt, l2NormalizeRows, matrix, rng, rowArgmax } from '../../main/engine/math/linalg'
 import { LogisticHead } from '../../main/engine/selftrain/logistic'
-import { matmulABt } from '../../main/engine/selftrain/products'
+import { matmulABt } from '../../main/engine/math/products'
 import { runRound } from '../../main/engine/selftrain/round'
 import { applyFeatures, fitFeatures } from '../../main/engine/selftrain/features'
-import { EXACT_KNN_LIMIT, knnGraph } from '../../main/engine/selftrain/knn'
+import { EXACT_KNN_LIMIT, knnGraph } from '../../main/engine/math/knn'
 
 const time = <T>(f: () => T): [T, number] => {
   const t = performance.now()

@@ -1,8 +1,9 @@
 /** The approximate kNN graph for large pools (PCA + inverted-file index) against the exact one. */
 import { describe, expect, it } from 'vitest'
-import { approximateKnnGraph, exactKnnGraph, knnGraph, propagateLabels } from '../../main/engine/selftrain/knn'
-import { fitPca, projectPca } from '../../main/engine/selftrain/pca'
-import { gaussian, l2NormalizeRows, matrix, rng, type Matrix } from '../../main/engine/selftrain/linalg'
+import { approximateKnnGraph, exactKnnGraph, knnGraph } from '../../main/engine/math/knn'
+import { gaussian, l2NormalizeRows, matrix, rng, type Matrix } from '../../main/engine/math/linalg'
+import { fitSubspace, projectPca } from '../../main/engine/math/pca'
+import { propagateLabels } from '../../main/engine/selftrain/propagate'
 import { accuracy, mixture } from './synthetic'
 
 describe('principal subspace', () => {
@@ -13,15 +14,15 @@ describe('principal subspace', () => {
     const d = 60
     const X = matrix(n, d)
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) X.data[i * d + j] = (j < 3 ? 10 : 0.3) * gaussian(r) + 5
-    const pca = fitPca(X, 3)
+    const pca = fitSubspace(X, 3)
     // each basis row lies (almost) in the span of the planted axes, and the rows are orthonormal
     for (let a = 0; a < 3; a++) {
       let inSpan = 0
-      for (let j = 0; j < 3; j++) inSpan += pca.basis[a * d + j]! ** 2
+      for (let j = 0; j < 3; j++) inSpan += pca.components.data[a * d + j]! ** 2
       expect(inSpan).toBeGreaterThan(0.98)
       for (let b = 0; b < 3; b++) {
         let s = 0
-        for (let j = 0; j < d; j++) s += pca.basis[a * d + j]! * pca.basis[b * d + j]!
+        for (let j = 0; j < d; j++) s += pca.components.data[a * d + j]! * pca.components.data[b * d + j]!
         expect(s).toBeCloseTo(a === b ? 1 : 0, 4)
       }
     }

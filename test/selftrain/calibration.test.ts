@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { expectedCalibrationError, fitTemperature, softmaxWithTemperature } from '../../main/engine/selftrain/calibration'
-import { gaussian, rng } from '../../main/engine/selftrain/linalg'
+import { gaussian, rng } from '../../main/engine/math/linalg'
 
 describe('temperature scaling', () => {
   // Labels drawn from softmax(z / 3) while the head reports softmax(z): over-confident by T = 3.

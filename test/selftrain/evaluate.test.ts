@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { drawSeeds, evaluate, summarise } from '../../main/engine/selftrain/evaluate'
 import { reviewQueue } from '../../main/engine/selftrain/next'
-import { matrix } from '../../main/engine/selftrain/linalg'
+import { matrix } from '../../main/engine/math/linalg'
 import { mixture } from './synthetic'
 
 describe('evaluation protocol', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { knnGraph, propagateLabels, similar } from '../../main/engine/selftrain/knn'
-import { farthestPoint, kmeansPlusPlus, mostInformative } from '../../main/engine/selftrain/next'
-import { takeRows } from '../../main/engine/selftrain/linalg'
+import { farthestPoint, kmeansPlusPlus } from '../../main/engine/math/kmeans'
+import { knnGraph, similar } from '../../main/engine/math/knn'
+import { takeRows } from '../../main/engine/math/linalg'
+import { mostInformative } from '../../main/engine/selftrain/next'
+import { propagateLabels } from '../../main/engine/selftrain/propagate'
 import { accuracy, mixture } from './synthetic'
 
 describe('kNN graph and label propagation', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { LogisticHead, linearProducts } from '../../main/engine/selftrain/logistic'
-import { gemmABt, matrix, rng, rowArgmax, takeRows, type Matrix } from '../../main/engine/selftrain/linalg'
-import { matmulABt } from '../../main/engine/selftrain/products'
-import { simdKernel } from '../../main/engine/selftrain/simd'
+import { gemmABt, matrix, rng, rowArgmax, takeRows, type Matrix } from '../../main/engine/math/linalg'
+import { matmulABt } from '../../main/engine/math/products'
+import { simdKernel } from '../../main/engine/math/simd'
 import { accuracy, mixture } from './synthetic'
 
 /** The gradient of C * sum_i w_i CE_i + |W|^2 / 2, computed the plain way, to check optimality. */

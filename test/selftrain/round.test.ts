@@ -3,7 +3,7 @@ import { runRound } from '../../main/engine/selftrain/round'
 import { runRoundInWorker } from '../../main/engine/selftrain/in-worker'
 import { MlpHead } from '../../main/engine/selftrain/mlp'
 import { LogisticHead } from '../../main/engine/selftrain/logistic'
-import { matrix, rng, rowArgmax } from '../../main/engine/selftrain/linalg'
+import { matrix, rng, rowArgmax } from '../../main/engine/math/linalg'
 import { accuracy, mixture } from './synthetic'
 
 const { X, y } = mixture({ classes: 4, perClass: 100, dim: 32, spread: 1.6, seed: 7 })

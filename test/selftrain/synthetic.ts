@@ -1,4 +1,4 @@
-import { gaussian, l2NormalizeRows, matrix, rng, type Matrix } from '../../main/engine/selftrain/linalg'
+import { gaussian, l2NormalizeRows, matrix, rng, type Matrix } from '../../main/engine/math/linalg'
 
 /** A Gaussian mixture: `classes` centres in `dim` dimensions, `perClass` points each, L2-normalised. */
 export function mixture(opts: { classes: number; perClass: number; dim: number; spread: number; seed?: number; normalise?: boolean }): { X: Matrix; y: Int32Array } {

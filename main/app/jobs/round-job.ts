@@ -13,7 +13,7 @@ import type { ImageRow } from '../../engine/store'
 import { applyFeatures, fitFeatures, type FeatureTransform } from '../../engine/selftrain/features'
 import { saveStudentHead } from '../../engine/exchange/student'
 import { runRoundInWorker } from '../../engine/selftrain/in-worker'
-import { matrix, type Matrix } from '../../engine/selftrain/linalg'
+import { matrix, type Matrix } from '../../engine/math/linalg'
 import { margin } from '../../engine/selftrain/next'
 import { loadEmbeddings } from '../../engine/teacher'
 

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ExportedLabel } from './labels'
 import { placeFiles, type PlaceOptions } from './write'
-import { rng } from '../selftrain/linalg'
+import { rng } from '../math/linalg'
 
 /** Characters no folder name may hold on some platform, and control characters. */
 // eslint-disable-next-line no-control-regex

@@ -3,7 +3,7 @@
  *
  * 1. The head's feature transform (features.ts), fitted on a sample, so the map shows the geometry
  *    rounds train on.
- * 2. PCA to ~50 dimensions (pca.ts): neighbours in 50-d are nearly those in 1280-d at 1/25 the cost.
+ * 2. PCA to ~50 dimensions (math/pca.ts): neighbours in 50-d are nearly those in 1280-d at 1/25 the cost.
  * 3. A UMAP layout (umap.ts) of up to `landmarks` images drawn at random (uniformly, so dense
  *    regions stay dense).
  * 4. Every other image at the weighted mean of its nearest landmarks: a 100,000-image folder costs
@@ -12,10 +12,10 @@
  * Deterministic for a seed; the coordinates come back scaled into [0, 1] with their aspect kept.
  */
 import { applyFeatures, fitFeatures, type FeatureTransform } from '../selftrain/features'
-import { knnGraph, similar, type KnnGraph } from '../selftrain/knn'
-import { dot, gaussian, l2NormalizeRows, matrix, rng, shuffle, takeRows, type Matrix } from '../selftrain/linalg'
-import { kmeansPlusPlus } from '../selftrain/next'
-import { fitPca, projectPca, type Pca } from './pca'
+import { kmeansPlusPlus } from '../math/kmeans'
+import { knnGraph, similar, type KnnGraph } from '../math/knn'
+import { dot, gaussian, l2NormalizeRows, matrix, rng, shuffle, takeRows, type Matrix } from '../math/linalg'
+import { fitPca, projectPca, type Pca } from '../math/pca'
 import { fuzzyGraph, layoutGraph } from './umap'
 
 export interface MapOptions {

@@ -5,7 +5,7 @@
  *   out: { type: 'progress', stage, done, total } | { type: 'done', result: WorkerMapResult } | { type: 'error', message }
  */
 import { parentPort } from 'node:worker_threads'
-import { matrix } from '../selftrain/linalg'
+import { matrix } from '../math/linalg'
 import { loadEmbeddings } from '../teacher/cache'
 import { buildMap, type MapOptions } from './layout'
 import type { WorkerJobMessage } from '../worker'

@@ -5,8 +5,8 @@
  * gradient descent pulls edges together while a few random points per edge push apart. Cost is
  * edges x epochs, never n^2, and the result is repeatable from the seed.
  */
-import { rng } from '../selftrain/linalg'
-import type { KnnGraph } from '../selftrain/knn'
+import type { KnnGraph } from '../math/knn'
+import { rng } from '../math/linalg'
 
 /** A symmetric weighted graph as an edge list, both directions of every edge present. */
 export interface FuzzyGraph {

@@ -3,7 +3,7 @@
  * precision estimate per class with a Wilson score interval (Wilson 1927), which stays inside
  * [0, 1] and behaves at small samples and at 0 or 100 % where the normal interval does not.
  */
-import { rng, shuffle } from './linalg'
+import { rng, shuffle } from '../math/linalg'
 
 /** Wilson score interval for `successes` of `trials` at normal quantile z (1.96: 95 %). */
 export function wilson(successes: number, trials: number, z = 1.959963984540054): { estimate: number; low: number; high: number } {

@@ -11,8 +11,9 @@
  * Nothing here knows a dataset by name.
  */
 import { applyFeatures, DEFAULT_FEATURES, fitFeatures, type FeatureOptions } from './features'
-import { knnGraph, propagateLabels, type KnnGraph } from './knn'
-import { l2NormalizeRows, matrix, rng, rowArgmax, shuffle, takeRows, type Matrix } from './linalg'
+import { knnGraph, type KnnGraph } from '../math/knn'
+import { propagateLabels } from './propagate'
+import { l2NormalizeRows, matrix, rng, rowArgmax, shuffle, takeRows, type Matrix } from '../math/linalg'
 import { LogisticHead } from './logistic'
 import { mostInformative, reviewQueue } from './next'
 import { DEFAULT_SETTINGS, runRound, type Labels, type RoundSettings } from './round'

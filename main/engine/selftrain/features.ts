@@ -1,4 +1,4 @@
-import { columnMeans, l2NormalizeRows, matrix, type Matrix } from './linalg'
+import { columnMeans, l2NormalizeRows, matrix, type Matrix } from '../math/linalg'
 
 /**
  * How embeddings become head inputs; fitted on the unlabelled pool, no labels used.

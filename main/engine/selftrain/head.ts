@@ -1,4 +1,4 @@
-import type { Matrix } from './linalg'
+import type { Matrix } from '../math/linalg'
 
 /**
  * Targets for a head: hard labels (class index per row) or soft targets (rows of a n x k matrix,

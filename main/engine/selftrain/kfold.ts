@@ -1,4 +1,4 @@
-import { rng, shuffle, takeRows, type Matrix } from './linalg'
+import { rng, shuffle, takeRows, type Matrix } from '../math/linalg'
 import type { FitOptions, HeadFactory } from './head'
 
 /** Stratified folds: each class's rows dealt round-robin over the folds after a seeded shuffle. */

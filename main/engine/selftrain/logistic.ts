@@ -1,7 +1,7 @@
-import { gemmABt, gemmAtB, softmaxRows, type Matrix } from './linalg'
-import { matmulABt } from './products'
-import { pad4, putRows, simdHeap, simdKernel } from './simd'
-import { minimizeLbfgs } from './lbfgs'
+import { gemmABt, gemmAtB, softmaxRows, type Matrix } from '../math/linalg'
+import { matmulABt } from '../math/products'
+import { pad4, putRows, simdHeap, simdKernel } from '../math/simd'
+import { minimizeLbfgs } from '../math/lbfgs'
 import { expandTargets, type FitOptions, type Head, type Targets } from './head'
 
 export interface LogisticOptions {

@@ -1,5 +1,5 @@
-import { gaussian, rng, shuffle, softmaxRows, takeRows, type Matrix } from './linalg'
-import { matmulABt } from './products'
+import { gaussian, rng, shuffle, softmaxRows, takeRows, type Matrix } from '../math/linalg'
+import { matmulABt } from '../math/products'
 import { expandTargets, type FitOptions, type Head, type Targets } from './head'
 
 export interface MlpOptions {

@@ -1,85 +1,11 @@
 /**
  * What to label next. At the start: diverse, representative images (k-means++ seeding, or
- * farthest-point traversal) so the first seed labels cover the pool. Later: the most informative
- * ones (smallest margin between the two top classes, or where the head and label propagation
- * disagree).
+ * farthest-point traversal, in math/kmeans.ts) so the first seed labels cover the pool. Later:
+ * the most informative ones (smallest margin between the two top classes, or where the head and
+ * label propagation disagree).
  */
-import { matmulABt } from './products'
-import { rng, type Matrix } from './linalg'
-
-/** Squared distances of every row to row `j` (rows are L2-normalised: 2 - 2 cos). */
-function distTo(X: Matrix, j: number): Float64Array {
-  const out = new Float64Array(X.rows)
-  matmulABt(X.data, X.rows, X.data.subarray(j * X.cols, (j + 1) * X.cols), 1, X.cols, out)
-  for (let i = 0; i < X.rows; i++) out[i] = Math.max(0, 2 - 2 * out[i]!)
-  return out
-}
-
-/**
- * k-means++ seeding (Arthur & Vassilvitskii 2007): each next pick is drawn with probability
- * proportional to its squared distance from the nearest pick: spread out, yet drawn from where
- * the images are (not from lone outliers as farthest-point would). Excluded rows are never picked.
- */
-export function kmeansPlusPlus(X: Matrix, count: number, seed = 0, exclude?: Int32Array): Int32Array {
-  const n = X.rows
-  const rand = rng(seed + 7)
-  const blocked = new Uint8Array(n)
-  if (exclude) for (const i of exclude) blocked[i] = 1
-  const near = new Float64Array(n).fill(Infinity)
-  // already labelled images count as picks: start from their distances
-  if (exclude) for (const j of exclude) {
-    const d = distTo(X, j)
-    for (let i = 0; i < n; i++) near[i] = Math.min(near[i]!, d[i]!)
-  }
-  const picks: number[] = []
-  while (picks.length < Math.min(count, n - (exclude?.length ?? 0))) {
-    let total = 0
-    for (let i = 0; i < n; i++) if (!blocked[i]) total += Number.isFinite(near[i]!) ? near[i]! : 1
-    let r = rand() * total
-    let pick = -1
-    for (let i = 0; i < n; i++) {
-      if (blocked[i]) continue
-      r -= Number.isFinite(near[i]!) ? near[i]! : 1
-      pick = i
-      if (r <= 0) break
-    }
-    if (pick < 0) break
-    picks.push(pick)
-    blocked[pick] = 1
-    const d = distTo(X, pick)
-    for (let i = 0; i < n; i++) near[i] = Math.min(near[i]!, d[i]!)
-  }
-  return Int32Array.from(picks)
-}
-
-/** Farthest-point traversal: each next pick is the image farthest from every pick so far. */
-export function farthestPoint(X: Matrix, count: number, start = 0, exclude?: Int32Array): Int32Array {
-  const n = X.rows
-  const blocked = new Uint8Array(n)
-  const near = new Float64Array(n).fill(Infinity)
-  const seedRows = exclude && exclude.length > 0 ? Array.from(exclude) : []
-  for (const j of seedRows) blocked[j] = 1
-  for (const j of seedRows) {
-    const d = distTo(X, j)
-    for (let i = 0; i < n; i++) near[i] = Math.min(near[i]!, d[i]!)
-  }
-  const picks: number[] = []
-  let next = seedRows.length > 0 ? -1 : Math.min(start, n - 1)
-  while (picks.length < Math.min(count, n - seedRows.length)) {
-    if (next < 0) {
-      let best = -1
-      for (let i = 0; i < n; i++) if (!blocked[i] && (best < 0 || near[i]! > near[best]!)) best = i
-      next = best
-    }
-    if (next < 0) break
-    picks.push(next)
-    blocked[next] = 1
-    const d = distTo(X, next)
-    for (let i = 0; i < n; i++) near[i] = Math.min(near[i]!, d[i]!)
-    next = -1
-  }
-  return Int32Array.from(picks)
-}
+import type { Matrix } from '../math/linalg'
+import { kmeansPlusPlus } from '../math/kmeans'
 
 /** Margin between the two most probable classes of row i (small = uncertain). */
 export function margin(proba: ArrayLike<number>, i: number, k: number): number {

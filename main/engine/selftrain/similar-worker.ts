@@ -9,8 +9,8 @@
 import { parentPort } from 'node:worker_threads'
 import { loadEmbeddings } from '../teacher/cache'
 import { applyFeatures, fitFeatures } from './features'
-import { similar } from './knn'
-import { matrix, type Matrix } from './linalg'
+import { similar } from '../math/knn'
+import { matrix, type Matrix } from '../math/linalg'
 
 export type SimilarRequest = { type: 'load'; id: number; cacheFile: string } | { type: 'query'; id: number; hash: string; k: number }
 export type SimilarReply =

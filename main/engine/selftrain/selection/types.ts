@@ -27,7 +27,7 @@ export interface SelectionStrategy {
 }
 
 /** argmax and its probability for row i (shared with the rest of the engine). */
-export { top } from '../linalg'
+export { top } from '../../math/linalg'
 
 /** Packs (index, label, confidence) triples sorted by confidence, highest first (ties: lower index). */
 export function toSelection(items: { i: number; c: number; p: number }[]): Selection {

@@ -1,5 +1,6 @@
-import { dot, l2NormalizeRows, rng, shuffle, takeRows, type Matrix } from './linalg'
-import { fitPca, projectPca } from './pca'
+import { nearestCentre, sphericalKmeans } from './kmeans'
+import { dot, l2NormalizeRows, takeRows, type Matrix } from './linalg'
+import { fitSubspace, projectPca } from './pca'
 import { matmulABt } from './products'
 import { pad4, putRows, simdHeap, simdKernel } from './simd'
 
@@ -87,7 +88,7 @@ export function exactKnnGraph(X: Matrix, k: number, signal?: AbortSignal): KnnGr
  * Approximate kNN for large pools, an inverted-file index on reduced dimensions (Jegou et al.
  * 2011; NOTES.md: neighbour search on 1280-d vectors costs ~10x that on 128-d):
  * 1. project onto the top `components` principal directions (pca.ts) and re-normalise;
- * 2. spherical k-means into ~sqrt(n) cells (trained on a sample);
+ * 2. spherical k-means (kmeans.ts) into ~sqrt(n) cells (trained on a sample);
  * 3. each cell's rows search, by one matrix product per block, the rows of the `probes` cells
  *    whose centres are nearest to their own cell's centre;
  * 4. the k found are re-scored by their exact similarity in the full dimensions.
@@ -97,7 +98,7 @@ export function approximateKnnGraph(X: Matrix, k: number, signal?: AbortSignal, 
   const n = X.rows
   const d = X.cols
   const kk = Math.min(k, n - 1)
-  const P = projectPca(fitPca(X, opts.components ?? 64), X)
+  const P = projectPca(fitSubspace(X, opts.components ?? 64), X)
   l2NormalizeRows(P)
   signal?.throwIfAborted()
   const p = P.cols
@@ -145,64 +146,6 @@ export function approximateKnnGraph(X: Matrix, k: number, signal?: AbortSignal, 
   return { n, k: kk, index, sim }
 }
 
-/** Cell of each row: the centre of largest dot product. */
-function nearestCentre(P: Matrix, centres: Float32Array, cells: number): Int32Array {
-  const n = P.rows
-  const assign = new Int32Array(n)
-  const block = 4096
-  const out = new Float64Array(block * cells)
-  for (let r0 = 0; r0 < n; r0 += block) {
-    const rows = Math.min(block, n - r0)
-    matmulABt(P.data.subarray(r0 * P.cols, (r0 + rows) * P.cols), rows, centres, cells, P.cols, out)
-    for (let r = 0; r < rows; r++) {
-      let best = 0
-      for (let c = 1; c < cells; c++) if (out[r * cells + c]! > out[r * cells + best]!) best = c
-      assign[r0 + r] = best
-    }
-  }
-  return assign
-}
-
-/**
- * Spherical k-means (unit-length centres, cosine assignment) on an even sample of up to 64 rows
- * per cell, a few Lloyd steps from a seeded random pick: the cells only need to be compact.
- */
-function sphericalKmeans(P: Matrix, cells: number, signal?: AbortSignal): Float32Array {
-  const n = P.rows
-  const p = P.cols
-  const m = Math.min(n, 64 * cells)
-  const step = n / m
-  const S = takeRows(P, Array.from({ length: m }, (_, r) => Math.floor(r * step)))
-  const rand = rng(5)
-  const order = Array.from({ length: m }, (_, r) => r)
-  shuffle(order, rand)
-  const centres = takeRows(S, order.slice(0, cells)).data
-  for (let it = 0; it < 8; it++) {
-    signal?.throwIfAborted()
-    const assign = nearestCentre(S, centres, cells)
-    const sum = new Float64Array(cells * p)
-    const count = new Int32Array(cells)
-    for (let r = 0; r < m; r++) {
-      const c = assign[r]!
-      count[c] = count[c]! + 1
-      for (let t = 0; t < p; t++) sum[c * p + t] = sum[c * p + t]! + S.data[r * p + t]!
-    }
-    for (let c = 0; c < cells; c++) {
-      // an empty cell restarts at a random sample row
-      if (count[c] === 0) {
-        const r = Math.floor(rand() * m)
-        centres.set(S.data.subarray(r * p, (r + 1) * p), c * p)
-        continue
-      }
-      let norm = 0
-      for (let t = 0; t < p; t++) norm += sum[c * p + t]! * sum[c * p + t]!
-      const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0
-      for (let t = 0; t < p; t++) centres[c * p + t] = sum[c * p + t]! * inv
-    }
-  }
-  return centres
-}
-
 /**
  * Keeps row `o`'s k best (similarity, index) pairs sorted, best first: `s` enters by insertion
  * when it beats the current k-th. k is small, so this beats a heap.
@@ -239,80 +182,4 @@ export function similar(X: Matrix, queries: Matrix, k: number): { index: Int32Ar
     }
   }
   return { index, sim }
-}
-
-export interface PropagationOptions {
-  /** weight of the graph against the seeds (Zhou et al. 2004) */
-  alpha?: number
-  /** edge weight = max(sim, 0)^gamma (Iscen et al. 2019) */
-  gamma?: number
-  iterations?: number
-}
-
-/**
- * Label propagation over the symmetric kNN graph: F = (1 - alpha) (I - alpha S)^-1 Y with
- * S = D^-1/2 W D^-1/2, by fixed-point iteration. Seeds are weighted 1 / (seeds of their class)
- * so a class with more labels does not flood the graph. Returns n x classes row-normalised scores.
- */
-export function propagateLabels(
-  graph: KnnGraph,
-  seeds: { index: Int32Array; label: Int32Array; weight?: Float32Array },
-  classes: number,
-  opts: PropagationOptions = {},
-): Float32Array {
-  const { n, k } = graph
-  const alpha = opts.alpha ?? 0.99
-  const gamma = opts.gamma ?? 3
-  const iterations = opts.iterations ?? 30
-  // symmetric weights as adjacency lists (W + W^T)
-  const deg = new Float64Array(n)
-  const w = new Float64Array(n * k)
-  for (let i = 0; i < n * k; i++) {
-    const s = Math.max(0, graph.sim[i]!)
-    w[i] = Math.pow(s, gamma)
-  }
-  for (let i = 0; i < n; i++)
-    for (let t = 0; t < k; t++) {
-      const j = graph.index[i * k + t]!
-      if (j < 0) continue
-      deg[i] = deg[i]! + w[i * k + t]!
-      deg[j] = deg[j]! + w[i * k + t]!
-    }
-  const dinv = Float64Array.from(deg, (v) => (v > 0 ? 1 / Math.sqrt(v) : 0))
-  const Y = new Float64Array(n * classes)
-  const perClass = new Float64Array(classes)
-  for (let s = 0; s < seeds.index.length; s++) perClass[seeds.label[s]!] = perClass[seeds.label[s]!]! + (seeds.weight?.[s] ?? 1)
-  for (let s = 0; s < seeds.index.length; s++) {
-    const c = seeds.label[s]!
-    const at = seeds.index[s]! * classes + c
-    Y[at] = Y[at]! + (seeds.weight?.[s] ?? 1) / perClass[c]!
-  }
-  let F = Float64Array.from(Y)
-  let next = new Float64Array(n * classes)
-  for (let it = 0; it < iterations; it++) {
-    next.fill(0)
-    for (let i = 0; i < n; i++)
-      for (let t = 0; t < k; t++) {
-        const j = graph.index[i * k + t]!
-        if (j < 0) continue
-        const e = w[i * k + t]! * dinv[i]! * dinv[j]!
-        const oi = i * classes
-        const oj = j * classes
-        for (let c = 0; c < classes; c++) {
-          next[oi + c] = next[oi + c]! + e * F[oj + c]!
-          next[oj + c] = next[oj + c]! + e * F[oi + c]!
-        }
-      }
-    for (let i = 0; i < n * classes; i++) next[i] = alpha * next[i]! + (1 - alpha) * Y[i]!
-    const t = F
-    F = next
-    next = t
-  }
-  const P = new Float32Array(n * classes)
-  for (let i = 0; i < n; i++) {
-    let s = 0
-    for (let c = 0; c < classes; c++) s += Math.max(0, F[i * classes + c]!)
-    for (let c = 0; c < classes; c++) P[i * classes + c] = s > 0 ? Math.max(0, F[i * classes + c]!) / s : 1 / classes
-  }
-  return P
 }

@@ -161,7 +161,6 @@ export function softmaxRows(z: Float32Array | Float64Array, n: number, k: number
   }
 }
 
-/** argmax and max of each row. */
 /** argmax and its probability for row i of an n x k row-major matrix. */
 export function top(p: ArrayLike<number>, i: number, k: number): { label: number; conf: number } {
   let label = 0
@@ -176,6 +175,7 @@ export function top(p: ArrayLike<number>, i: number, k: number): { label: number
   return { label, conf }
 }
 
+/** argmax and max of each row. */
 export function rowArgmax(p: ArrayLike<number>, n: number, k: number): { label: Int32Array; max: Float32Array } {
   const label = new Int32Array(n)
   const max = new Float32Array(n)
