@@ -10,7 +10,7 @@ import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../../preload/vocabulary'
 import { defaultModelSearchDirs, loadManifest, resolveModelFile } from '../engine/teacher/manifest'
 
 /** Fields added later are filled from here when an older settings.json lacks them. */
-export const DEFAULT_SETTINGS: Settings = {
+export const DEFAULT_APP_SETTINGS: Settings = {
   teacher: DEFAULT_TEACHER,
   provider: 'auto',
   deviceId: 0,
@@ -50,15 +50,15 @@ export async function loadSettings(appDataDir: string): Promise<Settings> {
   try {
     text = await readFile(file, 'utf8')
   } catch {
-    return { ...DEFAULT_SETTINGS }
+    return { ...DEFAULT_APP_SETTINGS }
   }
   try {
-    return settingsSchema.parse({ ...DEFAULT_SETTINGS, ...(JSON.parse(text) as object) })
+    return settingsSchema.parse({ ...DEFAULT_APP_SETTINGS, ...(JSON.parse(text) as object) })
   } catch (err) {
     const aside = `${file}.invalid-${Date.now()}`
     await rename(file, aside).catch(() => undefined)
     console.warn(`settings: ${file} is not valid (${(err as Error).message.split('\n')[0]}); kept it as ${aside} and started from the defaults`)
-    return { ...DEFAULT_SETTINGS }
+    return { ...DEFAULT_APP_SETTINGS }
   }
 }
 

@@ -20,7 +20,7 @@ import { TeacherPass } from './jobs/teacher-pass'
 import { projectOpenOptions } from './locations'
 import { projectMedia, type MediaReply } from './media'
 import { DEMO_FOLDER, rememberProject } from './recent-projects'
-import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './settings'
+import { DEFAULT_APP_SETTINGS, loadSettings, saveSettings } from './settings'
 
 export const STUDIO_VERSION = '0.1.0'
 
@@ -35,7 +35,7 @@ export class StudioApi {
   constructor(private readonly hostOptions: HostOptions) {
     this.jobs = {
       teacher: new TeacherPass(
-        DEFAULT_SETTINGS.teacher,
+        DEFAULT_APP_SETTINGS.teacher,
         (status) => this.emit({ type: 'teacher.status', status }),
         (done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'embed', stage: 'embedding images', done, total, perSecond, etaSeconds }),
       ),
@@ -108,7 +108,7 @@ export class StudioApi {
   /** The settings a teacher pass over `project` runs with: the demo always uses the default teacher. */
   private async teacherSettings(project: Project): Promise<Settings> {
     const settings = await this.currentSettings()
-    return project.folder === DEMO_FOLDER ? { ...settings, teacher: DEFAULT_SETTINGS.teacher } : settings
+    return project.folder === DEMO_FOLDER ? { ...settings, teacher: DEFAULT_APP_SETTINGS.teacher } : settings
   }
 
   /** Opens `folder` as the project and brings its index up to date, reporting progress. */

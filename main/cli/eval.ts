@@ -14,7 +14,7 @@ import sharp from 'sharp'
 import { evalEmbeddings } from '../engine/selftrain/eval-embed'
 import { drawSeeds, evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
-import { DEFAULT_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
+import { DEFAULT_ROUND_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
 import { matrix } from '../engine/math/linalg'
 import { STRATEGY_NAMES, type StrategyName } from '../../preload/vocabulary'
 import { parseArgs, UsageError } from './args'
@@ -164,7 +164,7 @@ export async function run(args: string[]): Promise<number> {
     const settings: Record<string, unknown> = {}
     for (const pair of (str('set') ?? '').split(',').filter(Boolean)) {
       const [name, value] = pair.split('=') as [string, string | undefined]
-      if (!name || value === undefined || !(name in DEFAULT_SETTINGS)) throw new UsageError(`--set takes name=value with a name from: ${Object.keys(DEFAULT_SETTINGS).join(', ')}`)
+      if (!name || value === undefined || !(name in DEFAULT_ROUND_SETTINGS)) throw new UsageError(`--set takes name=value with a name from: ${Object.keys(DEFAULT_ROUND_SETTINGS).join(', ')}`)
       settings[name] = value === 'true' ? true : value === 'false' ? false : Number.isFinite(Number(value)) ? Number(value) : value
     }
     // --features power,centre e.g. 0.5,1 (default) or 1,0 (plain L2)

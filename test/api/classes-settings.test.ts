@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { StudioApi } from '../../main/app/studio'
-import { DEFAULT_SETTINGS, loadSettings } from '../../main/app/settings'
-import { DEFAULT_SETTINGS as ROUND_DEFAULTS } from '../../main/engine/selftrain/round'
+import { DEFAULT_APP_SETTINGS, loadSettings } from '../../main/app/settings'
+import { DEFAULT_ROUND_SETTINGS } from '../../main/engine/selftrain/round'
 import { CLASS_PALETTE } from '../../preload/vocabulary'
 import { type ImageInfo, type RequestName, type StudioEvent } from '../../preload/contract'
 import { callStudio, hymenopteraSubset, openEmbedded, until } from '../studio-harness'
@@ -45,8 +45,8 @@ afterAll(async () => {
 describe('settings', () => {
   it('an older settings file keeps its values and gets the new fields from the defaults', async () => {
     const s = await call('settings.get', {})
-    expect(s).toMatchObject({ provider: 'cpu', threads: 2, strategy: ROUND_DEFAULTS.strategy, strategyParam: null })
-    expect(DEFAULT_SETTINGS.strategy).toBe(ROUND_DEFAULTS.strategy)
+    expect(s).toMatchObject({ provider: 'cpu', threads: 2, strategy: DEFAULT_ROUND_SETTINGS.strategy, strategyParam: null })
+    expect(DEFAULT_APP_SETTINGS.strategy).toBe(DEFAULT_ROUND_SETTINGS.strategy)
   })
 
   it('saves the strategy and its threshold, and refuses values out of range naming the field', async () => {

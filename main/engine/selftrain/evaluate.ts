@@ -16,7 +16,7 @@ import { propagateLabels } from './propagate'
 import { l2NormalizeRows, matrix, rng, rowArgmax, shuffle, takeRows, type Matrix } from '../math/linalg'
 import { LogisticHead } from './logistic'
 import { mostInformative, reviewQueue } from './next'
-import { DEFAULT_SETTINGS, runRound, type Labels, type RoundSettings } from './round'
+import { DEFAULT_ROUND_SETTINGS, runRound, type Labels, type RoundSettings } from './round'
 import type { Head } from './head'
 
 export interface EvalData {
@@ -155,7 +155,7 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
         for (let call = 1; call <= o.rounds + 1; call++) {
           const round = Math.min(call, o.rounds)
           const settings: Partial<RoundSettings> = { folds: 0, ...o.settings, ...(review ? (o.reviewPseudoWeight === 'check' ? { pseudoCheck: true } : { pseudoWeight: o.reviewPseudoWeight }) : {}), round, rounds: o.rounds, seed: t }
-          const needsGraph = ['agreement', 'ensemble'].includes(settings.strategy ?? DEFAULT_SETTINGS.strategy) || review
+          const needsGraph = ['agreement', 'ensemble'].includes(settings.strategy ?? DEFAULT_ROUND_SETTINGS.strategy) || review
           const res = await runRound(
             { X, classes: C, human: labelled, accepted, ...(unreviewed ? { unreviewed } : {}), ...(previous ? { previous } : {}), ...(needsGraph ? { graph: getGraph() } : {}) },
             settings,

@@ -56,7 +56,7 @@ export interface RoundSettings {
   seed: number
 }
 
-export const DEFAULT_SETTINGS: RoundSettings = {
+export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   head: 'logistic',
   C: 10,
   strategy: DEFAULT_STRATEGY,
@@ -132,7 +132,7 @@ function makeHead(s: RoundSettings, classes: number, previous?: Head): Head {
 }
 
 export async function runRound(input: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal): Promise<RoundResult> {
-  let s: RoundSettings = { ...DEFAULT_SETTINGS, ...partial }
+  let s: RoundSettings = { ...DEFAULT_ROUND_SETTINGS, ...partial }
   const t0 = performance.now()
   const { X, classes, human } = input
   const n = X.rows
