@@ -3,9 +3,7 @@
  * main/electron, HTTP in main/server) call `handle` for requests and `media` for image bytes; neither
  * does any work of its own. Every input is validated here, because the renderer is untrusted.
  */
-import { createHash } from 'node:crypto'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import {
@@ -26,7 +24,8 @@ import {
 import { requestSchemas } from '../preload/schemas'
 import { CLASS_PALETTE, zeroPerStatus } from '../preload/vocabulary'
 import { MAX_INPUT_PIXELS } from './engine/library/scan'
-import { Project, type OpenOptions } from './engine/library/project'
+import { Project, type OpenOptions } from './engine/project/project'
+import { DEMO_FOLDER, projectOpenOptions } from './engine/project/locations'
 import { ClassConflict, StoreError, type ImageRow } from './engine/store'
 import { PathRefused, resolveInside } from './engine/library/safe-path'
 import { ProgressMeter } from './engine/progress'
@@ -35,7 +34,7 @@ import { TeacherPass } from './teacher-pass'
 import { RoundJob, roundInfo } from './round-job'
 import { defaultExportPath, exportLabels } from './engine/exchange/export'
 import { exportStudent } from './engine/exchange/student'
-import { DEMO_FOLDER, forgetProject, recentProjects, rememberProject } from './recent'
+import { forgetProject, recentProjects, rememberProject } from './recent'
 import { suggestSeeds } from './suggest'
 import { auditReport, roundAudits, startAudit } from './audit'
 import { MapJob, mapLabels } from './map'
@@ -132,7 +131,7 @@ export class StudioApi {
       }
       case 'images.page': {
         const { offset, limit, ...filter } = input as RequestInput<'images.page'>
-        const page = this.requireProject().page({ offset, limit, ...filter })
+        const page = this.requireProject().store.queries.page({ offset, limit, ...filter })
         return { total: page.total, offset: page.offset, images: page.items.map(imageInfo) }
       }
       case 'settings.get':
@@ -157,7 +156,7 @@ export class StudioApi {
       case 'labels.export': {
         const { format, scope, link, valRatio } = input as RequestInput<'labels.export'>
         const project = this.requireProject()
-        const dest = await defaultExportPath(path.join(project.dataDir, 'exports'), format)
+        const dest = await defaultExportPath(project.paths.exports, format)
         const meter = new ProgressMeter()
         const result = await exportLabels(project, {
           format,
@@ -173,7 +172,7 @@ export class StudioApi {
       }
       case 'student.export': {
         const project = this.requireProject()
-        const dest = await defaultExportPath(path.join(project.dataDir, 'exports'), 'onnx')
+        const dest = await defaultExportPath(project.paths.exports, 'onnx')
         const student = await exportStudent(project, dest, { teacher: this.teacher.current().model })
         return { ...student, fileName: path.basename(dest) }
       }
@@ -197,7 +196,7 @@ export class StudioApi {
         return auditReport(this.requireProject())
       case 'rounds.list': {
         const project = this.requireProject()
-        const rounds = project.store.rounds()
+        const rounds = project.store.rounds.list()
         const audits = await roundAudits(project, rounds)
         return rounds.map((r) => roundInfo(r, audits.get(r.id) ?? null))
       }
@@ -208,60 +207,60 @@ export class StudioApi {
       case 'classes.create': {
         // A new class keeps the colour it is first shown in, so deleting a class above it does not recolour it.
         const project = this.requireProject()
-        const id = project.ensureClass((input as RequestInput<'classes.create'>).name, CLASS_PALETTE[project.classes().length % CLASS_PALETTE.length])
+        const id = project.store.classes.ensure((input as RequestInput<'classes.create'>).name, CLASS_PALETTE[project.store.classes.list().length % CLASS_PALETTE.length])
         return this.classInfo(id)
       }
       case 'classes.rename': {
         const { id, name } = input as RequestInput<'classes.rename'>
         this.requireClass(id)
-        this.requireProject().store.renameClass(id, name)
+        this.requireProject().store.classes.rename(id, name)
         return this.classInfo(id)
       }
       case 'classes.delete': {
         const { id } = input as RequestInput<'classes.delete'>
         this.requireClass(id)
-        return this.labelsChanged(this.requireProject().store.deleteClass(id, 'user').imageIds)
+        return this.labelsChanged(this.requireProject().store.classes.delete(id, 'user').imageIds)
       }
       case 'classes.merge': {
         const { id, into } = input as RequestInput<'classes.merge'>
         this.requireClass(id)
         this.requireClass(into)
-        return this.labelsChanged(this.requireProject().store.mergeClass(id, into, 'user').imageIds)
+        return this.labelsChanged(this.requireProject().store.classes.merge(id, into, 'user').imageIds)
       }
       case 'classes.setColor': {
         const { id, color } = input as RequestInput<'classes.setColor'>
         this.requireClass(id)
-        this.requireProject().store.setClassColor(id, color)
+        this.requireProject().store.classes.setColor(id, color)
         return this.classInfo(id)
       }
       case 'labels.set': {
         const { imageIds, classId } = input as RequestInput<'labels.set'>
         if (classId !== null) this.requireClass(classId)
-        this.requireProject().setLabel(imageIds, classId)
+        this.requireProject().store.labels.set(imageIds, classId)
         return this.labelsChanged(imageIds)
       }
       case 'labels.review': {
         const { imageIds, decision } = input as RequestInput<'labels.review'>
-        this.requireProject().review(imageIds, decision)
+        this.requireProject().store.labels.review(imageIds, decision)
         return this.labelsChanged(imageIds)
       }
       case 'labels.relabel': {
         const { imageIds, classId } = input as RequestInput<'labels.relabel'>
         this.requireClass(classId)
-        this.requireProject().relabel(imageIds, classId)
+        this.requireProject().store.labels.relabel(imageIds, classId)
         return this.labelsChanged(imageIds)
       }
       case 'labels.undo':
       case 'labels.redo': {
         const project = this.requireProject()
-        const result = name === 'labels.undo' ? project.undo() : project.redo()
+        const result = name === 'labels.undo' ? project.store.labels.undo() : project.store.labels.redo()
         return result ? this.labelsChanged(result.imageIds) : null
       }
       case 'images.history': {
         const { imageId } = input as RequestInput<'images.history'>
         const project = this.requireProject()
-        const names = new Map(project.store.allClasses().map((c) => [c.id, c.deleted ? `${c.name} (deleted)` : c.name]))
-        return project
+        const names = new Map(project.store.classes.listWithDeleted().map((c) => [c.id, c.deleted ? `${c.name} (deleted)` : c.name]))
+        return project.store.labels
           .history(imageId)
           .map((e) => ({ id: e.id, classId: e.classId, className: e.classId === null ? null : (names.get(e.classId) ?? null), source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone }))
       }
@@ -272,7 +271,7 @@ export class StudioApi {
       case 'images.byIds': {
         const project = this.requireProject()
         return (input as RequestInput<'images.byIds'>).imageIds.flatMap((id) => {
-          const row = project.image(id)
+          const row = project.store.images.get(id)
           return row && row.path !== null ? [imageInfo(row)] : []
         })
       }
@@ -284,8 +283,8 @@ export class StudioApi {
       case 'images.files': {
         const { imageId } = input as RequestInput<'images.files'>
         const project = this.requireProject()
-        if (!project.image(imageId)) throw new StudioError('not_found', `no image with id ${imageId} in the open project`)
-        return project.filesOf(imageId)
+        if (!project.store.images.get(imageId)) throw new StudioError('not_found', `no image with id ${imageId} in the open project`)
+        return project.store.images.filesOf(imageId)
       }
       case 'images.probabilities':
         return topProbabilities(this.requireProject(), (input as RequestInput<'images.probabilities'>).imageId)
@@ -297,12 +296,12 @@ export class StudioApi {
         if (classId !== undefined) this.requireClass(classId)
         const ids = filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
         if (ids.length === 0) return { imageIds: [] }
-        project.review(ids, 'accept')
+        project.store.labels.review(ids, 'accept')
         return this.labelsChanged(ids)
       }
       case 'images.get': {
         const { relPath } = input as RequestInput<'images.get'>
-        const row = this.requireProject().imageByPath(relPath)
+        const row = this.requireProject().store.images.byPath(relPath)
         if (!row) throw new StudioError('not_found', `no image "${relPath}" in the open project`)
         return imageInfo(row)
       }
@@ -315,13 +314,13 @@ export class StudioApi {
   }
 
   private requireClass(id: number): void {
-    if (!this.requireProject().classes().some((c) => c.id === id)) throw new StudioError('not_found', `no class with id ${id} in this project`)
+    if (!this.requireProject().store.classes.list().some((c) => c.id === id)) throw new StudioError('not_found', `no class with id ${id} in this project`)
   }
 
   private classList(): ClassInfo[] {
     const project = this.requireProject()
-    const counts = new Map(project.counts().byClass.map((c) => [c.classId, c.byStatus]))
-    return project.classes().map((c) => ({ id: c.id, name: c.name, color: c.color, counts: counts.get(c.id) ?? zeroPerStatus() }))
+    const counts = new Map(project.store.queries.counts().byClass.map((c) => [c.classId, c.byStatus]))
+    return project.store.classes.list().map((c) => ({ id: c.id, name: c.name, color: c.color, counts: counts.get(c.id) ?? zeroPerStatus() }))
   }
 
   private classInfo(id: number): ClassInfo {
@@ -411,7 +410,7 @@ export class StudioApi {
   async media(kind: MediaKind, rel: string): Promise<MediaReply> {
     const project = this.requireProject()
     const abs = await resolveInside(project.folder, rel)
-    const image = project.imageByPath(rel)
+    const image = project.store.images.byPath(rel)
     if (!image) throw new PathRefused(404, `not an image of the open project: ${rel}`)
     if (kind === 'thumb') return { bytes: await project.thumbnail(image.id, { priority: 1 }), mime: 'image/webp' }
     const mime = image.format ? BROWSER_FORMATS[image.format] : undefined
@@ -424,36 +423,6 @@ export class StudioApi {
       .toBuffer()
     return { bytes, mime: 'image/webp' }
   }
-}
-
-/**
- * Where the project at `folder` (absolute) keeps its data, for the studio and the CLI alike.
- * STUDIO_DATA_DIR, when set, holds every project's data (tests use it to leave shared datasets
- * untouched). The demo ships inside the app, which may be read-only and must stay clean: its data
- * always goes to the app's data folder.
- */
-export function projectOpenOptions(folder: string, appDataDir: string): OpenOptions {
-  const override = process.env.STUDIO_DATA_DIR
-  if (folder === DEMO_FOLDER) return { appDataDir, dataDir: projectDataDir(override ?? appDataDir, folder) }
-  return { appDataDir, ...(override ? { dataDir: projectDataDir(override, folder) } : {}) }
-}
-
-/** Where a project's data lives under STUDIO_DATA_DIR `root` (benches prepare a project there before serving it). */
-export function projectDataDir(root: string, folder: string): string {
-  return path.join(root, 'projects', createHash('sha256').update(folder).digest('hex').slice(0, 16))
-}
-
-/** Where a host without its own (the web host, the CLI) keeps app data, by the platform's convention. */
-export function defaultAppDataDir(): string {
-  if (process.env.STUDIO_DATA_DIR) return process.env.STUDIO_DATA_DIR
-  const home = os.homedir()
-  const base =
-    process.platform === 'win32'
-      ? (process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'))
-      : process.platform === 'darwin'
-        ? path.join(home, 'Library', 'Application Support')
-        : (process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'))
-  return path.join(base, 'pseudolabel-studio')
 }
 
 async function existingFolder(folder: string): Promise<string> {
@@ -511,8 +480,8 @@ function imageInfo(row: ImageRow): ImageInfo {
 }
 
 function summary(p: Project): ProjectSummary {
-  const counts = p.counts()
-  const unreadable = p.unreadableFiles(0, UNREADABLE_LISTED)
+  const counts = p.store.queries.counts()
+  const unreadable = p.store.images.unreadableFiles(0, UNREADABLE_LISTED)
   return {
     folder: p.folder,
     name: path.basename(p.folder),

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { APP_ROOT } from '../engine/paths'
-import { defaultAppDataDir, StudioApi } from '../api'
+import { StudioApi } from '../api'
+import { defaultAppDataDir } from '../engine/project/locations'
 import { startWebHost } from '../server/webhost'
 import { parseArgs, UsageError } from './args'
 
