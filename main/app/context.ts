@@ -4,7 +4,7 @@
  * interface, so they cannot reach around it (replace the project, drop listeners).
  */
 import type { AppInfo, LabelResult, ProjectSummary, RequestInput, Settings, StudioEvent } from '../../preload/contract'
-import type { Project } from '../engine/library/project'
+import type { Project } from '../engine/project/project'
 import type { MapJob } from './jobs/map-job'
 import type { RoundJob } from './jobs/round-job'
 import type { SimilarImages } from './jobs/similar-images'

@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { StudioError, type ClassInfo, type ImageInfo, type LabelEvent, type ProjectSummary } from '../../preload/contract'
 import { zeroPerStatus } from '../../preload/vocabulary'
-import type { Project } from '../engine/library/project'
+import type { Project } from '../engine/project/project'
 import type { ImageRow } from '../engine/store'
 
 /** How many unreadable files a project summary carries; the rest are counted. */
@@ -27,8 +27,8 @@ export function imageInfo(row: ImageRow): ImageInfo {
 }
 
 export function summary(p: Project): ProjectSummary {
-  const counts = p.counts()
-  const unreadable = p.unreadableFiles(0, UNREADABLE_LISTED)
+  const counts = p.store.queries.counts()
+  const unreadable = p.store.images.unreadableFiles(0, UNREADABLE_LISTED)
   return {
     folder: p.folder,
     name: path.basename(p.folder),
@@ -41,8 +41,8 @@ export function summary(p: Project): ProjectSummary {
 }
 
 export function classList(project: Project): ClassInfo[] {
-  const counts = new Map(project.counts().byClass.map((c) => [c.classId, c.byStatus]))
-  return project.classes().map((c) => ({ id: c.id, name: c.name, color: c.color, counts: counts.get(c.id) ?? zeroPerStatus() }))
+  const counts = new Map(project.store.queries.counts().byClass.map((c) => [c.classId, c.byStatus]))
+  return project.store.classes.list().map((c) => ({ id: c.id, name: c.name, color: c.color, counts: counts.get(c.id) ?? zeroPerStatus() }))
 }
 
 export function classInfo(project: Project, id: number): ClassInfo {
@@ -53,8 +53,8 @@ export function classInfo(project: Project, id: number): ClassInfo {
 
 /** Every label event of one image, oldest first; a deleted class keeps its name, marked as deleted. */
 export function labelHistory(project: Project, imageId: number): LabelEvent[] {
-  const names = new Map(project.store.allClasses().map((c) => [c.id, c.deleted ? `${c.name} (deleted)` : c.name]))
-  return project
+  const names = new Map(project.store.classes.listWithDeleted().map((c) => [c.id, c.deleted ? `${c.name} (deleted)` : c.name]))
+  return project.store.labels
     .history(imageId)
     .map((e) => ({ id: e.id, classId: e.classId, className: e.classId === null ? null : (names.get(e.classId) ?? null), source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone }))
 }

@@ -4,21 +4,21 @@
  * an image's class probabilities from the last round.
  */
 import { open, readFile, stat } from 'node:fs/promises'
-import path from 'node:path'
 import type { ClassProbability } from '../../preload/contract'
-import type { Project } from '../engine/library/project'
+import type { Project } from '../engine/project/project'
 import type { PageQuery } from '../engine/store'
+import type { ProjectPaths } from '../engine/project/paths'
 
 /** The ids of a filter in its order, from `offset`, at most `limit` of them (all when absent). */
 export function filterIds(project: Project, filter: Omit<PageQuery, 'offset' | 'limit'>, offset = 0, limit?: number): number[] {
-  return project.store.pageIds({ ...filter, offset, ...(limit === undefined ? {} : { limit }) }).ids
+  return project.store.queries.pageIds({ ...filter, offset, ...(limit === undefined ? {} : { limit }) }).ids
 }
 
 /** Proposals waiting for review with confidence >= `threshold`, counted per class (classes without any are left out). */
 export function proposalCountsAbove(project: Project, threshold: number): { classId: number; count: number }[] {
-  return project
-    .classes()
-    .map((c) => ({ classId: c.id, count: project.page({ status: 'proposed', classId: c.id, minConfidence: threshold, sort: 'confidence', limit: 1 }).total }))
+  return project.store.classes
+    .list()
+    .map((c) => ({ classId: c.id, count: project.store.queries.page({ status: 'proposed', classId: c.id, minConfidence: threshold, sort: 'confidence', limit: 1 }).total }))
     .filter((c) => c.count > 0)
 }
 
@@ -39,12 +39,12 @@ const rounds = new Map<string, RoundProba>()
  * as main/app/jobs/round-job.ts writes them). Empty when no round has scored the image.
  */
 export async function topProbabilities(project: Project, imageId: number, top = 5): Promise<ClassProbability[]> {
-  const image = project.image(imageId)
+  const image = project.store.images.get(imageId)
   if (!image) return []
-  const done = project.store.rounds().filter((r) => r.status === 'done')
-  const names = new Map(project.classes().map((c) => [c.id, c.name]))
+  const done = project.store.rounds.list().filter((r) => r.status === 'done')
+  const names = new Map(project.store.classes.list().map((c) => [c.id, c.name]))
   for (const round of done.reverse()) {
-    const r = await roundProba(project.dataDir, round.id)
+    const r = await roundProba(project.paths, round.id)
     const row = r?.rowOf.get(image.hash)
     if (!r || row === undefined) continue
     const k = r.classIds.length
@@ -64,9 +64,9 @@ export async function topProbabilities(project: Project, imageId: number, top = 
   return []
 }
 
-async function roundProba(dataDir: string, id: number): Promise<RoundProba | null> {
-  const file = path.join(dataDir, 'rounds', `${id}.proba`)
-  const json = path.join(dataDir, 'rounds', `${id}.json`)
+async function roundProba(paths: ProjectPaths, id: number): Promise<RoundProba | null> {
+  const file = paths.roundProba(id)
+  const json = paths.roundRows(id)
   let meta: { classIds: number[]; hashes: string[] }
   let mtimeMs: number
   try {

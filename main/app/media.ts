@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import sharp from 'sharp'
 import type { MediaKind } from '../../preload/contract'
 import { MAX_INPUT_PIXELS } from '../engine/library/scan'
-import type { Project } from '../engine/library/project'
+import type { Project } from '../engine/project/project'
 import { PathRefused, resolveInside } from '../engine/library/safe-path'
 
 /** Formats a browser shows as they are; others (TIFF, HEIF) are converted for the viewer. */
@@ -23,7 +23,7 @@ export interface MediaReply {
  */
 export async function projectMedia(project: Project, kind: MediaKind, rel: string): Promise<MediaReply> {
   const abs = await resolveInside(project.folder, rel)
-  const image = project.imageByPath(rel)
+  const image = project.store.images.byPath(rel)
   if (!image) throw new PathRefused(404, `not an image of the open project: ${rel}`)
   if (kind === 'thumb') return { bytes: await project.thumbnail(image.id, { priority: 1 }), mime: 'image/webp' }
   const mime = image.format ? BROWSER_FORMATS[image.format] : undefined

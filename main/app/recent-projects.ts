@@ -1,16 +1,13 @@
 /**
- * Recently opened project folders, newest first, in `<appDataDir>/recent-projects.json`, and the
- * demo project shipped in the repository. The list is the user's, not the projects': it survives a
+ * Recently opened project folders, newest first, in `<appDataDir>/recent-projects.json`; the demo
+ * project shipped in the repository (DEMO_FOLDER) is listed under its own name. The list is the user's, not the projects': it survives a
  * project's data folder being removed, and a folder that is gone stays listed (marked missing)
  * until the user removes it, because an unplugged disk comes back.
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { RecentProject } from '../../preload/contract'
-import { APP_ROOT } from '../engine/paths'
-
-/** 300 Fashion-MNIST images, 30 per class, in one flat folder (see demo/README.md). */
-export const DEMO_FOLDER = path.join(APP_ROOT, 'demo', 'fashion-mnist')
+import { DEMO_FOLDER } from '../engine/project/locations'
 
 const FILE = 'recent-projects.json'
 const KEEP = 12

@@ -4,7 +4,7 @@
  * covers the folder rather than its largest cluster.
  */
 import { StudioError } from '../../preload/contract'
-import type { Project } from '../engine/library/project'
+import type { Project } from '../engine/project/project'
 import type { ImageRow } from '../engine/store'
 import { kmeansPlusPlus } from '../engine/math/kmeans'
 import { projectFeatures } from './jobs/round-job'
@@ -14,7 +14,7 @@ const MAX_CANDIDATES = 20_000
 
 export async function suggestSeeds(project: Project, cacheFile: string | null, count: number): Promise<ImageRow[]> {
   if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; wait for it to finish (see the status bar)')
-  const all = project.allImages()
+  const all = project.store.queries.allImages()
   const stride = Math.max(1, Math.ceil(all.length / MAX_CANDIDATES))
   const rows = stride === 1 ? all : all.filter((r, i) => i % stride === 0 || r.status !== 'unlabelled')
   const { images, X } = await projectFeatures(rows, cacheFile)

@@ -6,10 +6,9 @@
  * events (accept, reject, relabel), so audited items also feed the next round.
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { StudioError, type AuditedPrecision, type AuditReport } from '../../preload/contract'
-import type { Project } from '../engine/library/project'
-import type { ImageRow } from '../engine/store'
+import type { Project } from '../engine/project/project'
+import type { ImageRow, RoundRow } from '../engine/store'
 import { auditSample, wilson } from '../engine/selftrain/audit'
 
 interface AuditItem {
@@ -29,11 +28,9 @@ interface AuditFile extends AuditSample {
   earlier?: AuditSample[]
 }
 
-const auditFile = (project: Project) => path.join(project.dataDir, 'audit.json')
-
 async function readAudit(project: Project): Promise<AuditFile | null> {
   try {
-    return JSON.parse(await readFile(auditFile(project), 'utf8')) as AuditFile
+    return JSON.parse(await readFile(project.paths.audit, 'utf8')) as AuditFile
   } catch {
     return null
   }
@@ -52,16 +49,16 @@ function verdict(row: ImageRow | null | undefined, item: AuditItem): boolean | n
 }
 
 export async function startAudit(project: Project, perClass: number): Promise<ImageRow[]> {
-  const classes = project.classes()
+  const classes = project.store.classes.list()
   const slot = new Map(classes.map((c, k) => [c.id, k]))
-  const proposed = project.allImages().filter((r) => r.status === 'proposed' && r.classId !== null && slot.has(r.classId))
+  const proposed = project.store.queries.allImages().filter((r) => r.status === 'proposed' && r.classId !== null && slot.has(r.classId))
   if (proposed.length === 0) throw new StudioError('invalid_input', 'nothing to audit: run a round first, so that there are proposals')
   const picks = auditSample(Int32Array.from(proposed, (r) => slot.get(r.classId!)!), classes.length, perClass, Date.now() % 100_000)
   const items = Array.from(picks, (i) => proposed[i]!)
   const before = await readAudit(project)
   const earlier = before ? [...(before.earlier ?? []), { createdAt: before.createdAt, items: before.items }] : []
   const file: AuditFile = { createdAt: Date.now(), items: items.map((r) => ({ imageId: r.id, classId: r.classId!, roundId: r.roundId })), earlier }
-  await writeFile(auditFile(project), JSON.stringify(file))
+  await writeFile(project.paths.audit, JSON.stringify(file))
   return items
 }
 
@@ -69,11 +66,11 @@ export async function startAudit(project: Project, perClass: number): Promise<Im
 export async function auditReport(project: Project): Promise<AuditReport | null> {
   const file = await readAudit(project)
   if (!file) return null
-  const classes = project.classes()
+  const classes = project.store.classes.list()
   const per = new Map(classes.map((c) => [c.id, { sampled: 0, checked: 0, correct: 0 }]))
   for (const item of file.items) {
     const counts = per.get(item.classId)
-    const row = project.image(item.imageId)
+    const row = project.store.images.get(item.imageId)
     if (!counts || !row) continue
     counts.sampled++
     const right = verdict(row, item)
@@ -97,7 +94,7 @@ export async function auditReport(project: Project): Promise<AuditReport | null>
  * class's precision weighted by its share of the round's proposals, since the sample takes the
  * same number from every class). Rounds with no judged audit item are absent.
  */
-export async function roundAudits(project: Project, rounds: ReturnType<Project['store']['rounds']>): Promise<Map<number, AuditedPrecision>> {
+export async function roundAudits(project: Project, rounds: RoundRow[]): Promise<Map<number, AuditedPrecision>> {
   const out = new Map<number, AuditedPrecision>()
   const file = await readAudit(project)
   if (!file) return out
@@ -110,7 +107,7 @@ export async function roundAudits(project: Project, rounds: ReturnType<Project['
       const key = `${item.roundId}:${item.imageId}`
       if (seen.has(key)) continue
       seen.add(key)
-      const right = verdict(project.image(item.imageId), item)
+      const right = verdict(project.store.images.get(item.imageId), item)
       if (right === null) continue
       let per = byRound.get(item.roundId)
       if (!per) byRound.set(item.roundId, (per = new Map()))
@@ -119,7 +116,7 @@ export async function roundAudits(project: Project, rounds: ReturnType<Project['
       if (right) counts.correct++
       per.set(item.classId, counts)
     }
-  const names = new Map(project.classes().map((c) => [c.id, c.name]))
+  const names = new Map(project.store.classes.list().map((c) => [c.id, c.name]))
   for (const [roundId, per] of byRound) {
     const proposed = ((rounds.find((r) => r.id === roundId)?.summary ?? {}) as { proposalsPerClass?: Record<string, number> }).proposalsPerClass ?? {}
     const classes = [...per].map(([classId, n]) => {

@@ -3,13 +3,17 @@
  *        [--threads N] [--batch N] [--cache-dir DIR]`
  *
  * Embeds every image of a folder with a teacher; images already in the cache are skipped, so a
- * second run (or one after Ctrl+C) only does what is left.
+ * second run (or one after Ctrl+C) only does what is left. The cache is the one the studio uses for
+ * that folder (in the project's data folder, found as the studio finds it, STUDIO_DATA_DIR
+ * included), so opening the folder in the studio afterwards embeds nothing again; --cache-dir
+ * puts it elsewhere.
  * Exit codes: 0 done (even if some images could not be decoded: they are listed), 1 failure while
  * working (model cannot run, disk error), 2 bad usage or bad input (unknown option, no such folder,
  * bad manifest or model file), 130 cancelled.
  */
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import { studioPathsFor } from '../engine/project/locations'
 import { ManifestError, OnnxError, embedFolder } from '../engine/teacher'
 import type { EmbedProgress, ProviderReport } from '../engine/teacher'
 import { DEFAULT_TEACHER, PROVIDER_SETTINGS, type ProviderSetting } from '../../preload/vocabulary'
@@ -77,6 +81,7 @@ export async function run(args: string[]): Promise<number> {
   }
   try {
     const s = await embedFolder(folder, v.model, {
+      cacheDir: v['cache-dir'] ?? studioPathsFor(folder).teacher,
       provider: v.provider as ProviderSetting,
       deviceId: device,
       intraOpThreads: threads,
@@ -93,7 +98,6 @@ export async function run(args: string[]): Promise<number> {
       },
       onTeacher: (t) => console.error(`teacher: ${t.manifest.name}\n  ${describeProvider(t.provider).replace(/, \d+ threads/, '')}`),
       ...(v['model-file'] ? { modelFile: v['model-file'] } : {}),
-      ...(v['cache-dir'] ? { cacheDir: v['cache-dir'] } : {}),
     })
     if (tty) process.stderr.write('\n')
     for (const f of s.failed) console.error(`  could not embed ${f.absPath}: ${f.reason}`)

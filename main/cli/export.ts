@@ -11,11 +11,11 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { defaultAppDataDir, projectOpenOptions } from '../app/locations'
+import { defaultAppDataDir, projectOpenOptions } from '../engine/project/locations'
 import { exportLabels, isFolderFormat } from '../engine/exchange/export'
 import { LABEL_FORMATS, type ExportScope, type LabelFormat } from '../../preload/vocabulary'
 import { exportStudent } from '../engine/exchange/student'
-import { Project } from '../engine/library/project'
+import { Project } from '../engine/project/project'
 import { StoreError } from '../engine/store'
 import { loadSettings } from '../app/settings'
 

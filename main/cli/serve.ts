@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { APP_ROOT } from '../engine/paths'
-import { defaultAppDataDir } from '../app/locations'
 import { StudioApi } from '../app/studio'
+import { defaultAppDataDir } from '../engine/project/locations'
 import { startWebHost } from '../server/webhost'
 import { parseArgs, UsageError } from './args'
 

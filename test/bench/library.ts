@@ -15,10 +15,10 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { availableParallelism, loadavg } from 'node:os'
 import sharp, { type Sharp } from 'sharp'
-import { Project } from '../../main/engine/library/project'
+import { Project } from '../../main/engine/project/project'
 import { bombPng, pngChunk } from '../library/fixtures'
 import { mapLimit } from '../../main/engine/library/scan'
-import type { PageQuery } from '../../main/engine/store/store'
+import type { PageQuery } from '../../main/engine/store'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const TARGETS = { first_index_s: 90, reopen_s: 2, rescan_1pct_s: 10, page_query_p95_ms: 20, peak_rss_mb: 600 }
@@ -162,22 +162,30 @@ async function measure(dir: string, n: number): Promise<Record<string, number | 
   console.log(`first index: ${first.seen} files, ${first.unreadable} unreadable, ${first_index_s.toFixed(1)} s`)
 
   // Labels as after a few rounds: 10 classes, 1% seed labels, 60% proposals, some reviewed.
-  const classes = Array.from({ length: 10 }, (_, k) => p.ensureClass(`class ${k}`))
+  const classes = Array.from({ length: 10 }, (_, k) => p.store.classes.ensure(`class ${k}`))
   const ids = (p.store.db.prepare('SELECT id FROM images WHERE avail = 1 ORDER BY id').all() as { id: number }[]).map((r) => r.id)
   const rand = rng(7)
   const cls = () => classes[Math.floor(rand() * classes.length)] as number
-  p.store.addLabelEvents(ids.filter((_, i) => i % 100 === 0).map((imageId) => ({ imageId, classId: cls(), source: 'human' as const, state: 'accepted' as const })), { actor: 'bench' })
-  const roundId = p.store.startRound()
-  p.propose(roundId, ids.filter((_, i) => i % 100 !== 0 && rand() < 0.6).map((imageId) => ({ imageId, classId: cls(), confidence: rand() })))
-  const proposed = p.page({ status: 'proposed', limit: 2000 }).items.map((i) => i.id)
-  p.review(proposed.slice(0, 1000), 'accept', 'bench')
-  p.review(proposed.slice(1000, 1500), 'reject', 'bench')
+  // 1% seed labels of random classes, one action per class (the random draws as before).
+  const seeds = new Map<number, number[]>()
+  for (const imageId of ids.filter((_, i) => i % 100 === 0)) {
+    const c = cls()
+    const group = seeds.get(c)
+    if (group) group.push(imageId)
+    else seeds.set(c, [imageId])
+  }
+  for (const [classId, seeded] of seeds) p.store.labels.set(seeded, classId, 'bench')
+  const roundId = p.store.rounds.start()
+  p.store.labels.propose(roundId, ids.filter((_, i) => i % 100 !== 0 && rand() < 0.6).map((imageId) => ({ imageId, classId: cls(), confidence: rand() })))
+  const proposed = p.store.queries.page({ status: 'proposed', limit: 2000 }).items.map((i) => i.id)
+  p.store.labels.review(proposed.slice(0, 1000), 'accept', 'bench')
+  p.store.labels.review(proposed.slice(1000, 1500), 'reject', 'bench')
   await p.close()
 
   t = performance.now()
   p = await Project.open(dir)
-  p.page({ limit: 200 })
-  p.counts()
+  p.store.queries.page({ limit: 200 })
+  p.store.queries.counts()
   const reopen_s = (performance.now() - t) / 1000
   t = performance.now()
   const unchanged = await p.index()
@@ -217,21 +225,21 @@ async function measure(dir: string, n: number): Promise<Record<string, number | 
   for (let rep = 0; rep < 5; rep++)
     for (const f of filters)
       for (const sort of sorts) {
-        const total = p.page({ ...f, limit: 1 }).total
+        const total = p.store.queries.page({ ...f, limit: 1 }).total
         const offset = Math.floor(qr() * Math.max(0, total - 100))
         const q0 = performance.now()
-        p.page({ ...f, sort, descending: qr() < 0.5, offset, limit: 100 })
+        p.store.queries.page({ ...f, sort, descending: qr() < 0.5, offset, limit: 100 })
         times.push(performance.now() - q0)
       }
   const cq = performance.now()
-  p.counts()
+  p.store.queries.counts()
   const counts_ms = performance.now() - cq
   const page_query_p95_ms = p95(times)
   console.log(`page queries: ${times.length}, p95 ${page_query_p95_ms.toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms; counts ${counts_ms.toFixed(1)} ms`)
 
   // Thumbnails, cold cache, in screen order.
   await p.clearThumbnails()
-  const page = p.page({ limit: 600, offset: 1000 }).items
+  const page = p.store.queries.page({ limit: 600, offset: 1000 }).items
   t = performance.now()
   await Promise.all(page.map((img, i) => p.thumbnail(img.id, { priority: -i }).catch(() => null)))
   const thumbs_per_s = page.length / ((performance.now() - t) / 1000)

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Project } from '../../main/engine/library/project'
+import { Project } from '../../main/engine/project/project'
 import { EmbeddingCache } from '../../main/engine/teacher'
 import { filterIds, proposalCountsAbove } from '../../main/app/image-queries'
 import { SimilarImages } from '../../main/app/jobs/similar-images'
@@ -40,13 +40,13 @@ export async function run(args: string[]): Promise<void> {
         const i = i0 + j
         return { path: `img/${String(i).padStart(7, '0')}.jpg`, size: 1000 + i, mtimeMs: 1, content: { hash: hash(i), bytes: 1000 + i, width: 64, height: 64, format: 'jpeg', error: null } }
       })
-      project.store.applyScan(records, [])
+      project.store.images.applyScan(records, [])
     }
-    const classes = Array.from({ length: 10 }, (_, k) => project.ensureClass(`class ${k}`))
-    const ids = project.allImages().map((r) => r.id)
-    const roundId = project.store.startRound()
-    project.propose(roundId, ids.filter(() => rand() < 0.6).map((imageId) => ({ imageId, classId: classes[Math.floor(rand() * 10)]!, confidence: rand() })))
-    project.store.finishRound(roundId, 'done')
+    const classes = Array.from({ length: 10 }, (_, k) => project.store.classes.ensure(`class ${k}`))
+    const ids = project.store.queries.allImages().map((r) => r.id)
+    const roundId = project.store.rounds.start()
+    project.store.labels.propose(roundId, ids.filter(() => rand() < 0.6).map((imageId) => ({ imageId, classId: classes[Math.floor(rand() * 10)]!, confidence: rand() })))
+    project.store.rounds.finish(roundId, 'done')
     console.log(`store of ${n} images with proposals in ${ms(t)} ms`)
 
     // Clustered embeddings (40 centres plus noise, non-negative like pooled ReLU features), so that

@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { ProjectSummary, RecentProject } from '../../preload/contract'
 import { StudioApi } from '../../main/app/studio'
-import { DEMO_FOLDER } from '../../main/app/recent-projects'
+import { DEMO_FOLDER } from '../../main/engine/project/locations'
 import { ROOT, dataset } from '../shared'
 
 const cleanup: (() => Promise<unknown>)[] = []

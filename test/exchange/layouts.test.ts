@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from '
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import { Project } from '../../main/engine/library/project'
+import { Project } from '../../main/engine/project/project'
 import { exportLabels } from '../../main/engine/exchange/export'
 import type { LabelFormat } from '../../preload/vocabulary'
 import { writeError } from '../../main/engine/exchange/write'
@@ -34,7 +34,7 @@ async function tree(root: string): Promise<string[]> {
     .sort()
 }
 
-const id = (rel: string) => project.imageByPath(rel)!.id
+const id = (rel: string) => project.store.images.byPath(rel)!.id
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'studio-layouts-'))
@@ -48,11 +48,11 @@ beforeAll(async () => {
   for (let i = 0; i < 5; i++) await png(`many/dog-${i}.png`, 120 + i)
   project = await Project.open(images, { dataDir: path.join(dir, 'data') })
   await project.index()
-  const cat = project.ensureClass('cat')
-  const dog = project.ensureClass('dog/wolf')
-  project.setLabel([id('a/x.png'), id('b/x.png'), id('e/X.png'), ...Array.from({ length: 10 }, (_, i) => id(`many/cat-${i}.png`))], cat)
-  project.setLabel([id('c/y.png'), ...Array.from({ length: 5 }, (_, i) => id(`many/dog-${i}.png`))], dog)
-  project.propose(project.store.startRound(), [{ imageId: id('d/z.png'), classId: cat, confidence: 0.8125 }])
+  const cat = project.store.classes.ensure('cat')
+  const dog = project.store.classes.ensure('dog/wolf')
+  project.store.labels.set([id('a/x.png'), id('b/x.png'), id('e/X.png'), ...Array.from({ length: 10 }, (_, i) => id(`many/cat-${i}.png`))], cat)
+  project.store.labels.set([id('c/y.png'), ...Array.from({ length: 5 }, (_, i) => id(`many/dog-${i}.png`))], dog)
+  project.store.labels.propose(project.store.rounds.start(), [{ imageId: id('d/z.png'), classId: cat, confidence: 0.8125 }])
 })
 
 afterAll(async () => {

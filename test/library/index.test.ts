@@ -3,7 +3,7 @@ import { copyFileSync, renameSync, rmSync, utimesSync, writeFileSync, mkdirSync 
 import path from 'node:path'
 import sharp from 'sharp'
 import { makeFixture, noise, tempDir, type Fixture } from './fixtures'
-import { Project } from '../../main/engine/library/project'
+import { Project } from '../../main/engine/project/project'
 import { ThumbnailDecodeError } from '../../main/engine/library/thumbs'
 
 describe('indexing a folder of real files', () => {
@@ -21,16 +21,16 @@ describe('indexing a folder of real files', () => {
   })
 
   it('indexes every good image with its upright size and format, and nothing hidden', () => {
-    const page = project.page({ limit: 1000 })
+    const page = project.store.queries.page({ limit: 1000 })
     const got = Object.fromEntries(page.items.map((i) => [i.path, { width: i.width, height: i.height, format: i.format }]))
     expect(got).toEqual(fx.good)
     expect(page.total).toBe(Object.keys(fx.good).length)
-    expect(project.imageByPath('.hidden/secret.png')).toBeNull()
-    expect(project.imageByPath('.pseudolabel/thumbs/x.png')).toBeNull()
+    expect(project.store.images.byPath('.hidden/secret.png')).toBeNull()
+    expect(project.store.images.byPath('.pseudolabel/thumbs/x.png')).toBeNull()
   })
 
   it('records each bad file with a reason and keeps going', () => {
-    const bad = project.unreadableFiles(0, 100).items
+    const bad = project.store.images.unreadableFiles(0, 100).items
     expect(bad.map((b) => b.path).sort()).toEqual([...fx.bad].sort())
     const reason = (p: string) => bad.find((b) => b.path === p)?.reason ?? ''
     expect(reason('bad/empty.jpg')).toMatch(/empty/)
@@ -40,12 +40,12 @@ describe('indexing a folder of real files', () => {
     expect(reason('bad/bomb.png')).toMatch(/pixel limit/)
     expect(reason('loop/up/')).toMatch(/loop/)
     expect(reason('bad/self.jpg')).toMatch(/loop/)
-    expect(project.counts().unreadableFiles).toBe(fx.bad.length)
-    expect(project.page({ status: 'unreadable' }).total).toBe(5) // the five with content
+    expect(project.store.queries.counts().unreadableFiles).toBe(fx.bad.length)
+    expect(project.store.queries.page({ status: 'unreadable' }).total).toBe(5) // the five with content
   })
 
   it('makes WebP thumbnails, longest side at most 256, upright, for every kind of image', async () => {
-    for (const img of project.page({ limit: 100 }).items) {
+    for (const img of project.store.queries.page({ limit: 100 }).items) {
       const buf = await project.thumbnail(img.id)
       const meta = await sharp(buf).metadata()
       expect(meta.format).toBe('webp')
@@ -74,46 +74,46 @@ describe('identity is the content', () => {
     const p = await Project.open(root)
     try {
       await p.index()
-      const one = p.imageByPath('a/one.png')!
-      const cat = p.ensureClass('cat')
-      p.setLabel([one.id], cat)
+      const one = p.store.images.byPath('a/one.png')!
+      const cat = p.store.classes.ensure('cat')
+      p.store.labels.set([one.id], cat)
 
       mkdirSync(path.join(root, 'b'))
       renameSync(path.join(root, 'a/one.png'), path.join(root, 'b/renamed.png'))
       copyFileSync(path.join(root, 'b/renamed.png'), path.join(root, 'a/copy.png'))
       const r = await p.index()
       expect(r.removed).toBe(1)
-      const moved = p.imageByPath('b/renamed.png')!
+      const moved = p.store.images.byPath('b/renamed.png')!
       expect(moved.id).toBe(one.id)
       expect(moved.classId).toBe(cat)
       expect(moved.status).toBe('human')
       expect(moved.fileCount).toBe(2)
-      expect(p.filesOf(one.id)).toEqual(['a/copy.png', 'b/renamed.png'])
-      expect(p.counts().duplicateGroups).toBe(1)
-      expect(p.page().total).toBe(2) // duplicates are one image in the grid
+      expect(p.store.images.filesOf(one.id)).toEqual(['a/copy.png', 'b/renamed.png'])
+      expect(p.store.queries.counts().duplicateGroups).toBe(1)
+      expect(p.store.queries.page().total).toBe(2) // duplicates are one image in the grid
 
       // Touching a file without changing it re-reads it but keeps its identity.
       const later = new Date(Date.now() + 5000)
       utimesSync(path.join(root, 'a/two.png'), later, later)
-      const two = p.imageByPath('a/two.png')!
+      const two = p.store.images.byPath('a/two.png')!
       expect((await p.index()).identified).toBe(1)
-      expect(p.imageByPath('a/two.png')!.id).toBe(two.id)
+      expect(p.store.images.byPath('a/two.png')!.id).toBe(two.id)
 
       // Changing its content makes it a different image.
       await noise(32, 32, 3).png().toFile(path.join(root, 'a/two.png'))
       await p.index()
-      expect(p.imageByPath('a/two.png')!.id).not.toBe(two.id)
+      expect(p.store.images.byPath('a/two.png')!.id).not.toBe(two.id)
 
       // Deleting every copy hides the image but keeps its label; bringing it back restores it.
       rmSync(path.join(root, 'a/copy.png'))
       renameSync(path.join(root, 'b/renamed.png'), path.join(root, 'gone.bak'))
       await p.index()
-      expect(p.image(one.id)!.path).toBeNull()
-      expect(p.page({ classId: cat }).total).toBe(0)
+      expect(p.store.images.get(one.id)!.path).toBeNull()
+      expect(p.store.queries.page({ classId: cat }).total).toBe(0)
       renameSync(path.join(root, 'gone.bak'), path.join(root, 'back.png'))
       await p.index()
-      expect(p.image(one.id)!.path).toBe('back.png')
-      expect(p.page({ classId: cat }).items.map((i) => i.id)).toEqual([one.id])
+      expect(p.store.images.get(one.id)!.path).toBe('back.png')
+      expect(p.store.queries.page({ classId: cat }).items.map((i) => i.id)).toEqual([one.id])
     } finally {
       await p.close()
       rmSync(root, { recursive: true, force: true })
@@ -129,13 +129,13 @@ describe('identity is the content', () => {
     const p = await Project.open(root)
     try {
       await p.index()
-      const img = p.imageByPath('cut.jpg')!
+      const img = p.store.images.byPath('cut.jpg')!
       expect(img.error).toBeNull()
-      expect(p.page().total).toBe(1)
+      expect(p.store.queries.page().total).toBe(1)
       await expect(p.thumbnail(img.id)).rejects.toBeInstanceOf(ThumbnailDecodeError)
-      expect(p.image(img.id)!.error).toMatch(/cannot be decoded/)
-      expect(p.unreadableFiles().items.map((f) => f.path)).toEqual(['cut.jpg'])
-      expect(p.page().total).toBe(0)
+      expect(p.store.images.get(img.id)!.error).toMatch(/cannot be decoded/)
+      expect(p.store.images.unreadableFiles().items.map((f) => f.path)).toEqual(['cut.jpg'])
+      expect(p.store.queries.page().total).toBe(0)
     } finally {
       await p.close()
       rmSync(root, { recursive: true, force: true })
@@ -152,7 +152,7 @@ describe('watching the folder', () => {
       for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 50))
       return cond()
     }
-    const paths = () => p.page().items.map((i) => i.path)
+    const paths = () => p.store.queries.page().items.map((i) => i.path)
     try {
       await p.index()
       const errors: unknown[] = []

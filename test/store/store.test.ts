@@ -5,8 +5,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DatabaseSync } from '@photostructure/sqlite'
 import { noise, tempDir } from '../library/fixtures'
-import { Project } from '../../main/engine/library/project'
-import { SCHEMA_VERSION, StoreError } from '../../main/engine/store/db'
+import { Project } from '../../main/engine/project/project'
+import { SCHEMA_VERSION, StoreError, type PageQuery } from '../../main/engine/store'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const ROOT = path.resolve(here, '../..')
@@ -56,9 +56,9 @@ describe('labels are events; the current label is derived', () => {
     root = await folderWith(6)
     p = await Project.open(root)
     await p.index()
-    ids = p.page().items.map((i) => i.id)
-    cat = p.ensureClass('cat')
-    dog = p.ensureClass('dog')
+    ids = p.store.queries.page().items.map((i) => i.id)
+    cat = p.store.classes.ensure('cat')
+    dog = p.store.classes.ensure('dog')
   })
   afterAll(async () => {
     await p.close()
@@ -69,28 +69,28 @@ describe('labels are events; the current label is derived', () => {
     const [a, b, c, d, e] = ids as [number, number, number, number, number, number]
     // Scans commit without fsync; label changes must be back on FULL (2) after one.
     expect(p.store.db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 2 })
-    p.setLabel([a], cat)
-    const round = p.store.startRound({ threshold: 0.5 })
-    p.propose(round, [
+    p.store.labels.set([a], cat)
+    const round = p.store.rounds.start({ threshold: 0.5 })
+    p.store.labels.propose(round, [
       { imageId: b, classId: cat, confidence: 0.9 },
       { imageId: c, classId: dog, confidence: 0.6 },
       { imageId: d, classId: dog, confidence: 0.3 },
       { imageId: e, classId: cat, confidence: 0.75 },
     ])
-    p.review([b], 'accept')
-    p.review([c], 'reject')
-    p.relabel([d], cat)
-    expect(p.image(a)!.status).toBe('human')
-    expect(p.image(b)).toMatchObject({ status: 'accepted', classId: cat, roundId: round, confidence: 0.9 })
-    expect(p.image(c)).toMatchObject({ status: 'rejected', classId: dog })
-    expect(p.image(d)).toMatchObject({ status: 'human', classId: cat })
-    expect(p.image(e)).toMatchObject({ status: 'proposed', classId: cat })
+    p.store.labels.review([b], 'accept')
+    p.store.labels.review([c], 'reject')
+    p.store.labels.relabel([d], cat)
+    expect(p.store.images.get(a)!.status).toBe('human')
+    expect(p.store.images.get(b)).toMatchObject({ status: 'accepted', classId: cat, roundId: round, confidence: 0.9 })
+    expect(p.store.images.get(c)).toMatchObject({ status: 'rejected', classId: dog })
+    expect(p.store.images.get(d)).toMatchObject({ status: 'human', classId: cat })
+    expect(p.store.images.get(e)).toMatchObject({ status: 'proposed', classId: cat })
 
-    const counts = p.counts()
+    const counts = p.store.queries.counts()
     expect(counts.byStatus).toEqual({ unlabelled: 1, human: 2, proposed: 1, accepted: 1, rejected: 1 })
     expect(counts.byClass.find((x) => x.name === 'cat')!.byStatus).toMatchObject({ human: 2, accepted: 1, proposed: 1 })
 
-    const idsOf = (q: Parameters<Project['page']>[0]) => p.page(q).items.map((i) => i.id)
+    const idsOf = (q: PageQuery) => p.store.queries.page(q).items.map((i) => i.id)
     expect(idsOf({ status: 'unlabelled' })).toEqual([ids[5]])
     expect(idsOf({ status: 'human' })).toEqual([a, d])
     expect(idsOf({ status: 'rejected' })).toEqual([c])
@@ -100,76 +100,76 @@ describe('labels are events; the current label is derived', () => {
     expect(idsOf({ minConfidence: 0.7 })).toEqual([b, e])
     expect(idsOf({ status: 'proposed', sort: 'uncertainty', descending: true })).toEqual([e])
     expect(idsOf({ sort: 'changed', descending: true })[0]).toBe(d)
-    expect(p.page({ limit: 2, offset: 2 }).items.map((i) => i.id)).toEqual(ids.slice(2, 4))
-    expect(p.page({ limit: 2 }).total).toBe(6)
+    expect(p.store.queries.page({ limit: 2, offset: 2 }).items.map((i) => i.id)).toEqual(ids.slice(2, 4))
+    expect(p.store.queries.page({ limit: 2 }).total).toBe(6)
   })
 
   it('pages that no index orders (a confidence range by name) are right and follow later writes', () => {
-    const byName = (q: Parameters<Project['page']>[0]) => p.page({ ...q, sort: 'name', limit: 2 })
+    const byName = (q: PageQuery) => p.store.queries.page({ ...q, sort: 'name', limit: 2 })
     const expected = () =>
-      ids.filter((id) => (p.image(id)!.confidence ?? -1) >= 0.5).sort((x, y) => (p.image(x)!.path! < p.image(y)!.path! ? -1 : 1))
+      ids.filter((id) => (p.store.images.get(id)!.confidence ?? -1) >= 0.5).sort((x, y) => (p.store.images.get(x)!.path! < p.store.images.get(y)!.path! ? -1 : 1))
     const first = expected()
     expect(first.length).toBeGreaterThanOrEqual(2)
     const page0 = byName({ minConfidence: 0.5 })
     expect(page0.total).toBe(first.length)
-    expect([...page0.items, ...p.page({ minConfidence: 0.5, sort: 'name', limit: 2, offset: 2 }).items].map((i) => i.id)).toEqual(first)
-    const round = p.store.startRound()
-    p.propose(round, [{ imageId: ids[5] as number, classId: cat, confidence: 0.99 }])
-    expect(p.page({ minConfidence: 0.5, sort: 'name', limit: 10 }).items.map((i) => i.id)).toEqual(expected())
-    expect(p.page({ minConfidence: 0.5, sort: 'name', limit: 10 }).total).toBe(first.length + 1)
-    p.setLabel([ids[5] as number], null)
+    expect([...page0.items, ...p.store.queries.page({ minConfidence: 0.5, sort: 'name', limit: 2, offset: 2 }).items].map((i) => i.id)).toEqual(first)
+    const round = p.store.rounds.start()
+    p.store.labels.propose(round, [{ imageId: ids[5] as number, classId: cat, confidence: 0.99 }])
+    expect(p.store.queries.page({ minConfidence: 0.5, sort: 'name', limit: 10 }).items.map((i) => i.id)).toEqual(expected())
+    expect(p.store.queries.page({ minConfidence: 0.5, sort: 'name', limit: 10 }).total).toBe(first.length + 1)
+    p.store.labels.set([ids[5] as number], null)
   })
 
   it('a round can be withdrawn as a whole; decisions people made on it stay', () => {
     const [a, b] = ids as [number, number]
-    const before = p.image(a)!
-    const round = p.store.startRound()
-    p.propose(round, [
+    const before = p.store.images.get(a)!
+    const round = p.store.rounds.start()
+    p.store.labels.propose(round, [
       { imageId: a, classId: dog, confidence: 0.8 },
       { imageId: b, classId: dog, confidence: 0.8 },
     ])
-    p.review([b], 'accept')
-    expect(p.image(a)!.status).toBe('proposed')
-    expect(p.retractRound(round).sort()).toEqual([a, b].sort())
-    expect(p.image(a)).toMatchObject({ status: before.status, classId: before.classId })
-    expect(p.image(b)).toMatchObject({ status: 'accepted', classId: dog })
-    p.undo() // the accept
-    expect(p.image(b)!.roundId).not.toBe(round)
+    p.store.labels.review([b], 'accept')
+    expect(p.store.images.get(a)!.status).toBe('proposed')
+    expect(p.store.labels.retractRound(round).sort()).toEqual([a, b].sort())
+    expect(p.store.images.get(a)).toMatchObject({ status: before.status, classId: before.classId })
+    expect(p.store.images.get(b)).toMatchObject({ status: 'accepted', classId: dog })
+    p.store.labels.undo() // the accept
+    expect(p.store.images.get(b)!.roundId).not.toBe(round)
   })
 
   it('undo and redo walk whole actions; a new action clears redo; history keeps everything', () => {
     const x = ids[5] as number
-    const first = p.setLabel([x], cat)
-    const second = p.setLabel([x], dog)
-    expect(p.image(x)!.classId).toBe(dog)
-    expect(p.undo()!.actionId).toBe(second)
-    expect(p.image(x)!.classId).toBe(cat)
-    expect(p.undo()!.actionId).toBe(first)
-    expect(p.image(x)!.status).toBe('unlabelled')
-    expect(p.redo()!.actionId).toBe(first)
-    expect(p.image(x)!.classId).toBe(cat)
-    p.setLabel([x], null) // a new action: the undone "dog" can no longer be redone
-    expect(p.image(x)!.status).toBe('unlabelled')
-    expect(p.redo()).toBeNull()
-    const h = p.history(x)
+    const first = p.store.labels.set([x], cat)
+    const second = p.store.labels.set([x], dog)
+    expect(p.store.images.get(x)!.classId).toBe(dog)
+    expect(p.store.labels.undo()!.actionId).toBe(second)
+    expect(p.store.images.get(x)!.classId).toBe(cat)
+    expect(p.store.labels.undo()!.actionId).toBe(first)
+    expect(p.store.images.get(x)!.status).toBe('unlabelled')
+    expect(p.store.labels.redo()!.actionId).toBe(first)
+    expect(p.store.images.get(x)!.classId).toBe(cat)
+    p.store.labels.set([x], null) // a new action: the undone "dog" can no longer be redone
+    expect(p.store.images.get(x)!.status).toBe('unlabelled')
+    expect(p.store.labels.redo()).toBeNull()
+    const h = p.store.labels.history(x)
     expect(h.slice(-3).map((e) => [e.classId, e.undone])).toEqual([
       [cat, false],
       [dog, true],
       [null, false],
     ])
     // Undo skips a round's proposals (they are not a person's action) and reaches the label before.
-    expect(p.undo()!.imageIds).toEqual([x])
-    expect(p.image(x)!.classId).toBe(cat)
+    expect(p.store.labels.undo()!.imageIds).toEqual([x])
+    expect(p.store.images.get(x)!.classId).toBe(cat)
 
     // An action undone before a newer one was made never comes back through redo.
     const y = ids[4] as number
-    const a = p.setLabel([y], dog)
-    expect(p.undo()!.actionId).toBe(a)
-    const b = p.setLabel([y], cat)
-    expect(p.undo()!.actionId).toBe(b)
-    expect(p.redo()!.actionId).toBe(b)
-    expect(p.redo()).toBeNull()
-    expect(p.image(y)!.classId).toBe(cat)
+    const a = p.store.labels.set([y], dog)
+    expect(p.store.labels.undo()!.actionId).toBe(a)
+    const b = p.store.labels.set([y], cat)
+    expect(p.store.labels.undo()!.actionId).toBe(b)
+    expect(p.store.labels.redo()!.actionId).toBe(b)
+    expect(p.store.labels.redo()).toBeNull()
+    expect(p.store.images.get(y)!.classId).toBe(cat)
   })
 })
 
@@ -179,7 +179,7 @@ describe('durability', () => {
     try {
       let p = await Project.open(root)
       await p.index()
-      const ids = p.page().items.map((i) => i.id)
+      const ids = p.store.queries.page().items.map((i) => i.id)
       await p.close()
 
       const acked: { n: number; id: number }[] = []
@@ -202,9 +202,9 @@ describe('durability', () => {
         for (const a of acked) expect(actors.has(`writer ${a.n}`)).toBe(true)
         // The materialised current label matches each image's latest event.
         for (const id of ids) {
-          const h = p.history(id)
+          const h = p.store.labels.history(id)
           const last = h[h.length - 1]
-          expect(p.image(id)!.classId).toBe(last ? last.classId : null)
+          expect(p.store.images.get(id)!.classId).toBe(last ? last.classId : null)
         }
       } finally {
         await p.close()
@@ -254,7 +254,7 @@ describe('unusable database files', () => {
       let p = await Project.open(root)
       await p.index()
       p.store.transaction(() => {
-        for (let i = 0; i < 3000; i++) p.store.ensureClass(`class number ${i} with a long name to fill pages`)
+        for (let i = 0; i < 3000; i++) p.store.classes.ensure(`class number ${i} with a long name to fill pages`)
       })
       await p.close()
       const newer = new DatabaseSync(dbPath)
@@ -294,7 +294,7 @@ describe('unusable database files', () => {
         expect(p.usesFallbackDir).toBe(true)
         expect(p.dataDir.startsWith(appData)).toBe(true)
         await p.index()
-        const img = p.page().items[0]!
+        const img = p.store.queries.page().items[0]!
         await p.thumbnail(img.id)
         expect(existsSync(path.join(p.dataDir, 'project.db'))).toBe(true)
         expect(existsSync(p.thumbs.cachePath(img.hash))).toBe(true)
@@ -306,7 +306,7 @@ describe('unusable database files', () => {
       rmSync(path.join(root, '.pseudolabel'))
       const again = await Project.open(root, { appDataDir: appData })
       expect(again.usesFallbackDir).toBe(true)
-      expect(again.page().total).toBe(2)
+      expect(again.store.queries.page().total).toBe(2)
       await again.close()
     } finally {
       rmSync(root, { recursive: true, force: true })

@@ -1,13 +1,13 @@
 /** The project's classes: list, create, rename, recolour, and delete or merge (both undoable label changes). */
 import { StudioError } from '../../../preload/contract'
 import { CLASS_PALETTE } from '../../../preload/vocabulary'
-import type { Project } from '../../engine/library/project'
+import type { Project } from '../../engine/project/project'
 import { classInfo, classList } from '../dto'
 import type { HandlerGroup } from './handler'
 
 /** Refuses a class id the project does not have (or has deleted) before anything is changed. */
 export function requireClass(project: Project, id: number): void {
-  if (!project.classes().some((c) => c.id === id)) throw new StudioError('not_found', `no class with id ${id} in this project`)
+  if (!project.store.classes.list().some((c) => c.id === id)) throw new StudioError('not_found', `no class with id ${id} in this project`)
 }
 
 export const classHandlers = {
@@ -15,30 +15,30 @@ export const classHandlers = {
   'classes.create': ({ name }, ctx) => {
     // A new class keeps the colour it is first shown in, so deleting a class above it does not recolour it.
     const project = ctx.requireProject()
-    const id = project.ensureClass(name, CLASS_PALETTE[project.classes().length % CLASS_PALETTE.length])
+    const id = project.store.classes.ensure(name, CLASS_PALETTE[project.store.classes.list().length % CLASS_PALETTE.length])
     return classInfo(project, id)
   },
   'classes.rename': ({ id, name }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, id)
-    project.store.renameClass(id, name)
+    project.store.classes.rename(id, name)
     return classInfo(project, id)
   },
   'classes.delete': ({ id }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, id)
-    return ctx.labelsChanged(project.store.deleteClass(id, 'user').imageIds)
+    return ctx.labelsChanged(project.store.classes.delete(id, 'user').imageIds)
   },
   'classes.merge': ({ id, into }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, id)
     requireClass(project, into)
-    return ctx.labelsChanged(project.store.mergeClass(id, into, 'user').imageIds)
+    return ctx.labelsChanged(project.store.classes.merge(id, into, 'user').imageIds)
   },
   'classes.setColor': ({ id, color }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, id)
-    project.store.setClassColor(id, color)
+    project.store.classes.setColor(id, color)
     return classInfo(project, id)
   },
 } satisfies HandlerGroup

@@ -8,7 +8,7 @@ import type { HandlerGroup } from './handler'
 export const exportHandlers = {
   'labels.export': async ({ format, scope, link, valRatio }, ctx) => {
     const project = ctx.requireProject()
-    const dest = await defaultExportPath(path.join(project.dataDir, 'exports'), format)
+    const dest = await defaultExportPath(project.paths.exports, format)
     const meter = new ProgressMeter()
     const result = await exportLabels(project, {
       format,
@@ -24,7 +24,7 @@ export const exportHandlers = {
   },
   'student.export': async (_input, ctx) => {
     const project = ctx.requireProject()
-    const dest = await defaultExportPath(path.join(project.dataDir, 'exports'), 'onnx')
+    const dest = await defaultExportPath(project.paths.exports, 'onnx')
     const student = await exportStudent(project, dest, { teacher: ctx.jobs.teacher.current().model })
     return { ...student, fileName: path.basename(dest) }
   },

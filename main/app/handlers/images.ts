@@ -6,11 +6,11 @@ import type { HandlerGroup } from './handler'
 
 export const imageHandlers = {
   'images.page': ({ offset, limit, ...filter }, ctx) => {
-    const page = ctx.requireProject().page({ offset, limit, ...filter })
+    const page = ctx.requireProject().store.queries.page({ offset, limit, ...filter })
     return { total: page.total, offset: page.offset, images: page.items.map(imageInfo) }
   },
   'images.get': ({ relPath }, ctx) => {
-    const row = ctx.requireProject().imageByPath(relPath)
+    const row = ctx.requireProject().store.images.byPath(relPath)
     if (!row) throw new StudioError('not_found', `no image "${relPath}" in the open project`)
     return imageInfo(row)
   },
@@ -18,7 +18,7 @@ export const imageHandlers = {
   'images.byIds': ({ imageIds }, ctx) => {
     const project = ctx.requireProject()
     return imageIds.flatMap((id) => {
-      const row = project.image(id)
+      const row = project.store.images.get(id)
       return row && row.path !== null ? [imageInfo(row)] : []
     })
   },
@@ -28,8 +28,8 @@ export const imageHandlers = {
   },
   'images.files': ({ imageId }, ctx) => {
     const project = ctx.requireProject()
-    if (!project.image(imageId)) throw new StudioError('not_found', `no image with id ${imageId} in the open project`)
-    return project.filesOf(imageId)
+    if (!project.store.images.get(imageId)) throw new StudioError('not_found', `no image with id ${imageId} in the open project`)
+    return project.store.images.filesOf(imageId)
   },
   'images.probabilities': ({ imageId }, ctx) => topProbabilities(ctx.requireProject(), imageId),
   'images.history': ({ imageId }, ctx) => labelHistory(ctx.requireProject(), imageId),

@@ -12,7 +12,7 @@ import type { HandlerGroup } from './handler'
 
 function undoStep(ctx: StudioContext, step: 'undo' | 'redo'): LabelResult | null {
   const project = ctx.requireProject()
-  const result = step === 'undo' ? project.undo() : project.redo()
+  const result = step === 'undo' ? project.store.labels.undo() : project.store.labels.redo()
   return result ? ctx.labelsChanged(result.imageIds) : null
 }
 
@@ -20,17 +20,17 @@ export const labelHandlers = {
   'labels.set': ({ imageIds, classId }, ctx) => {
     const project = ctx.requireProject()
     if (classId !== null) requireClass(project, classId)
-    project.setLabel(imageIds, classId)
+    project.store.labels.set(imageIds, classId)
     return ctx.labelsChanged(imageIds)
   },
   'labels.review': ({ imageIds, decision }, ctx) => {
-    ctx.requireProject().review(imageIds, decision)
+    ctx.requireProject().store.labels.review(imageIds, decision)
     return ctx.labelsChanged(imageIds)
   },
   'labels.relabel': ({ imageIds, classId }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, classId)
-    project.relabel(imageIds, classId)
+    project.store.labels.relabel(imageIds, classId)
     return ctx.labelsChanged(imageIds)
   },
   'labels.undo': (_input, ctx) => undoStep(ctx, 'undo'),
@@ -41,7 +41,7 @@ export const labelHandlers = {
     if (classId !== undefined) requireClass(project, classId)
     const ids = filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
     if (ids.length === 0) return { imageIds: [] }
-    project.review(ids, 'accept')
+    project.store.labels.review(ids, 'accept')
     return ctx.labelsChanged(ids)
   },
   'suggest.seeds': async ({ count }, ctx) => (await suggestSeeds(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), count)).map(imageInfo),

@@ -1,5 +1,6 @@
 /** Opening a folder as the project (the lifecycle itself is StudioApi's), and the recent-projects list. */
-import { DEMO_FOLDER, forgetProject, recentProjects } from '../recent-projects'
+import { DEMO_FOLDER } from '../../engine/project/locations'
+import { forgetProject, recentProjects } from '../recent-projects'
 import type { HandlerGroup } from './handler'
 
 export const projectHandlers = {

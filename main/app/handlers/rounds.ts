@@ -6,7 +6,7 @@ import type { HandlerGroup } from './handler'
 export const roundHandlers = {
   'rounds.list': async (_input, ctx) => {
     const project = ctx.requireProject()
-    const rounds = project.store.rounds()
+    const rounds = project.store.rounds.list()
     const audits = await roundAudits(project, rounds)
     return rounds.map((r) => roundInfo(r, audits.get(r.id) ?? null))
   },

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { StudioError, type MapLabels, type MapPoints } from '../../../preload/contract'
-import type { Project } from '../../engine/library/project'
+import type { Project } from '../../engine/project/project'
 import { buildMapInWorker } from '../../engine/map/in-worker'
 import type { MapOptions } from '../../engine/map/layout'
 import { ProgressMeter } from '../../engine/progress'
@@ -50,11 +50,11 @@ export class MapJob {
   /** The map of `project`, from the kept file or built now. */
   async get(project: Project, cacheFile: string | null): Promise<MapPoints> {
     if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; the map is drawn once it has finished (see the status bar)')
-    const rows = project.allImages()
+    const rows = project.store.queries.allImages()
     const hashes = rows.map((r) => r.hash).sort()
     const { size } = await stat(cacheFile)
     const key = createHash('sha256').update(`v${MAP_VERSION}\n${path.basename(cacheFile)}\n${size}\n${hashes.join('\n')}`).digest('hex').slice(0, 24)
-    const file = path.join(project.dataDir, 'map', `${key}.json`)
+    const file = project.paths.map(key)
     const stored = (await readStored(file)) ?? (await this.build(key, file, cacheFile, hashes))
     return mapPoints(stored, rows)
   }
@@ -98,7 +98,7 @@ export class MapJob {
 
 /** The label state of every image of the project, for recolouring the map. */
 export function mapLabels(project: Project): MapLabels {
-  return labelsOf(project.allImages())
+  return labelsOf(project.store.queries.allImages())
 }
 
 function labelsOf(rows: ImageRow[]): MapLabels {

@@ -6,10 +6,9 @@
  * confidence in the store and the round's full probability vectors in `<dataDir>/rounds/<id>.proba`.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { StudioError, type AuditedPrecision, type RoundInfo, type RoundStage, type Settings } from '../../../preload/contract'
-import type { Project } from '../../engine/library/project'
-import type { ImageRow } from '../../engine/store'
+import type { Project } from '../../engine/project/project'
+import type { ImageRow, RoundRow } from '../../engine/store'
 import { applyFeatures, fitFeatures, type FeatureTransform } from '../../engine/selftrain/features'
 import { saveStudentHead } from '../../engine/exchange/student'
 import { runRoundInWorker } from '../../engine/selftrain/in-worker'
@@ -32,7 +31,7 @@ export async function projectFeatures(rows: ImageRow[], cacheFile: string): Prom
 }
 
 /** A round's row as the contract gives it; `audited`: its precision from spot-checks (audit.ts roundAudits). */
-export function roundInfo(r: ReturnType<Project['store']['rounds']>[number], audited: AuditedPrecision | null = null): RoundInfo {
+export function roundInfo(r: RoundRow, audited: AuditedPrecision | null = null): RoundInfo {
   const summary = (r.summary ?? {}) as Partial<RoundInfo>
   return {
     id: r.id,
@@ -72,26 +71,26 @@ export class RoundJob {
   start(project: Project, cacheFile: string | null, options: Partial<Pick<Settings, 'strategy' | 'strategyParam'>> = {}): RoundInfo {
     if (this.abort) throw new StudioError('invalid_input', 'a round is already running; wait for it or cancel it')
     if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; wait for it to finish (see the status bar)')
-    const classes = project.classes()
-    const rows = project.allImages()
+    const classes = project.store.classes.list()
+    const rows = project.store.queries.allImages()
     const labelled = new Set(rows.filter((r) => r.status === 'human' || r.status === 'accepted').map((r) => r.classId))
     const missing = classes.filter((c) => !labelled.has(c.id))
     if (classes.length < 2) throw new StudioError('invalid_input', 'a round needs at least two classes: create them in the Classes panel')
     if (missing.length) throw new StudioError('invalid_input', `label at least one image of each class first; none yet for: ${missing.map((c) => c.name).join(', ')}`)
     // A round a crash interrupted is still marked running: close it before starting anew.
-    for (const r of project.store.rounds()) if (r.status === 'running') project.store.finishRound(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
+    for (const r of project.store.rounds.list()) if (r.status === 'running') project.store.rounds.finish(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
 
-    const round = project.store.rounds().length + 1
+    const round = project.store.rounds.list().length + 1
     // The strategy is kept with the round, so its metrics can be read against how it picked.
     const selection = { strategy: options.strategy, strategyParam: options.strategyParam ?? undefined }
-    const id = project.store.startRound({ round, ...selection })
+    const id = project.store.rounds.start({ round, ...selection })
     const abort = new AbortController()
     this.abort = abort
-    const info = () => roundInfo(project.store.rounds().find((r) => r.id === id)!)
+    const info = () => roundInfo(project.store.rounds.list().find((r) => r.id === id)!)
     void this.run(project, cacheFile, id, round, rows, abort.signal, selection)
       .catch((err: unknown) => {
         const cancelled = abort.signal.aborted
-        project.store.finishRound(id, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'cancelled' : (err as Error).message })
+        project.store.rounds.finish(id, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'cancelled' : (err as Error).message })
       })
       .finally(() => {
         this.abort = null
@@ -110,13 +109,13 @@ export class RoundJob {
       if (last && last.finishedAt === null) last.finishedAt = now
       if (name === null) return
       stages.push({ name, images: rows.length, startedAt: now, finishedAt: null })
-      this.report({ ...roundInfo(project.store.rounds().find((r) => r.id === id)!), stages: stages.map((st) => ({ ...st })) }, name)
+      this.report({ ...roundInfo(project.store.rounds.list().find((r) => r.id === id)!), stages: stages.map((st) => ({ ...st })) }, name)
     }
     enter('reading embeddings')
     const { images, X, transform } = await projectFeatures(rows, cacheFile)
     signal.throwIfAborted()
 
-    const classes = project.classes()
+    const classes = project.store.classes.list()
     const slot = new Map(classes.map((c, k) => [c.id, k]))
     const pick = (status: ImageRow['status']) => {
       const index: number[] = []
@@ -141,31 +140,31 @@ export class RoundJob {
 
     enter('writing proposals')
     // The round's full probability vectors, for audits and "why this label" views.
-    const dir = path.join(project.dataDir, 'rounds')
-    await mkdir(dir, { recursive: true })
+    const paths = project.paths
+    await mkdir(paths.rounds, { recursive: true })
     // With a graph view (ensemble, agreement) the proposals' confidences come from the mean of the
     // head's and label propagation's probabilities: keep that mean, so the viewer's top-5 agrees with them.
     const proba = result.graphProba ? result.proba.map((p, i) => (p + result.graphProba![i]!) / 2) : result.proba
-    await writeFile(path.join(dir, `${id}.proba`), Buffer.from(proba.buffer, proba.byteOffset, proba.byteLength))
-    await writeFile(path.join(dir, `${id}.json`), JSON.stringify({ classIds: classes.map((c) => c.id), hashes: images.map((r) => r.hash) }))
+    await writeFile(paths.roundProba(id), Buffer.from(proba.buffer, proba.byteOffset, proba.byteLength))
+    await writeFile(paths.roundRows(id), JSON.stringify({ classIds: classes.map((c) => c.id), hashes: images.map((r) => r.hash) }))
     // The head itself, for the student ONNX export (it lives only in the worker otherwise), and the
     // head's own calibrated probabilities: what the exported student reproduces, without the graph view.
     const head = { transform, weights: result.headWeights, temperature: result.metrics.temperature }
-    await writeFile(path.join(dir, `${id}.head.proba`), Buffer.from(result.proba.buffer, result.proba.byteOffset, result.proba.byteLength))
-    await saveStudentHead(project.dataDir, { roundId: id, classIds: classes.map((c) => c.id), classNames: classes.map((c) => c.name), cacheFile, ...head })
+    await writeFile(paths.headProba(id), Buffer.from(result.proba.buffer, result.proba.byteOffset, result.proba.byteLength))
+    await saveStudentHead(paths, { roundId: id, classIds: classes.map((c) => c.id), classNames: classes.map((c) => c.name), cacheFile, ...head })
 
     // The previous rounds' unreviewed proposals give way to this round's (decisions on them stay).
-    for (const r of project.store.rounds()) if (r.id !== id) project.retractRound(r.id)
+    for (const r of project.store.rounds.list()) if (r.id !== id) project.store.labels.retractRound(r.id)
     const { index, label, confidence } = result.proposals
     const k = classes.length
-    project.propose(
+    project.store.labels.propose(
       id,
       Array.from(index, (i, j) => ({ imageId: images[i]!.id, classId: classes[label[j]!]!.id, confidence: confidence[j]!, uncertainty: 1 - margin(result.proba, i, k) })),
     )
     const perClass: Record<string, number> = {}
     classes.forEach((c, k2) => (perClass[c.name] = result.metrics.proposalsPerClass[k2] ?? 0))
     enter(null)
-    project.store.finishRound(id, 'done', {
+    project.store.rounds.finish(id, 'done', {
       stages,
       kfoldAccuracy: Number.isFinite(result.metrics.kfoldAccuracy) ? result.metrics.kfoldAccuracy : null,
       ece: result.metrics.ece,

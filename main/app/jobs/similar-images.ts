@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises'
 import { StudioError } from '../../../preload/contract'
-import type { Project } from '../../engine/library/project'
+import type { Project } from '../../engine/project/project'
 import type { ImageRow } from '../../engine/store'
 import { SimilarityIndex } from '../../engine/selftrain/similar-index'
 
@@ -28,7 +28,7 @@ export class SimilarImages {
    */
   async query(project: Project, cacheFile: string | null, imageId: number, k: number): Promise<{ row: ImageRow; similarity: number }[]> {
     if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; wait for it to finish (see the status bar)')
-    const image = project.image(imageId)
+    const image = project.store.images.get(imageId)
     if (!image) throw new StudioError('not_found', `no image with id ${imageId} in the open project`)
     const st = await stat(cacheFile)
     const found = await this.index.query(cacheFile, `${cacheFile}|${st.size}|${st.mtimeMs}`, image.hash, k + SPARE)
@@ -37,7 +37,7 @@ export class SimilarImages {
     for (const f of found) {
       if (out.length === k) break
       if (f.hash === image.hash) continue
-      const row = project.store.imageByHash(f.hash)
+      const row = project.store.images.byHash(f.hash)
       if (!row || row.path === null || row.error !== null) continue
       out.push({ row, similarity: f.similarity })
     }

@@ -6,7 +6,7 @@
  */
 import path from 'node:path'
 import type { Settings, TeacherStatus } from '../../../preload/contract'
-import type { Project } from '../../engine/library/project'
+import type { Project } from '../../engine/project/project'
 import { ProgressMeter } from '../../engine/progress'
 import { embedImages, loadManifest, modelCacheDir, openCacheFor, Teacher, type EmbedItem, type ProviderReport } from '../../engine/teacher'
 
@@ -60,7 +60,7 @@ export class TeacherPass {
   }
 
   private async run(project: Project, settings: Settings, signal: AbortSignal): Promise<void> {
-    const teacherDir = path.join(project.dataDir, 'teacher')
+    const teacherDir = project.paths.teacher
     let teacher: Teacher | null = null
     try {
       this.set({ state: 'loading' })
@@ -104,7 +104,7 @@ export class TeacherPass {
 
 /** Every readable image of the project, keyed by content hash. */
 function projectImages(project: Project): EmbedItem[] {
-  return project.allImages().flatMap((row) => (row.path ? [{ id: row.hash, absPath: path.join(project.folder, row.path) }] : []))
+  return project.store.queries.allImages().flatMap((row) => (row.path ? [{ id: row.hash, absPath: path.join(project.folder, row.path) }] : []))
 }
 
 function providerInfo(report: ProviderReport | undefined): TeacherStatus['provider'] {

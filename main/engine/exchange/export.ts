@@ -3,7 +3,7 @@
  * labels by scope, then write the format atomically at `dest` (see write.ts).
  */
 import path from 'node:path'
-import type { Project } from '../library/project'
+import type { Project } from '../project/project'
 import { collectLabels, formatLabels } from './labels'
 import type { ExportScope, LabelFormat } from '../../../preload/vocabulary'
 import { cocoChunks, writeClassFolders, writeYolo } from './layouts'
@@ -54,7 +54,7 @@ export function defaultExportPath(dir: string, format: LabelFormat | 'onnx', now
 }
 
 export async function exportLabels(project: Project, o: LabelExportOptions): Promise<LabelExportResult> {
-  const rows = project.allImages()
+  const rows = project.store.queries.allImages()
   const labels = collectLabels(project, rows, o.scope)
   const base = { path: o.dest, rows: labels.length, linked: 0, copied: 0, warnings: [] as string[], content: null }
   const place = { mode: o.mode ?? 'copy', ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.signal ? { signal: o.signal } : {}) }
@@ -67,7 +67,7 @@ export async function exportLabels(project: Project, o: LabelExportOptions): Pro
     }
     case 'coco': {
       const images = new Map(rows.map((r) => [r.hash, r]))
-      await atomicFile(o.dest, cocoChunks(labels, images, project.classes().map((c) => c.name), path.resolve(project.folder)))
+      await atomicFile(o.dest, cocoChunks(labels, images, project.store.classes.list().map((c) => c.name), path.resolve(project.folder)))
       return base
     }
     case 'folders': {

@@ -3,7 +3,7 @@
  * choice: only those a person stands behind (seed labels, corrections, accepted pseudo-labels), or
  * also the unreviewed proposals (with their confidence, so they can be told apart).
  */
-import type { Project } from '../library/project'
+import type { Project } from '../project/project'
 import type { ImageRow } from '../store'
 import type { ExportScope } from '../../../preload/vocabulary'
 
@@ -20,14 +20,14 @@ export interface ExportedLabel {
 }
 
 export function collectLabels(project: Project, images: readonly ImageRow[], scope: ExportScope): ExportedLabel[] {
-  const names = new Map(project.classes().map((c) => [c.id, c.name]))
+  const names = new Map(project.store.classes.list().map((c) => [c.id, c.name]))
   const out: ExportedLabel[] = []
   for (const row of images) {
     if (row.classId === null || !row.path) continue
     if (row.status !== 'human' && row.status !== 'accepted' && !(scope === 'with-proposals' && row.status === 'proposed')) continue
     const label = { class: names.get(row.classId) ?? String(row.classId), status: row.status, confidence: row.confidence, round: row.roundId, sha256: row.hash }
     // Exact duplicates are one image with one label; every file of it is listed.
-    for (const file of row.fileCount > 1 ? project.filesOf(row.id) : [row.path]) out.push({ path: file, ...label })
+    for (const file of row.fileCount > 1 ? project.store.images.filesOf(row.id) : [row.path]) out.push({ path: file, ...label })
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }

@@ -17,7 +17,8 @@ import { cacheFileName, listCatalog, loadManifest, type LoadedManifest } from '.
 import { resolveModelFile } from '../teacher/manifest'
 import { EMBEDDING, PIXELS, buildEdit, checkAgainstGraph, preprocessHashOf } from '../teacher/model'
 import { DataType, editGraph, float32Tensor, summarize, type NewNode, type NewTensor } from '../teacher/onnx-graph'
-import type { Project } from '../library/project'
+import type { Project } from '../project/project'
+import type { ProjectPaths } from '../project/paths'
 import { ExportError, atomicFile } from './write'
 
 /** What a round keeps of its head for the student export. */
@@ -35,8 +36,6 @@ export interface StudentHead {
   temperature: number
 }
 
-export const headFile = (dataDir: string, roundId: number) => path.join(dataDir, 'rounds', `${roundId}.head.json`)
-
 export interface HeadParts {
   roundId: number
   classIds: number[]
@@ -48,7 +47,7 @@ export interface HeadParts {
 }
 
 /** Called by the round when it finishes: the head, its feature transform and temperature. */
-export async function saveStudentHead(dataDir: string, p: HeadParts): Promise<void> {
+export async function saveStudentHead(paths: ProjectPaths, p: HeadParts): Promise<void> {
   const h: StudentHead = {
     format: 1,
     roundId: p.roundId,
@@ -59,8 +58,8 @@ export async function saveStudentHead(dataDir: string, p: HeadParts): Promise<vo
     head: p.weights ? { kind: 'logistic', dim: p.weights.dim, classes: p.weights.classes, W: Array.from(p.weights.W), b: Array.from(p.weights.b) } : null,
     temperature: p.temperature,
   }
-  await mkdir(path.join(dataDir, 'rounds'), { recursive: true })
-  await writeFile(headFile(dataDir, p.roundId), JSON.stringify(h))
+  await mkdir(paths.rounds, { recursive: true })
+  await writeFile(paths.head(p.roundId), JSON.stringify(h))
 }
 
 /** Smallest norm divided by, as l2NormalizeRows leaves a zero row at zero. */
@@ -204,12 +203,12 @@ export interface StudentExport {
 
 /** Writes the student of the project's latest finished round to `dest` (which must not exist). */
 export async function exportStudent(project: Project, dest: string, opts: { teacher?: string } = {}): Promise<StudentExport> {
-  const done = project.store.rounds().filter((r) => r.status === 'done')
+  const done = project.store.rounds.list().filter((r) => r.status === 'done')
   const last = done[done.length - 1]
   if (!last) throw new ExportError('no finished round yet: label a few images of each class and run a round first')
   let h: StudentHead
   try {
-    h = JSON.parse(await readFile(headFile(project.dataDir, last.id), 'utf8')) as StudentHead
+    h = JSON.parse(await readFile(project.paths.head(last.id), 'utf8')) as StudentHead
   } catch {
     throw new ExportError(`round ${last.id} kept no head (it ran before the studio saved heads); run a round and export again`)
   }
@@ -219,7 +218,7 @@ export async function exportStudent(project: Project, dest: string, opts: { teac
   const source = await readFile(file)
   if (createHash('sha256').update(source).digest('hex') !== loaded.manifest.file.sha256) throw new ExportError(`${file} is not the teacher file its manifest names (sha256 differs)`)
   // Class names as they are now (a class may have been renamed since the round), in the head's order.
-  const current = new Map(project.classes().map((c) => [c.id, c.name]))
+  const current = new Map(project.store.classes.list().map((c) => [c.id, c.name]))
   const classes = h.classIds.map((id, i) => current.get(id) ?? h.classNames[i] ?? String(id))
   const bytes = buildStudent(source, loaded, h, classes)
   await atomicFile(dest, [bytes])

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, readFileSync } from 'node:fs'
 import sharp, { type Metadata } from 'sharp'
 import { MAX_INPUT_PIXELS, describeImageError } from './scan'
-import type { FileContent } from '../store/store'
+import type { FileContent } from '../store/images'
 import { readHeader } from './header'
 
 /** Files up to this size are read once into memory, hashed and probed from the same buffer. */

@@ -5,9 +5,11 @@
  */
 import { readdirSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { IMAGE_EXTENSIONS, STUDIO_DIR, mapLimit } from './scan'
+import { IMAGE_EXTENSIONS, mapLimit } from './scan'
+import { STUDIO_DIR } from '../project/paths'
 import { identifyFile } from './identify'
-import type { FileRecord, ProjectStore } from '../store/store'
+import type { FileRecord } from '../store/images'
+import type { ProjectStore } from '../store/store'
 
 export interface WalkEntry {
   rel: string
@@ -179,7 +181,7 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
   const subpaths = opts.subpaths ?? ['']
   opts.onProgress?.(0, 0)
   const { files, errors } = await walk(root, subpaths, opts.signal)
-  const known = store.knownFiles(subpaths)
+  const known = store.images.knownFiles(subpaths)
 
   const seenPaths = new Set<string>()
   const todo: WalkEntry[] = []
@@ -198,13 +200,13 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
   }
   unreadable += errorRecords.length
   const removed = [...known.keys()].filter((p) => !seenPaths.has(p))
-  store.applyScan(errorRecords, removed)
+  store.images.applyScan(errorRecords, removed)
 
   let batch: FileRecord[] = []
   let done = 0
   const tick = slicer()
   const flush = () => {
-    store.applyScan(batch, [])
+    store.images.applyScan(batch, [])
     batch = []
   }
   try {

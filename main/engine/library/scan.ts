@@ -3,9 +3,6 @@
 /** Extensions the studio treats as images (lower case, with the dot). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic', '.heif'])
 
-/** The studio's own data folder inside a project folder; never scanned. */
-export const STUDIO_DIR = '.pseudolabel'
-
 /** Decompression-bomb guard: images above this many pixels are refused, not decoded. */
 export const MAX_INPUT_PIXELS = 268_402_689 // sharp's own default (16383 x 16383)
 

@@ -1,13 +1,11 @@
 /**
- * Opening the project database: where it lives, the lock that keeps a second studio process out,
- * recognising corrupt or foreign files, and the schema migrations.
+ * Opening the project database: the lock that keeps a second studio process out, recognising
+ * corrupt or foreign files, and the schema migrations. Where the files are is engine/project's
+ * business (paths.ts, locations.ts).
  */
 import { DatabaseSync, type DatabaseSyncInstance } from '@photostructure/sqlite'
-import { closeSync, openSync, readSync, renameSync, existsSync, mkdirSync, writeFileSync, accessSync, constants, readFileSync } from 'node:fs'
-import { createHash } from 'node:crypto'
+import { closeSync, openSync, readSync, renameSync, existsSync, writeFileSync, readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import path from 'node:path'
-import { STUDIO_DIR } from '../library/scan'
 
 export type StoreErrorCode =
   /** The file is not an SQLite database at all (wrong header). */
@@ -34,10 +32,6 @@ export class StoreError extends Error {
     this.name = 'StoreError'
   }
 }
-
-export const DB_NAME = 'project.db'
-const LOCK_NAME = 'project.lock'
-const OWNER_NAME = 'owner.json'
 
 /** Written into the database header so that we can tell our files from other SQLite files ("PLST"). */
 export const APPLICATION_ID = 0x504c5354
@@ -153,45 +147,6 @@ const MIGRATIONS: string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length
 
-export interface StoreLocation {
-  /** Folder holding project.db, the lock and the thumbnail cache. */
-  dataDir: string
-  /** True when the image folder was read-only and the app data folder is used instead. */
-  fallback: boolean
-}
-
-function writable(dir: string): boolean {
-  try {
-    mkdirSync(dir, { recursive: true })
-    accessSync(dir, constants.W_OK)
-    // access() says yes for root on a read-only mount; a real write settles it.
-    const probe = path.join(dir, `.probe-${process.pid}`)
-    writeFileSync(probe, '')
-    renameSync(probe, path.join(dir, '.probe'))
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * Where a project's data lives: `<folder>/.pseudolabel`, or when that cannot be written,
- * `<appDataDir>/projects/<hash of the folder's path>`.
- */
-export function locateStore(folder: string, appDataDir?: string): StoreLocation {
-  const inFolder = path.join(folder, STUDIO_DIR)
-  const key = createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16)
-  const fallbackDir = appDataDir ? path.join(appDataDir, 'projects', key) : null
-  // An existing database wins wherever it is, even when we cannot write it (better a clear error
-  // than silently forking the labels into a second database): first in the folder, then in the
-  // app data folder (a folder that was read-only once and is writable now keeps its labels there).
-  if (existsSync(path.join(inFolder, DB_NAME))) return { dataDir: inFolder, fallback: false }
-  if (fallbackDir && existsSync(path.join(fallbackDir, DB_NAME))) return { dataDir: fallbackDir, fallback: true }
-  if (writable(inFolder)) return { dataDir: inFolder, fallback: false }
-  if (fallbackDir && writable(fallbackDir)) return { dataDir: fallbackDir, fallback: true }
-  throw new StoreError('no_writable_location', `Cannot write the studio's data in ${inFolder}${appDataDir ? ` nor in ${appDataDir}` : ''}.`)
-}
-
 function readHeader(file: string): Buffer {
   const fd = openSync(file, 'r')
   try {
@@ -211,9 +166,9 @@ function readHeader(file: string): Buffer {
 export class ProjectLock {
   private constructor(private db: DatabaseSyncInstance | null) {}
 
-  static acquire(dataDir: string): ProjectLock {
-    const file = path.join(dataDir, LOCK_NAME)
-    const db = new DatabaseSync(file, { timeout: 0 })
+  /** Locks `lockFile`, noting who holds it in `ownerFile`; throws StoreError 'open_elsewhere' when another process has it. */
+  static acquire(lockFile: string, ownerFile: string): ProjectLock {
+    const db = new DatabaseSync(lockFile, { timeout: 0 })
     try {
       db.exec('PRAGMA locking_mode = EXCLUSIVE')
       // The first write takes the exclusive lock; with locking_mode EXCLUSIVE it is kept after commit.
@@ -229,7 +184,7 @@ export class ProjectLock {
       if (/locked|busy/i.test((err as Error).message)) {
         let who = ''
         try {
-          const o = JSON.parse(readFileSync(path.join(dataDir, OWNER_NAME), 'utf8')) as { pid?: number; host?: string }
+          const o = JSON.parse(readFileSync(ownerFile, 'utf8')) as { pid?: number; host?: string }
           who = ` (process ${o.pid} on ${o.host})`
         } catch {
           // the owner note is a courtesy; the lock itself is what counts
@@ -239,7 +194,7 @@ export class ProjectLock {
       throw err
     }
     try {
-      writeFileSync(path.join(dataDir, OWNER_NAME), JSON.stringify({ pid: process.pid, host: hostname(), since: Date.now() }))
+      writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, host: hostname(), since: Date.now() }))
     } catch {
       // best effort, see above
     }

@@ -1,8 +1,13 @@
 /**
- * The project store: SQLite (WAL) in `<folder>/.pseudolabel/project.db`. Images are known by content
- * hash; files map paths to images; labels are events, and each image's current label is
- * materialised in the same transaction. The Project class (main/engine/library/project.ts) is the
- * API to call; this module is its storage layer.
+ * The project store: SQLite (WAL) in the project's data folder (see engine/project/paths.ts).
+ * Images are known by content hash; files map paths to images; labels are events, and each image's
+ * current label is materialised in the same transaction. Reach it through `project.store`
+ * (engine/project/project.ts opens it); store.ts lists its parts.
  */
 export * from './db'
-export * from './store'
+export { ProjectStore } from './store'
+export type { ImageRow, FileContent, FileRecord, KnownFile } from './images'
+export type { PageQuery, Page, Counts } from './queries'
+export { ClassConflict, type ClassInfo } from './classes'
+export type { LabelChange, LabelEvent, Proposal, UndoResult } from './labels'
+export type { RoundRow, RoundStatus, ModelRow } from './rounds'

@@ -5,7 +5,7 @@
 import path from 'node:path'
 import { hashFile } from '../library/identify'
 import { walk } from '../library/indexer'
-import { mapLimit, STUDIO_DIR } from '../library/scan'
+import { mapLimit } from '../library/scan'
 import { EmbeddingCache } from './cache'
 import type { EmbedItem, EmbedOptions, EmbedSummary } from './embed'
 import { embedImages } from './embed'
@@ -13,10 +13,7 @@ import type { LoadedManifest } from './manifest'
 import type { TeacherOptions } from './teacher'
 import { Teacher } from './teacher'
 
-/** Where a project keeps the teacher's caches unless told otherwise. */
-export const teacherCacheDir = (root: string) => path.join(root, STUDIO_DIR, 'teacher')
-
-/** The cache folders inside a teacher cache dir: edited models and embedding files. */
+/** The cache folders inside a teacher cache dir (a project's is ProjectPaths.teacher): edited models and embedding files. */
 export const modelCacheDir = (cacheDir: string) => path.join(cacheDir, 'models')
 export const embeddingCacheDir = (cacheDir: string) => path.join(cacheDir, 'embeddings')
 
@@ -54,15 +51,15 @@ export async function listWithIds(root: string, signal?: AbortSignal, onHashed?:
 }
 
 export interface EmbedFolderOptions extends Omit<TeacherOptions, 'cacheDir'>, EmbedOptions {
-  /** Teacher cache folder (edited models + embeddings); default <root>/.pseudolabel/teacher. */
-  cacheDir?: string
+  /** Teacher cache folder (edited models + embeddings); a project's is ProjectPaths.teacher. */
+  cacheDir: string
   onTeacher?: (t: Teacher) => void
   /** Content hashing runs before embedding; this reports it (done, total). */
   onHashProgress?: (done: number, total: number) => void
 }
 
-export async function embedFolder(root: string, model: string | LoadedManifest, opts: EmbedFolderOptions = {}): Promise<EmbedSummary & { unreadable: { relPath: string; reason: string }[] }> {
-  const cacheDir = opts.cacheDir ?? teacherCacheDir(root)
+export async function embedFolder(root: string, model: string | LoadedManifest, opts: EmbedFolderOptions): Promise<EmbedSummary & { unreadable: { relPath: string; reason: string }[] }> {
+  const { cacheDir } = opts
   const { items, unreadable } = await listWithIds(root, opts.signal, opts.onHashProgress)
   const teacher = await Teacher.open(model, { ...opts, cacheDir: modelCacheDir(cacheDir) })
   try {

@@ -1,0 +1,113 @@
+/**
+ * The project's classes. A deleted or merged-away class stays in the table (history names it, undo
+ * revives it): it is hidden while the action that deleted it is live.
+ */
+import type { LabelSource, LabelState } from '../../../preload/vocabulary'
+import type { LabelChange, LabelLog, UndoResult } from './labels'
+import type { Sql } from './sql'
+
+export interface ClassInfo {
+  id: number
+  name: string
+  color: string | null
+}
+
+/** A class name taken, or a merge into itself: the caller's mistake, said in words. */
+export class ClassConflict extends Error {
+  override name = 'ClassConflict'
+}
+
+/** SQL condition (over classes c LEFT JOIN actions a ON a.id = c.deleted_by): the class is not deleted. */
+const LIVE_CLASS = '(c.deleted_by IS NULL OR a.undone != 0)'
+
+export class Classes {
+  constructor(
+    private readonly sql: Sql,
+    private readonly log: LabelLog,
+  ) {}
+
+  /** The live classes. */
+  list(): ClassInfo[] {
+    return this.sql.st(`SELECT c.id, c.name, c.color FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by WHERE ${LIVE_CLASS} ORDER BY c.id`).all() as unknown as ClassInfo[]
+  }
+
+  /** Every class ever made, deleted ones included: names for history and old rounds. */
+  listWithDeleted(): (ClassInfo & { deleted: boolean })[] {
+    return (this.sql.st(`SELECT c.id, c.name, c.color, NOT (${LIVE_CLASS}) AS deleted FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by ORDER BY c.id`).all() as { id: number; name: string; color: string | null; deleted: number }[]).map((c) => ({
+      ...c,
+      deleted: c.deleted !== 0,
+    }))
+  }
+
+  /** The id of the class with this name, created when new; a deleted class of that name comes back (without its cleared labels). */
+  ensure(name: string, color: string | null = null): number {
+    const trimmed = name.trim()
+    if (!trimmed) throw new Error('a class needs a name')
+    const found = this.sql.st('SELECT id FROM classes WHERE name = ?').get(trimmed) as { id: number } | undefined
+    if (found) {
+      this.sql.st('UPDATE classes SET deleted_by = NULL WHERE id = ?').run(found.id)
+      return found.id
+    }
+    return Number(this.sql.st('INSERT INTO classes (name, color, created_at) VALUES (?, ?, ?)').run(trimmed, color, Date.now()).lastInsertRowid)
+  }
+
+  /** Renames a class. A live class of that name is an error; a deleted one gives the name up (it is suffixed). */
+  rename(id: number, name: string): void {
+    const trimmed = name.trim()
+    this.sql.transaction(() => {
+      const holder = this.sql.st(`SELECT c.id, ${LIVE_CLASS} AS live FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by WHERE c.name = ?`).get(trimmed) as { id: number; live: number } | undefined
+      if (holder && holder.id !== id) {
+        if (holder.live) throw new ClassConflict(`a class named "${trimmed}" exists already; merge one into the other to put their images together`)
+        this.sql.st('UPDATE classes SET name = ? WHERE id = ?').run(`${trimmed} (deleted ${holder.id})`, holder.id)
+      }
+      this.sql.st('UPDATE classes SET name = ? WHERE id = ?').run(trimmed, id)
+    })
+  }
+
+  /** A class's colour (#rrggbb), or null for the palette's colour by position. Not a label change: no event. */
+  setColor(id: number, color: string | null): void {
+    this.sql.st('UPDATE classes SET color = ? WHERE id = ?').run(color, id)
+  }
+
+  /**
+   * Deletes a class as one undoable action: every image whose current label is this class (seed,
+   * proposal, accepted or rejected) gets a recorded event clearing it, and the class is hidden while
+   * that action is live. Undo brings the class and every cleared label back.
+   */
+  delete(id: number, actor: string): UndoResult {
+    return this.sql.transaction(() => {
+      const ids = (this.sql.st('SELECT id FROM images WHERE class_id = ?').all(id) as { id: number }[]).map((r) => r.id)
+      const actionId = this.log.record(
+        ids.map((imageId) => ({ imageId, classId: null, source: 'human', state: 'accepted' })),
+        { actor, kind: 'class.delete' },
+        Date.now(),
+      )
+      this.sql.st('UPDATE classes SET deleted_by = ? WHERE id = ?').run(actionId, id)
+      return { actionId, imageIds: ids }
+    })
+  }
+
+  /**
+   * Merges class `from` into `into`: each image of `from` gets an event that repeats its current
+   * label (source, state, round, confidence) with class `into`, and `from` is hidden while that
+   * action is live. One undoable action, except for pending proposals: those are copied by a round
+   * action of their own, so that the next round withdraws them like any proposal (a round withdraws
+   * whole actions, and must not withdraw the merge). Undo therefore leaves them with `into`.
+   */
+  merge(from: number, into: number, actor: string): UndoResult {
+    if (from === into) throw new ClassConflict('a class cannot be merged into itself')
+    return this.sql.transaction(() => {
+      const rows = this.sql.st(
+        `SELECT i.id, e.source, e.state, e.round_id, e.confidence, e.uncertainty
+         FROM images i JOIN label_events e ON e.id = i.label_event_id WHERE i.class_id = ?`,
+      ).all(from) as { id: number; source: LabelSource; state: LabelState; round_id: number | null; confidence: number | null; uncertainty: number | null }[]
+      const copy = (r: (typeof rows)[number]): LabelChange => ({ imageId: r.id, classId: into, source: r.source, state: r.state, roundId: r.round_id, confidence: r.confidence, uncertainty: r.uncertainty })
+      const now = Date.now()
+      const actionId = this.log.record(rows.filter((r) => r.state !== 'proposed').map(copy), { actor, kind: 'class.merge' }, now)
+      const proposals = rows.filter((r) => r.state === 'proposed').map(copy)
+      if (proposals.length) this.log.record(proposals, { actor, kind: 'proposal', undoable: false }, now)
+      this.sql.st('UPDATE classes SET deleted_by = ? WHERE id = ?').run(actionId, from)
+      return { actionId, imageIds: rows.map((r) => r.id) }
+    })
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The grid's queries: a page of images for a filter and sort, the ids of a whole filter, and the
+ * counts the panels show. Totals, sorted id lists and query plans are cached per data version.
+ */
+import { zeroPerStatus, type ImageStatus, type SortKey, type StatusFilter } from '../../../preload/vocabulary'
+import type { Classes } from './classes'
+import { ROW_SQL, toRow, type ImageRow, type RawImage } from './images'
+import type { Sql } from './sql'
+
+export interface PageQuery {
+  /** Default 'all': every readable present image. 'unreadable': images whose content cannot be used. */
+  status?: StatusFilter | 'unreadable'
+  classId?: number
+  minConfidence?: number
+  maxConfidence?: number
+  sort?: SortKey
+  descending?: boolean
+  offset?: number
+  /** Default 100, at most 2000. */
+  limit?: number
+}
+
+export interface Page {
+  total: number
+  offset: number
+  items: ImageRow[]
+}
+
+export interface Counts {
+  /** Present, readable images (duplicates counted once). */
+  images: number
+  /** Files on disk that are images of the project (duplicates counted each). */
+  files: number
+  /** Images that have more than one file. */
+  duplicateGroups: number
+  /** Files that cannot be used, each with a reason (see unreadableFiles). */
+  unreadableFiles: number
+  byStatus: Record<ImageStatus, number>
+  byClass: { classId: number; name: string; byStatus: Record<ImageStatus, number> }[]
+}
+
+const SORT_COLUMN: Record<SortKey, string> = { name: 'path', confidence: 'confidence', uncertainty: 'uncertainty', changed: 'changed_at' }
+
+export class Queries {
+  private readonly totals = new Map<string, { version: number; total: number }>()
+  private readonly sorted = new Map<string, { version: number; ids: Int32Array }>()
+  private readonly plans = new Map<string, boolean>()
+  private fileTotals: { version: number; files: number; dup: number; bad: number } | null = null
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly classes: Classes,
+  ) {}
+
+  page(q: PageQuery = {}): Page {
+    const { total, offset, ids } = this.pageIds({ ...q, limit: Math.max(1, Math.min(2000, q.limit ?? 100)) })
+    const byId = this.sql.st(`SELECT ${ROW_SQL} FROM images WHERE id = ?`)
+    const items = ids.map((id) => toRow(byId.get(id) as unknown as RawImage))
+    return { total, offset, items }
+  }
+
+  /** Every readable image, in name order: the default page, all of it. */
+  allImages(): ImageRow[] {
+    const rows: ImageRow[] = []
+    for (let offset = 0; ; offset += 2000) {
+      const page = this.page({ offset, limit: 2000 })
+      rows.push(...page.items)
+      if (page.items.length === 0 || rows.length >= page.total) return rows
+    }
+  }
+
+  /**
+   * The ids of a page query in its order, without reading their rows: `limit` of them from
+   * `offset`, every one when `limit` is absent ("select all" and bulk actions over a filter).
+   */
+  pageIds(q: PageQuery = {}): { total: number; offset: number; ids: number[] } {
+    const where: string[] = []
+    const args: (number | string)[] = []
+    const status = q.status ?? 'all'
+    if (status === 'unreadable') {
+      where.push('avail = 2')
+    } else {
+      where.push('avail = 1')
+      if (status === 'labelled') where.push("status IN ('human', 'accepted', 'proposed')")
+      else if (status !== 'all') {
+        where.push('status = ?')
+        args.push(status)
+      }
+    }
+    if (q.classId !== undefined) {
+      where.push('class_id = ?')
+      args.push(q.classId)
+      // "Images of class c" means images labelled c, not images where c was rejected.
+      if (status === 'all') where.push("status != 'rejected'")
+    }
+    if (q.minConfidence !== undefined) {
+      where.push('confidence >= ?')
+      args.push(q.minConfidence)
+    }
+    if (q.maxConfidence !== undefined) {
+      where.push('confidence <= ?')
+      args.push(q.maxConfidence)
+    }
+    const col = SORT_COLUMN[q.sort ?? 'name']
+    const dir = q.descending ? 'DESC' : 'ASC'
+    const limit = q.limit === undefined ? -1 : Math.max(1, q.limit) // -1: SQLite's "no limit"
+    const offset = Math.max(0, q.offset ?? 0)
+    const whereSql = where.join(' AND ')
+    const version = this.sql.version
+    // Scrolling the grid asks for many pages of one filter: count once per data version.
+    const key = `${whereSql}|${args.join('|')}`
+    let cached = this.totals.get(key)
+    if (!cached || cached.version !== version) {
+      cached = { version, total: (this.sql.st(`SELECT count(*) AS n FROM images WHERE ${whereSql}`).get(...args) as { n: number }).n }
+      if (this.totals.size > 100) this.totals.clear()
+      this.totals.set(key, cached)
+    }
+    const idSql = `SELECT id FROM images WHERE ${whereSql} ORDER BY ${col} ${dir}, id ${dir}`
+    let ids: number[]
+    if (this.needsSort(idSql, args)) {
+      // No index gives this order (e.g. a confidence range sorted by name): sort once per data
+      // version and serve every page of it from the sorted id list, instead of re-sorting per page.
+      let list = this.sorted.get(key + idSql)
+      if (!list || list.version !== version) {
+        const all = this.sql.st(idSql).all(...args) as { id: number }[]
+        list = { version, ids: Int32Array.from(all, (r) => r.id) }
+        if (this.sorted.size >= 16) this.sorted.delete(this.sorted.keys().next().value as string)
+        this.sorted.set(key + idSql, list)
+      }
+      ids = Array.from(limit < 0 ? list.ids.subarray(offset) : list.ids.subarray(offset, offset + limit))
+    } else {
+      // An index-only scan in order: cheap even with a deep OFFSET.
+      ids = (this.sql.st(`${idSql} LIMIT ? OFFSET ?`).all(...args, limit, offset) as { id: number }[]).map((r) => r.id)
+    }
+    return { total: cached.total, offset, ids }
+  }
+
+  /** Whether SQLite must sort the rows for this query (no index yields them in order). */
+  private needsSort(sql: string, args: (number | string)[]): boolean {
+    let v = this.plans.get(sql)
+    if (v === undefined) {
+      const plan = this.sql.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]
+      v = plan.some((r) => /TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY/.test(r.detail))
+      this.plans.set(sql, v)
+    }
+    return v
+  }
+
+  /** Forgets the query plans seen (after ANALYZE the planner may choose other indexes). */
+  forgetPlans(): void {
+    this.plans.clear()
+  }
+
+  counts(): Counts {
+    const byStatus = zeroPerStatus()
+    const perClass = new Map<number, Record<ImageStatus, number>>()
+    for (const r of this.sql.st('SELECT class_id, status, count(*) AS n FROM images WHERE avail = 1 GROUP BY class_id, status').all() as { class_id: number | null; status: ImageStatus; n: number }[]) {
+      byStatus[r.status] += r.n
+      if (r.class_id !== null) {
+        const c = perClass.get(r.class_id) ?? zeroPerStatus()
+        c[r.status] += r.n
+        perClass.set(r.class_id, c)
+      }
+    }
+    // File totals change only when the folder does: scanned once per scan, not per label change.
+    if (!this.fileTotals || this.fileTotals.version !== this.sql.scanVersion) {
+      const g = this.sql.st('SELECT COALESCE(sum(file_count), 0) AS files, COALESCE(sum(file_count > 1), 0) AS dup FROM images WHERE avail = 1').get() as { files: number; dup: number }
+      const bad = (this.sql.st('SELECT count(*) AS n FROM files WHERE error IS NOT NULL').get() as { n: number }).n
+      this.fileTotals = { version: this.sql.scanVersion, files: g.files, dup: g.dup, bad }
+    }
+    const t = this.fileTotals
+    return {
+      images: Object.values(byStatus).reduce((a, b) => a + b, 0),
+      files: t.files,
+      duplicateGroups: t.dup,
+      unreadableFiles: t.bad,
+      byStatus,
+      byClass: this.classes.list().map((c) => ({ classId: c.id, name: c.name, byStatus: perClass.get(c.id) ?? zeroPerStatus() })),
+    }
+  }
+}
