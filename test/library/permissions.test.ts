@@ -1,13 +1,26 @@
 import { expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { noise, tempDir } from './fixtures'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
-it('records files and folders it may not read, and indexes the rest', async () => {
+/**
+ * Root reads everything: CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH skip the permission bits. As root
+ * the scan therefore runs without those two capabilities (setpriv drops them from the bounding set,
+ * so the exec'd child never has them), still as root: it reaches the checkout and node_modules
+ * wherever they lie (a clone under /root, mode 700, is fine), owns the folders it writes to, and is
+ * refused the entries whose mode says no, like any owner. Running it as "nobody" instead failed
+ * where nobody cannot enter the checkout's parent folders.
+ */
+const asRoot = process.getuid?.() === 0
+const DROP = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--']
+const canDrop = !asRoot || spawnSync(DROP[0] as string, [...DROP.slice(1), 'true']).status === 0
+
+it('records files and folders it may not read, and indexes the rest', async (ctx) => {
+  ctx.skip(!canDrop, 'running as root, and setpriv (util-linux) cannot drop CAP_DAC_OVERRIDE here: root would read every file')
   const root = tempDir()
   const appData = tempDir()
   try {
@@ -17,18 +30,9 @@ it('records files and folders it may not read, and indexes the rest', async () =
     await noise(16, 16, 3).png().toFile(path.join(root, 'locked/inner.png'))
     chmodSync(path.join(root, 'secret.png'), 0o000)
     chmodSync(path.join(root, 'locked'), 0o000)
-    // root reads everything, so as root the scan runs as the unprivileged user "nobody", who owns
-    // the folder itself (and may write .pseudolabel there) but not the two protected entries.
-    const asRoot = process.getuid?.() === 0
-    if (asRoot) {
-      chownSync(root, 65534, 65534)
-      chownSync(appData, 65534, 65534)
-    }
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'scan-child.ts'), root, appData], {
-      cwd: path.resolve(here, '../..'),
-      encoding: 'utf8',
-      ...(asRoot ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: appData } } : {}),
-    })
+    const node = [process.execPath, '--import', 'tsx', path.join(here, 'scan-child.ts'), root, appData]
+    const [cmd, ...args] = asRoot ? [...DROP, ...node] : node
+    const r = spawnSync(cmd as string, args, { cwd: path.resolve(here, '../..'), encoding: 'utf8' })
     expect(r.stderr).toBe('')
     const out = JSON.parse(r.stdout) as { images: string[]; unreadable: { path: string; reason: string }[] }
     expect(out.images).toEqual(['ok.png'])
@@ -37,6 +41,9 @@ it('records files and folders it may not read, and indexes the rest', async () =
       ['secret.png', true],
     ])
   } finally {
+    // The test process keeps its capabilities, so root removes the mode-000 entries as before;
+    // a non-root owner needs the modes back first.
+    if (existsSync(path.join(root, 'locked'))) chmodSync(path.join(root, 'locked'), 0o700)
     rmSync(root, { recursive: true, force: true })
     rmSync(appData, { recursive: true, force: true })
   }

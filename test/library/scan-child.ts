@@ -1,4 +1,4 @@
-/** Indexes a folder in a separate process (the permission test runs it as an unprivileged user) and prints what it found as JSON. */
+/** Indexes a folder in a separate process (the permission test runs it without root's power to read any file) and prints what it found as JSON. */
 import { Project } from '../../main/engine/project/project'
 
 const [folder, appDataDir] = process.argv.slice(2)
