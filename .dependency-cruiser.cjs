@@ -52,6 +52,15 @@ module.exports = {
       to: { path: '^preload/', pathNot: '^preload/vocabulary\\.ts$' },
     },
     {
+      name: 'app-not-host',
+      comment:
+        'main/app implements the contract once for every host: it never imports electron or a host ' +
+        '(main/electron, main/server, main/cli*); the hosts import it.',
+      severity: 'error',
+      from: { path: '^main/app/' },
+      to: { path: [ELECTRON, '^main/(electron|server)/', '^main/cli(\\.ts$|/)'] },
+    },
+    {
       name: 'renderer-not-main',
       comment: 'The renderer reaches main only through the contract (renderer/transport), never by import.',
       severity: 'error',

@@ -86,6 +86,8 @@ describe('.dependency-cruiser.cjs', () => {
       'main/cli/args.ts': `export const parse = (a: string[]) => a\n`,
       // engine-preload-vocabulary-only: the transport, and the contract even type-only
       'main/engine/bridge.ts': `import '../../preload/index'\nimport type { Requests } from '../../preload/contract'\nexport type R = Requests\n`,
+      // app-not-host: electron and every host
+      'main/app/window.ts': [`import { BrowserWindow } from 'electron'`, `import { start } from '../electron/index'`, `import { host } from '../server/host'`, `import { parse } from '../cli/args'`, `export const w = () => [BrowserWindow, start, host, parse]`].join('\n'),
       // renderer-not-main
       'renderer/views/Store.tsx': `import { read } from '../../main/engine/store'\nexport const S = () => <i>{String(read())}</i>\n`,
       // renderer-not-node, both spellings
@@ -120,6 +122,10 @@ describe('.dependency-cruiser.cjs', () => {
         'engine-not-host: main/engine/host.ts -> main/cli/args.ts',
         'engine-preload-vocabulary-only: main/engine/bridge.ts -> preload/index.ts',
         'engine-preload-vocabulary-only: main/engine/bridge.ts -> preload/contract.ts',
+        'app-not-host: main/app/window.ts -> node_modules/electron/index.js',
+        'app-not-host: main/app/window.ts -> main/electron/index.ts',
+        'app-not-host: main/app/window.ts -> main/server/host.ts',
+        'app-not-host: main/app/window.ts -> main/cli/args.ts',
         'renderer-not-main: renderer/views/Store.tsx -> main/engine/store.ts',
         'renderer-not-node: renderer/views/Files.tsx -> fs',
         'renderer-not-node: renderer/views/Files.tsx -> path',
