@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod'
 import type { requestSchemas } from './schemas'
-import type { ImageStatus, LabelSource, LabelState, ProviderName, ProviderSetting, StrategyName } from './vocabulary'
+import type { ImageStatus, LabelSource, LabelState, ProviderName, ProviderSetting, RoundStatus, StrategyName } from './vocabulary'
 
 export type RequestName = keyof typeof requestSchemas
 export type RequestInput<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
@@ -119,7 +119,7 @@ export interface LabelResult {
 
 export interface RoundInfo {
   id: number
-  status: 'running' | 'done' | 'failed' | 'cancelled'
+  status: RoundStatus
   startedAt: number
   finishedAt: number | null
   /** k-fold accuracy of the head on the human labels (null with too few labels to fold). */

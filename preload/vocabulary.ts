@@ -35,6 +35,10 @@ export function statusOf(e: { classId: number | null; source: LabelSource; state
 export const REVIEW_DECISIONS = ['accept', 'reject'] as const
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number]
 
+/** How a round ended, or that it still runs. */
+export const ROUND_STATUSES = ['running', 'done', 'failed', 'cancelled'] as const
+export type RoundStatus = (typeof ROUND_STATUSES)[number]
+
 /** How a page of images can be ordered. */
 export const SORT_KEYS = ['name', 'confidence', 'uncertainty', 'changed'] as const
 export type SortKey = (typeof SORT_KEYS)[number]

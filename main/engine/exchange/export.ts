@@ -1,5 +1,5 @@
 /**
- * One entry for every label export, used by the studio (main/api.ts) and the CLI alike: choose the
+ * One entry for every label export, used by the studio (main/app/handlers/export.ts) and the CLI alike: choose the
  * labels by scope, then write the format atomically at `dest` (see write.ts).
  */
 import path from 'node:path'

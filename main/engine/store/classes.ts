@@ -6,7 +6,7 @@ import type { LabelSource, LabelState } from '../../../preload/vocabulary'
 import type { LabelChange, LabelLog, UndoResult } from './labels'
 import type { Sql } from './sql'
 
-export interface ClassInfo {
+export interface ClassRow {
   id: number
   name: string
   color: string | null
@@ -27,12 +27,12 @@ export class Classes {
   ) {}
 
   /** The live classes. */
-  list(): ClassInfo[] {
-    return this.sql.st(`SELECT c.id, c.name, c.color FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by WHERE ${LIVE_CLASS} ORDER BY c.id`).all() as unknown as ClassInfo[]
+  list(): ClassRow[] {
+    return this.sql.st(`SELECT c.id, c.name, c.color FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by WHERE ${LIVE_CLASS} ORDER BY c.id`).all() as unknown as ClassRow[]
   }
 
   /** Every class ever made, deleted ones included: names for history and old rounds. */
-  listWithDeleted(): (ClassInfo & { deleted: boolean })[] {
+  listWithDeleted(): (ClassRow & { deleted: boolean })[] {
     return (this.sql.st(`SELECT c.id, c.name, c.color, NOT (${LIVE_CLASS}) AS deleted FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by ORDER BY c.id`).all() as { id: number; name: string; color: string | null; deleted: number }[]).map((c) => ({
       ...c,
       deleted: c.deleted !== 0,

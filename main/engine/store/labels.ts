@@ -27,7 +27,7 @@ export interface LabelChange {
   uncertainty?: number | null
 }
 
-export interface LabelEvent extends Required<LabelChange> {
+export interface LabelEventRow extends Required<LabelChange> {
   id: number
   actionId: number
   actor: string
@@ -188,7 +188,7 @@ export class Labels {
   }
 
   /** Every label event of an image, oldest first (the audit trail). */
-  history(imageId: number): LabelEvent[] {
+  history(imageId: number): LabelEventRow[] {
     return (
       this.sql.st(
         `SELECT e.*, a.undone FROM label_events e JOIN actions a ON a.id = e.action_id WHERE e.image_id = ? ORDER BY e.id`,

@@ -1,7 +1,6 @@
 /** Self-training rounds (when, with what, how they ended) and the models they used. */
+import type { RoundStatus } from '../../../preload/vocabulary'
 import type { Sql } from './sql'
-
-export type RoundStatus = 'running' | 'done' | 'failed' | 'cancelled'
 
 export interface RoundRow {
   id: number
