@@ -3,6 +3,7 @@ import { typingInField } from './decisions'
 import { useGrid } from './stores/grid'
 import { useLabels } from './stores/labels'
 import { useMap } from './stores/map'
+import { useNotices } from './stores/notices'
 import { MainTabs, MapView } from './views/MapView'
 import { ClassPanel } from './views/ClassPanel'
 import { ExportPanel } from './views/ExportPanel'
@@ -45,7 +46,7 @@ export function App() {
     window.addEventListener('keydown', onKey)
     return () => window.removeEventListener('keydown', onKey)
   }, [])
-  const labelMessage = useLabels((s) => s.message)
+  const notice = useNotices((s) => s.message)
   const mainView = useMap((s) => s.view)
 
   return (
@@ -87,10 +88,10 @@ export function App() {
           </button>
         </div>
       )}
-      {labelMessage && (
+      {notice && (
         <div className="banner warn" role="status">
-          <span>{labelMessage}</span>
-          <button type="button" onClick={() => useLabels.getState().dismiss()} aria-label="Dismiss message">
+          <span>{notice}</span>
+          <button type="button" onClick={() => useNotices.getState().dismiss()} aria-label="Dismiss message">
             ×
           </button>
         </div>

@@ -8,13 +8,14 @@
 import type { ImageInfo } from '../preload/contract'
 import { useGrid } from './stores/grid'
 import { useLabels } from './stores/labels'
+import { notify } from './stores/notices'
 
 export function decide(image: ImageInfo, key: string): boolean {
   const labels = useLabels.getState()
   if (key >= '1' && key <= '9') {
     const cls = labels.classes[Number(key) - 1]
     if (!cls) {
-      useLabels.setState({ message: `No class ${key} yet: create it in the Classes panel` })
+      notify(`No class ${key} yet: create it in the Classes panel`)
       return false
     }
     const isPseudo = image.status === 'proposed' || image.status === 'accepted' || image.status === 'rejected'
@@ -47,7 +48,7 @@ export function decideMany(imageIds: readonly number[], key: string): boolean {
   if (key >= '1' && key <= '9') {
     const cls = labels.classes[Number(key) - 1]
     if (!cls) {
-      useLabels.setState({ message: `No class ${key} yet: create it in the Classes panel` })
+      notify(`No class ${key} yet: create it in the Classes panel`)
       return false
     }
     const pseudo = imageIds.filter(isPseudo)
@@ -63,7 +64,7 @@ export function decideMany(imageIds: readonly number[], key: string): boolean {
   if (key === 'a' || key === 'x') {
     const proposals = imageIds.filter((id) => (known.get(id)?.status ?? 'proposed') === 'proposed')
     if (proposals.length === 0) {
-      useLabels.setState({ message: 'None of the selected images has a proposal to accept or reject' })
+      notify('None of the selected images has a proposal to accept or reject')
       return true
     }
     void labels.review(proposals, key === 'a' ? 'accept' : 'reject')

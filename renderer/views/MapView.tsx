@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEve
 import type { ClassInfo } from '../../preload/contract'
 import { typingInField } from '../decisions'
 import { useLabels } from '../stores/labels'
+import { notify } from '../stores/notices'
 import { STATUSES, useMap, type ColourBy, type MapData } from '../stores/map'
 import { studio } from '../transport'
 import { classColor } from '../../preload/vocabulary'
@@ -413,7 +414,7 @@ export function MapView() {
     if (slot === null) return void useMap.getState().labelSelection(null)
     const cls = classes[slot]
     if (!cls) {
-      useLabels.setState({ message: `No class ${slot + 1} yet: create it in the Classes panel` })
+      notify(`No class ${slot + 1} yet: create it in the Classes panel`)
       return
     }
     void useMap.getState().labelSelection(cls.id)

@@ -1,15 +1,20 @@
 import { useEffect, useRef } from 'react'
+import type { ImageInfo } from '../../preload/contract'
 import { decide, typingInField } from '../decisions'
 import { useLabels } from '../stores/labels'
-import { useReview } from '../stores/rounds'
+import { useReview } from '../stores/review'
 import { studio } from '../transport'
 import { LabelBadge } from './LabelBadge'
 
 /**
  * The review queue: the proposals, most confident first, one decision per keystroke (a accept,
  * x reject, 1-9 relabel, space skip, Backspace undo, Esc close), the next image already loaded.
+ * Stepping back shows the image as it now is (accepted, relabelled...), and its keys act on that.
  */
 const TITLES = { review: 'Review proposals', label: 'Label suggested images', audit: 'Spot-check proposals' } as const
+
+/** What the queue says of its image's class: a proposal until someone decided. */
+const CLASS_CAPTION: Record<ImageInfo['status'], string> = { proposed: 'Proposed', accepted: 'Accepted', rejected: 'Rejected', human: 'Labelled', unlabelled: 'Proposed' }
 
 export function ReviewView() {
   const { kind, queue, position, open, step, close } = useReview()
@@ -60,11 +65,16 @@ export function ReviewView() {
           <p data-testid="review-progress">
             {Math.min(position + 1, queue.length)} of {queue.length}
           </p>
-          {image && kind === 'label' && <p className="review-proposal">Which class is it?</p>}
+          {image && kind === 'label' && (
+            <>
+              <p className="review-proposal">Which class is it?</p>
+              <LabelBadge image={image} />
+            </>
+          )}
           {image && kind !== 'label' && (
             <>
               <p className="review-proposal">
-                Proposed: <strong data-testid="review-class">{cls?.name ?? '?'}</strong>
+                {CLASS_CAPTION[image.status]}: <strong data-testid="review-class">{cls?.name ?? '?'}</strong>
                 {image.confidence !== null && <span className="muted"> at {Math.round(image.confidence * 100)}% confidence</span>}
               </p>
               <LabelBadge image={image} />
