@@ -1,22 +1,23 @@
 import { useEffect } from 'react'
-import { typingInField } from './decisions'
+import { useKeymap } from './keymap'
 import { useGrid } from './stores/grid'
-import { useLabels } from './stores/labels'
 import { useMap } from './stores/map'
-import { MainTabs, MapView } from './views/MapView'
+import { useNotices } from './stores/notices'
+import { useProject } from './stores/project'
 import { ClassPanel } from './views/ClassPanel'
 import { ExportPanel } from './views/ExportPanel'
 import { FilterBar } from './views/FilterBar'
-import { ReviewView } from './views/ReviewView'
+import { Grid } from './views/grid/Grid'
+import { MainTabs } from './views/map/MainTabs'
+import { MapView } from './views/map/MapView'
+import { ProjectPicker } from './views/ProjectPicker'
+import { ReviewView } from './views/review/ReviewView'
 import { RoundsPanel } from './views/RoundsPanel'
 import { SettingsView } from './views/SettingsView'
 import { ShortcutSheet } from './views/ShortcutSheet'
-import { TopBarTools } from './views/TopBarTools'
-import { useProject } from './stores/project'
-import { Grid } from './views/Grid'
-import { ProjectPicker } from './views/ProjectPicker'
 import { TeacherBar } from './views/TeacherBar'
-import { Viewer } from './views/Viewer'
+import { TopBarTools } from './views/TopBarTools'
+import { Viewer } from './views/viewer/Viewer'
 
 export function App() {
   const { project, opening, progress, error, unusableFolder, online, load, dismissError, startAfresh } = useProject()
@@ -35,17 +36,9 @@ export function App() {
     if (project) useGrid.getState().refresh()
   }, [project])
 
-  // Undo and redo from anywhere but a text field.
-  useEffect(() => {
-    function onKey(e: KeyboardEvent) {
-      if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z' || typingInField(e.target)) return
-      e.preventDefault()
-      void (e.shiftKey ? useLabels.getState().redo() : useLabels.getState().undo())
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [])
-  const labelMessage = useLabels((s) => s.message)
+  // The keyboard, everywhere: one listener (keymap.ts).
+  useKeymap()
+  const notice = useNotices((s) => s.message)
   const mainView = useMap((s) => s.view)
 
   return (
@@ -87,10 +80,10 @@ export function App() {
           </button>
         </div>
       )}
-      {labelMessage && (
+      {notice && (
         <div className="banner warn" role="status">
-          <span>{labelMessage}</span>
-          <button type="button" onClick={() => useLabels.getState().dismiss()} aria-label="Dismiss message">
+          <span>{notice}</span>
+          <button type="button" onClick={() => useNotices.getState().dismiss()} aria-label="Dismiss message">
             ×
           </button>
         </div>

@@ -1,28 +1,25 @@
 /**
- * One decision per keystroke, the same in the grid and the viewer:
+ * One decision per keystroke, the same in the grid, the viewer and the review queue:
  *   1-9  give the image class 1-9 (a seed label, or a correction of a pseudo-label)
  *   0    clear its label
- *   a    accept its pseudo-label        x  reject it
+ *   a    accept its pseudo-label        x  reject it       (proposals only)
  * Returns true when the key was a decision (the caller then moves on to the next image).
  */
 import type { ImageInfo } from '../preload/contract'
+import { digitClass, isDigit } from './keymap'
 import { useGrid } from './stores/grid'
 import { useLabels } from './stores/labels'
+import { notify } from './stores/notices'
+
+const PSEUDO: ReadonlySet<string> = new Set(['proposed', 'accepted', 'rejected'])
 
 export function decide(image: ImageInfo, key: string): boolean {
   const labels = useLabels.getState()
-  if (key >= '1' && key <= '9') {
-    const cls = labels.classes[Number(key) - 1]
-    if (!cls) {
-      useLabels.setState({ message: `No class ${key} yet: create it in the Classes panel` })
-      return false
-    }
-    const isPseudo = image.status === 'proposed' || image.status === 'accepted' || image.status === 'rejected'
-    void (isPseudo ? labels.relabel([image.id], cls.id) : labels.label([image.id], cls.id))
-    return true
-  }
-  if (key === '0') {
-    void labels.label([image.id], null)
+  if (isDigit(key)) {
+    const cls = digitClass(key)
+    if (cls === undefined) return false
+    if (cls === null) void labels.label([image.id], null)
+    else void (PSEUDO.has(image.status) ? labels.relabel([image.id], cls.id) : labels.label([image.id], cls.id))
     return true
   }
   if ((key === 'a' || key === 'x') && image.status === 'proposed') {
@@ -43,12 +40,13 @@ export function decideMany(imageIds: readonly number[], key: string): boolean {
   const labels = useLabels.getState()
   const known = new Map<number, ImageInfo>()
   for (const page of Object.values(useGrid.getState().pages)) for (const i of page) known.set(i.id, i)
-  const isPseudo = (id: number) => ['proposed', 'accepted', 'rejected'].includes(known.get(id)?.status ?? '')
-  if (key >= '1' && key <= '9') {
-    const cls = labels.classes[Number(key) - 1]
-    if (!cls) {
-      useLabels.setState({ message: `No class ${key} yet: create it in the Classes panel` })
-      return false
+  const isPseudo = (id: number) => PSEUDO.has(known.get(id)?.status ?? '')
+  if (isDigit(key)) {
+    const cls = digitClass(key)
+    if (cls === undefined) return false
+    if (cls === null) {
+      void labels.label([...imageIds], null)
+      return true
     }
     const pseudo = imageIds.filter(isPseudo)
     const seed = imageIds.filter((id) => !isPseudo(id))
@@ -56,23 +54,14 @@ export function decideMany(imageIds: readonly number[], key: string): boolean {
     if (seed.length) void labels.label(seed, cls.id)
     return true
   }
-  if (key === '0') {
-    void labels.label([...imageIds], null)
-    return true
-  }
   if (key === 'a' || key === 'x') {
     const proposals = imageIds.filter((id) => (known.get(id)?.status ?? 'proposed') === 'proposed')
     if (proposals.length === 0) {
-      useLabels.setState({ message: 'None of the selected images has a proposal to accept or reject' })
+      notify('None of the selected images has a proposal to accept or reject')
       return true
     }
     void labels.review(proposals, key === 'a' ? 'accept' : 'reject')
     return true
   }
   return false
-}
-
-/** True when a key press belongs to a text field, not to the studio's shortcuts. */
-export function typingInField(target: EventTarget | null): boolean {
-  return target instanceof HTMLElement && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable)
 }

@@ -2,10 +2,9 @@ import { create } from 'zustand'
 import type { ImageInfo } from '../../preload/contract'
 import type { SortKey, StatusFilter } from '../../preload/vocabulary'
 import { studio } from '../transport'
-import { useLabels } from './labels'
+import { notify } from './notices'
 
 export const PAGE_SIZE = 300
-
 
 /**
  * A fixed list shown in place of the filter: the images most like one image, or the images
@@ -190,7 +189,7 @@ export const useGrid = create<GridState>((set, get) => ({
       for (const f of found) similarity[f.image.id] = f.similarity
       get().showList({ kind: 'similar', title: `Like ${image.relPath.split('/').pop()}`, similarity }, [image, ...found.map((f) => f.image)])
     } catch (err) {
-      useLabels.setState({ message: `"More like this" failed: ${(err as Error).message}` })
+      notify(`"More like this" failed: ${(err as Error).message}`)
     }
   },
 }))

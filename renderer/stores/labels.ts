@@ -3,13 +3,14 @@ import type { ClassInfo, ImageInfo } from '../../preload/contract'
 import { statusOf } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { useGrid } from './grid'
+import { notify } from './notices'
+import { useReview } from './review'
 
 interface LabelsState {
   classes: ClassInfo[]
-  message: string | null
   loadClasses(): Promise<void>
   createClass(name: string): Promise<ClassInfo | null>
-  /** Class changes show at once in the list and roll back, with a message, if main refuses them. */
+  /** Class changes show at once in the list and roll back, with a notice, if main refuses them. */
   renameClass(id: number, name: string): Promise<boolean>
   setClassColor(id: number, color: string | null): Promise<void>
   /** Clears the labels of the class's images (one undo step) and removes it. */
@@ -22,24 +23,25 @@ interface LabelsState {
   relabel(imageIds: number[], classId: number): Promise<void>
   undo(): Promise<void>
   redo(): Promise<void>
-  dismiss(): void
 }
 
 /**
- * Label actions show at once in the grid (an optimistic patch of the cached pages) and are rolled
- * back, with a message, if main refuses them.
+ * Label actions show at once in the grid and the review queue (an optimistic patch of the images
+ * they hold) and are rolled back, with a notice, if main refuses them.
  */
 async function optimistic(imageIds: number[], patch: (image: ImageInfo) => ImageInfo, request: () => Promise<unknown>, what: string): Promise<void> {
-  const undo = useGrid.getState().patchImages(imageIds, patch)
+  const undoGrid = useGrid.getState().patchImages(imageIds, patch)
+  const undoReview = useReview.getState().patchImages(imageIds, patch)
   try {
     await request()
   } catch (err) {
-    undo()
-    useLabels.setState({ message: `${what} failed and was rolled back: ${(err as Error).message}` })
+    undoGrid()
+    undoReview()
+    notify(`${what} failed and was rolled back: ${(err as Error).message}`)
   }
 }
 
-/** The class-list twin of `optimistic`: patch the list, ask main, reload (or roll back with a message). */
+/** The class-list twin of `optimistic`: patch the list, ask main, reload (or roll back with a notice). */
 /** Bumped by every class-list request and optimistic patch: only the newest may set the list. */
 let classListVersion = 0
 
@@ -52,14 +54,14 @@ async function classChange(patch: (classes: ClassInfo[]) => ClassInfo[], request
     await useLabels.getState().loadClasses()
     return true
   } catch (err) {
-    useLabels.setState({ classes: before, message: `${what} failed and was rolled back: ${(err as Error).message}` })
+    useLabels.setState({ classes: before })
+    notify(`${what} failed and was rolled back: ${(err as Error).message}`)
     return false
   }
 }
 
 export const useLabels = create<LabelsState>((set, get) => ({
   classes: [],
-  message: null,
   async loadClasses() {
     const asked = ++classListVersion
     try {
@@ -67,7 +69,7 @@ export const useLabels = create<LabelsState>((set, get) => ({
       // Replies can arrive out of order (the web host answers in parallel): an older one would undo newer news.
       if (asked === classListVersion) set({ classes })
     } catch (err) {
-      set({ message: `Could not load the classes: ${(err as Error).message}` })
+      notify(`Could not load the classes: ${(err as Error).message}`)
     }
   },
   async createClass(name) {
@@ -76,7 +78,7 @@ export const useLabels = create<LabelsState>((set, get) => ({
       await get().loadClasses()
       return created
     } catch (err) {
-      set({ message: `Could not create the class "${name}": ${(err as Error).message}` })
+      notify(`Could not create the class "${name}": ${(err as Error).message}`)
       return null
     }
   },
@@ -108,19 +110,18 @@ export const useLabels = create<LabelsState>((set, get) => ({
     optimistic(imageIds, (i) => ({ ...i, classId, status: statusOf({ classId, source: 'human', state: 'relabelled' }), confidence: null }), () => studio.call('labels.relabel', { imageIds, classId }), 'Relabelling'),
   async undo() {
     try {
-      if (!(await studio.call('labels.undo', {}))) set({ message: 'Nothing to undo' })
+      if (!(await studio.call('labels.undo', {}))) notify('Nothing to undo')
     } catch (err) {
-      set({ message: `Undo failed: ${(err as Error).message}` })
+      notify(`Undo failed: ${(err as Error).message}`)
     }
   },
   async redo() {
     try {
-      if (!(await studio.call('labels.redo', {}))) set({ message: 'Nothing to redo' })
+      if (!(await studio.call('labels.redo', {}))) notify('Nothing to redo')
     } catch (err) {
-      set({ message: `Redo failed: ${(err as Error).message}` })
+      notify(`Redo failed: ${(err as Error).message}`)
     }
   },
-  dismiss: () => set({ message: null }),
 }))
 
 studio.onEvent((event) => {

@@ -3,6 +3,7 @@ import type { MapLabels, MapPoints, ProgressEvent } from '../../preload/contract
 import { statusOf, type ImageStatus } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { useLabels } from './labels'
+import { notify } from './notices'
 
 export type ColourBy = 'class' | 'state' | 'confidence'
 
@@ -150,7 +151,7 @@ export const useMap = create<MapState>((set, get) => ({
     const { data, selection } = get()
     if (!data || selection.length === 0) return
     if (selection.length > MAX_LABEL_BATCH) {
-      useLabels.setState({ message: `${selection.length.toLocaleString()} images are selected; label at most ${MAX_LABEL_BATCH.toLocaleString()} at once (lasso a smaller part)` })
+      notify(`${selection.length.toLocaleString()} images are selected; label at most ${MAX_LABEL_BATCH.toLocaleString()} at once (lasso a smaller part)`)
       return
     }
     const ids = Array.from(selection, (i) => data.ids[i]!)

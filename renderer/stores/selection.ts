@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import { studio } from '../transport'
 import { useGrid } from './grid'
-import { useLabels } from './labels'
+import { notify } from './notices'
 
 /**
  * The grid's selection, by image id (ids survive label changes and page refetches; indices do not).
@@ -50,7 +50,7 @@ function resolve(indices: number[], done: (ids: number[]) => void): void {
       }
       done(ids)
     },
-    (err: unknown) => useLabels.setState({ message: `Could not select the images: ${(err as Error).message}` }),
+    (err: unknown) => notify(`Could not select the images: ${(err as Error).message}`),
   )
 }
 
@@ -94,7 +94,7 @@ export const useSelection = create<SelectionState>((set, get) => ({
       const ids = await studio.call('images.ids', query)
       if (useGrid.getState().query === query) set({ ids: new Set(ids) })
     } catch (err) {
-      useLabels.setState({ message: `Could not select all: ${(err as Error).message}` })
+      notify(`Could not select all: ${(err as Error).message}`)
     }
   },
   clear: () => set({ ids: new Set(), anchor: null }),

@@ -3,7 +3,7 @@ import type { ClassInfo } from '../../preload/contract'
 import { classColor } from '../../preload/vocabulary'
 import { useGrid } from '../stores/grid'
 import { useLabels } from '../stores/labels'
-import { useReview } from '../stores/rounds'
+import { useReview } from '../stores/review'
 
 /** A colour per class by position, for a class without one of its own (classes made before colours were stored, or reset). */
 

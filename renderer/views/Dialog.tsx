@@ -5,7 +5,7 @@ const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select
 /**
  * A modal dialog: focus moves in when it opens, Tab and Shift+Tab stay inside, Esc closes it, and
  * focus goes back to where it was. Keys pressed inside do not reach the views underneath (the
- * viewer and review queue listen on the window for their one-key decisions).
+ * keymap listens on the window, for the viewer's and the review queue's one-key decisions too).
  */
 export function Dialog({ title, onClose, children, className, testId, closeKeys = [] }: { title: string; onClose: () => void; children: ReactNode; className?: string; testId?: string; closeKeys?: string[] }) {
   const box = useRef<HTMLDivElement>(null)

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { ClassInfo, RoundInfo } from '../../preload/contract'
-import { useRounds, useReview } from '../stores/rounds'
+import { useReview } from '../stores/review'
+import { useRounds } from '../stores/rounds'
 import { useLabels } from '../stores/labels'
 import { classColor } from '../../preload/vocabulary'
 import { stageViews } from './round-progress'

@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'react'
 import { LIMITS, STRATEGIES, STRATEGY_NAMES, type ProviderSetting, type StrategyName } from '../../preload/vocabulary'
-import { typingInField } from '../decisions'
 import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
 import { useUi, type ThemeChoice } from '../stores/ui'
@@ -18,23 +17,11 @@ const STRATEGY_TEXT: Record<StrategyName, { title: string; help: string; param: 
   ensemble: { title: 'Two views averaged', help: 'The head’s and label propagation’s probabilities averaged; balanced per class.', param: 'Share by the last round' },
 }
 
-/** Opens the settings from the top bar's button or with Ctrl+, (Cmd+, on a Mac). */
-export function useSettingsShortcut(): void {
-  const openSettings = useUi((s) => s.openSettings)
-  useEffect(() => {
-    function onKey(e: KeyboardEvent) {
-      if (e.key !== ',' || !(e.ctrlKey || e.metaKey) || typingInField(e.target)) return
-      e.preventDefault()
-      openSettings(!useUi.getState().settingsOpen)
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [openSettings])
-}
-
-/** Teacher model, execution provider (asked for and actually running), threads, device; how rounds pick; the theme. */
+/**
+ * Teacher model, execution provider (asked for and actually running), threads, device; how rounds
+ * pick; the theme. Opened from the top bar's button or with Ctrl+, (Cmd+, on a Mac: keymap.ts).
+ */
 export function SettingsView() {
-  useSettingsShortcut()
   const open = useUi((s) => s.settingsOpen)
   const openSettings = useUi((s) => s.openSettings)
   if (!open) return null

@@ -1,11 +1,10 @@
-import { useEffect } from 'react'
-import { typingInField } from '../decisions'
 import { useUi } from '../stores/ui'
 import { Dialog } from './Dialog'
 
 /**
  * Every keyboard shortcut, by where it works. One list: when a view gains a key, add it here.
- * (The keys themselves live in decisions.ts, Grid, Viewer, ReviewView and the map view.)
+ * (The keys themselves are bound in keymap.ts (anywhere), decisions.ts (1-9, 0, a, x), grid/keys.ts,
+ * viewer/Viewer.tsx, review/ReviewView.tsx, map/MapView.tsx and map/MainTabs.tsx.)
  */
 export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
   {
@@ -77,21 +76,10 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
   },
 ]
 
-/** The shortcut sheet, opened by ? anywhere outside a text field. */
+/** The shortcut sheet, opened by ? anywhere outside a text field (keymap.ts). */
 export function ShortcutSheet() {
   const open = useUi((s) => s.shortcutsOpen)
   const openShortcuts = useUi((s) => s.openShortcuts)
-
-  useEffect(() => {
-    function onKey(e: KeyboardEvent) {
-      if (e.key !== '?' || e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) return
-      e.preventDefault()
-      openShortcuts(!useUi.getState().shortcutsOpen)
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [openShortcuts])
-
   if (!open) return null
   return (
     // ? again closes the sheet it opened.

@@ -1,0 +1,111 @@
+/**
+ * The review queue follows the decisions made in it: back (←) to a proposal already accepted, the
+ * queue shows it accepted, and `a` writes nothing more (a and x act on proposals only, as in the
+ * grid and the viewer). Its label history, asked through the contract, holds one accept.
+ */
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { Page } from '@playwright/test'
+import type { ImagePage, LabelEvent } from '../../preload/contract'
+import { SHARED, expect, openFolder, test } from '../fixtures'
+
+const PER_CLASS = 10
+
+/** Real photos: the first ten ants and ten bees of the hymenoptera pool (a round stays quick). */
+async function makeProject(): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-review-'))
+  for (const cls of ['ants', 'bees']) {
+    const from = path.join(SHARED, 'datasets/hymenoptera/pool', cls)
+    await mkdir(path.join(folder, cls))
+    for (const f of (await readdir(from)).sort().slice(0, PER_CLASS)) await cp(path.join(from, f), path.join(folder, cls, f))
+  }
+  return folder
+}
+
+/** A request of the contract, made with the page's own session. */
+async function call<T>(page: Page, name: string, input: object): Promise<T> {
+  return page.evaluate(
+    async ([n, i]) => {
+      const res = await fetch(`/api/call/${n}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) })
+      const reply = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } }
+      if (!reply.ok) throw new Error(reply.error?.message)
+      return reply.value
+    },
+    [name, input] as const,
+  ) as Promise<T>
+}
+
+/** The label history of the image at `relPath`. */
+async function historyOf(page: Page, relPath: string): Promise<LabelEvent[]> {
+  const all = await call<ImagePage>(page, 'images.page', { offset: 0, limit: 100, status: 'all', sort: 'name', descending: false })
+  const image = all.images.find((i) => i.relPath === relPath)
+  if (!image) throw new Error(`no image ${relPath}`)
+  return call<LabelEvent[]>(page, 'images.history', { imageId: image.id })
+}
+
+/** Labels thumbnail `index` by key and waits for its badge (a key pressed while the grid re-renders the cell is pressed again). */
+async function label(page: Page, index: number, key: string, cls: string): Promise<void> {
+  const thumb = page.locator(`[data-testid="thumb"][data-index="${index}"]`)
+  await expect(async () => {
+    await thumb.focus()
+    await page.keyboard.press(key)
+    await expect(thumb.getByTestId('label-badge')).toContainText(cls, { timeout: 2000 })
+  }).toPass()
+}
+
+test('back to an accepted proposal in the review queue, a writes no second accept', async ({ studio: page }, testInfo) => {
+  test.skip(testInfo.project.name === 'electron', 'asks the web host for the label history')
+  const folder = await makeProject()
+  try {
+    await openFolder(page, folder)
+    await expect(page.getByTestId('image-count')).toHaveText(`${PER_CLASS * 2} images`)
+    for (const name of ['ants', 'bees']) {
+      await page.getByLabel('New class name').fill(name)
+      await page.getByRole('button', { name: 'Add', exact: true }).click()
+      await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
+    }
+    // Sorted by name: ants/* first, then bees/*.
+    await label(page, 0, '1', 'ants')
+    await label(page, 1, '1', 'ants')
+    await label(page, PER_CLASS, '2', 'bees')
+    await label(page, PER_CLASS + 1, '2', 'bees')
+    await expect(page.getByTestId('teacher-bar')).toContainText(`${PER_CLASS * 2} images embedded`, { timeout: 120_000 })
+    await page.getByRole('button', { name: 'Run a round' }).click()
+    const rows = page.getByTestId('rounds-table').locator('tbody tr')
+    await expect(rows).toHaveCount(1)
+    await expect(rows.first()).not.toContainText(/running|failed|cancelled/, { timeout: 120_000 })
+
+    await page.getByTestId('review-button').click()
+    const review = page.getByRole('dialog', { name: 'Review proposals' })
+    const progress = review.getByTestId('review-progress')
+    const size = Number(/of (\d+)/.exec((await progress.textContent()) ?? '')?.[1])
+    expect(size).toBeGreaterThanOrEqual(2)
+    await expect(progress).toHaveText(`1 of ${size}`)
+    const first = (await review.getByTestId('review-image').getAttribute('alt')) ?? ''
+
+    // Accept the first proposal, step back to it.
+    await page.keyboard.press('a')
+    await expect(progress).toHaveText(`2 of ${size}`)
+    const second = (await review.getByTestId('review-image').getAttribute('alt')) ?? ''
+    await page.keyboard.press('ArrowLeft')
+    await expect(progress).toHaveText(`1 of ${size}`)
+    await expect(review.getByTestId('review-image')).toHaveAttribute('alt', first)
+
+    // a again: nothing to accept. Any accept it sends has landed before the history is asked for.
+    const sent = page.waitForRequest('**/api/call/labels.review', { timeout: 2000 }).catch(() => null)
+    await page.keyboard.press('a')
+    await (await sent)?.response()
+    const accepts = (await historyOf(page, first)).filter((e) => e.state === 'accepted' && e.source === 'pseudo' && !e.undone)
+    expect(accepts).toHaveLength(1)
+    // The queue shows it accepted and stays on it; the next proposal is still one step on.
+    await expect(review.getByTestId('label-badge')).toHaveAttribute('data-status', 'accepted')
+    await expect(progress).toHaveText(`1 of ${size}`)
+    await page.keyboard.press('ArrowRight')
+    await expect(review.getByTestId('review-image')).toHaveAttribute('alt', second)
+    await page.keyboard.press('Escape')
+    await expect(review).toHaveCount(0)
+  } finally {
+    await rm(folder, { recursive: true, force: true })
+  }
+})

@@ -1,0 +1,112 @@
+import { useEffect, useRef } from 'react'
+import type { ImageInfo } from '../../../preload/contract'
+import { decide } from '../../decisions'
+import { typingInField, useKeys } from '../../keymap'
+import { useLabels } from '../../stores/labels'
+import { useReview } from '../../stores/review'
+import { studio } from '../../transport'
+import { LabelBadge } from '../LabelBadge'
+import { ReviewScope } from './ReviewScope'
+
+/**
+ * The review queue: the proposals, most confident first, one decision per keystroke (a accept,
+ * x reject, 1-9 relabel, space skip, Backspace undo, Esc close), the next image already loaded.
+ * Stepping back shows the image as it now is (accepted, relabelled...), and its keys act on that.
+ */
+const TITLES = { review: 'Review proposals', label: 'Label suggested images', audit: 'Spot-check proposals' } as const
+
+/** What the queue says of its image's class: a proposal until someone decided. */
+const CLASS_CAPTION: Record<ImageInfo['status'], string> = { proposed: 'Proposed', accepted: 'Accepted', rejected: 'Rejected', human: 'Labelled', unlabelled: 'Proposed' }
+
+/** The queue's keys, while it is open (over every other view). */
+function reviewKeys(e: KeyboardEvent): boolean {
+  if (e.ctrlKey || e.metaKey || e.altKey) return false
+  // The class list and the threshold slider keep their own keys (arrows move the slider).
+  if (typingInField(e.target) && e.key !== 'Escape') return false
+  const { queue, position, step, close } = useReview.getState()
+  const current = queue[position]
+  if (e.key === 'Escape') close()
+  else if (e.key === ' ' || e.key === 'ArrowRight') step(1)
+  else if (e.key === 'ArrowLeft') step(-1)
+  else if (e.key === 'Backspace') {
+    void useLabels.getState().undo()
+    step(-1)
+  } else if (current && decide(current, e.key)) step(1)
+  else return false
+  return true
+}
+
+export function ReviewView() {
+  const { kind, queue, position, open, close } = useReview()
+  const classes = useLabels((s) => s.classes)
+  const dialog = useRef<HTMLDivElement>(null)
+  const image = queue[position]
+  const upcoming = queue.slice(position + 1, position + 3)
+
+  useKeys('review', reviewKeys, { active: open })
+  useEffect(() => {
+    if (open) dialog.current?.focus()
+  }, [open])
+
+  if (!open) return null
+  const cls = image ? classes.find((c) => c.id === image.classId) : undefined
+  return (
+    <div className="viewer-backdrop">
+      <div className="viewer review" role="dialog" aria-modal="true" aria-label={TITLES[kind]} tabIndex={-1} ref={dialog}>
+        <div className="viewer-image">
+          {image ? (
+            <img data-testid="review-image" src={studio.mediaUrl('original', image.relPath)} alt={image.relPath} />
+          ) : (
+            <p className="review-done">All {queue.length} images in this queue have been seen.</p>
+          )}
+          {upcoming.map((u) => (
+            <link key={u.id} rel="preload" as="image" href={studio.mediaUrl('original', u.relPath)} />
+          ))}
+        </div>
+        <aside className="viewer-facts">
+          <h2>{TITLES[kind]}</h2>
+          <p data-testid="review-progress">
+            {Math.min(position + 1, queue.length)} of {queue.length}
+          </p>
+          {image && kind === 'label' && (
+            <>
+              <p className="review-proposal">Which class is it?</p>
+              <LabelBadge image={image} />
+            </>
+          )}
+          {image && kind !== 'label' && (
+            <>
+              <p className="review-proposal">
+                {CLASS_CAPTION[image.status]}: <strong data-testid="review-class">{cls?.name ?? '?'}</strong>
+                {image.confidence !== null && <span className="muted"> at {Math.round(image.confidence * 100)}% confidence</span>}
+              </p>
+              <LabelBadge image={image} />
+              <p className="muted">{image.relPath}</p>
+            </>
+          )}
+          {kind === 'review' && <ReviewScope />}
+          <ul className="keys">
+            {kind !== 'label' && (
+              <li>
+                <kbd>a</kbd> accept · <kbd>x</kbd> reject
+              </li>
+            )}
+            <li>
+              <kbd>1</kbd>–<kbd>9</kbd> {kind === 'label' ? 'its class' : 'it is another class'}:{' '}
+              {classes
+                .slice(0, 9)
+                .map((c, i) => `${i + 1} ${c.name}`)
+                .join(', ')}
+            </li>
+            <li>
+              <kbd>space</kbd> skip · <kbd>⌫</kbd> undo · <kbd>Esc</kbd> close
+            </li>
+          </ul>
+          <button type="button" onClick={close}>
+            Close
+          </button>
+        </aside>
+      </div>
+    </div>
+  )
+}
