@@ -3,10 +3,15 @@
  * Electron app (project `electron`, skipped with its reason when no Electron binary is installed).
  */
 import { test as base, chromium, _electron, expect, type Page } from '@playwright/test'
+import { DatabaseSync } from '@photostructure/sqlite'
 import { existsSync } from 'node:fs'
+import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises'
+import os from 'node:os'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ProjectPaths } from '../main/engine/project/paths'
+import { projectDataDir } from '../main/engine/project/locations'
 import { CHROMIUM, CHROMIUM_ARGS } from './host'
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -58,4 +63,29 @@ export async function openFolder(page: Page, folder: string): Promise<void> {
   if (await another.isVisible()) await another.click()
   await field.fill(folder)
   await page.getByRole('button', { name: 'Open', exact: true }).click()
+}
+
+/**
+ * Real photos in a folder of their own (so a spec starts afresh): the first `perClass` ants and bees
+ * of the hymenoptera pool by name, or all of them.
+ */
+export async function hymenopteraProject(name: string, perClass = Infinity): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), `studio-e2e-${name}-`))
+  for (const cls of ['ants', 'bees']) {
+    const from = path.join(SHARED, 'datasets/hymenoptera/pool', cls)
+    await mkdir(path.join(folder, cls))
+    for (const f of (await readdir(from)).sort().slice(0, perClass)) await cp(path.join(from, f), path.join(folder, cls, f))
+  }
+  return folder
+}
+
+/** Rows from the database of the project at `folder`, read beside the running web host (WAL lets a reader in). */
+export function readDb<T>(folder: string, sql: string): T[] {
+  const paths = new ProjectPaths(projectDataDir(process.env.STUDIO_E2E_DATA_DIR ?? '', folder))
+  const db = new DatabaseSync(paths.database, { readOnly: true })
+  try {
+    return db.prepare(sql).all() as T[]
+  } finally {
+    db.close()
+  }
 }

@@ -1,21 +1,9 @@
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { ARTIFACTS, SHARED, expect, openFolder, test } from '../fixtures'
-
-/** A small project of real photos: the first 6 ants and 6 bees of the hymenoptera pool. */
-async function makeProject(): Promise<string> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-labels-'))
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(SHARED, 'datasets/hymenoptera/pool', cls)
-    await mkdir(path.join(folder, cls))
-    for (const f of (await readdir(from)).sort().slice(0, 6)) await cp(path.join(from, f), path.join(folder, cls, f))
-  }
-  return folder
-}
+import { ARTIFACTS, expect, openFolder, test, hymenopteraProject } from '../fixtures'
 
 test('seed labels by keyboard in the grid and the viewer, with counts, filters, undo and history', async ({ studio: page }, testInfo) => {
-  const folder = await makeProject()
+  const folder = await hymenopteraProject('labels', 6)
   try {
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText('12 images')

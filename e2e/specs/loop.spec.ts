@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { DatabaseSync } from '@photostructure/sqlite'
 import type { Page } from '@playwright/test'
-import { ARTIFACTS, SHARED, expect, openFolder, test } from '../fixtures'
+import { ARTIFACTS, SHARED, expect, openFolder, test, readDb } from '../fixtures'
 
 const HYMENOPTERA = path.join(SHARED, 'datasets/hymenoptera')
 
@@ -18,18 +16,6 @@ async function focusThumb(page: Page, index: number): Promise<void> {
     await page.waitForTimeout(100)
   }
   await thumb.focus()
-}
-
-/** The project's database, read beside the running server (WAL lets a reader in). */
-function readDb<T>(sql: string): T[] {
-  const dataDir = process.env.STUDIO_E2E_DATA_DIR ?? ''
-  const key = createHash('sha256').update(HYMENOPTERA).digest('hex').slice(0, 16)
-  const db = new DatabaseSync(path.join(dataDir, 'projects', key, 'project.db'), { readOnly: true })
-  try {
-    return db.prepare(sql).all() as T[]
-  } finally {
-    db.close()
-  }
 }
 
 test('the loop: seed labels, a round, twenty reviews by keyboard, a second round', async ({ studio: page }, testInfo) => {
@@ -82,9 +68,9 @@ test('the loop: seed labels, a round, twenty reviews by keyboard, a second round
 
   // What the person decided is in the database, as label events and current labels.
   await expect
-    .poll(() => readDb<{ n: number }>("SELECT count(*) AS n FROM images WHERE status = 'accepted'")[0]?.n)
+    .poll(() => readDb<{ n: number }>(HYMENOPTERA, "SELECT count(*) AS n FROM images WHERE status = 'accepted'")[0]?.n)
     .toBe(accepted)
-  const people = readDb<{ n: number }>("SELECT count(*) AS n FROM label_events WHERE actor = 'user' AND state IN ('accepted', 'relabelled') AND round_id IS NOT NULL")[0]?.n
+  const people = readDb<{ n: number }>(HYMENOPTERA, "SELECT count(*) AS n FROM label_events WHERE actor = 'user' AND state IN ('accepted', 'relabelled') AND round_id IS NOT NULL")[0]?.n
   expect(people).toBe(20)
   expect(accepted + relabelled).toBe(20)
 
@@ -92,7 +78,7 @@ test('the loop: seed labels, a round, twenty reviews by keyboard, a second round
   await page.getByRole('button', { name: 'Run a round' }).click()
   await expect(roundsTable.locator('tbody tr')).toHaveCount(2)
   await expect(roundsTable.locator('tbody tr').nth(1)).not.toContainText(/running|failed/, { timeout: 120_000 })
-  const rounds = readDb<{ status: string; summary: string }>('SELECT status, summary FROM rounds ORDER BY id')
+  const rounds = readDb<{ status: string; summary: string }>(HYMENOPTERA, 'SELECT status, summary FROM rounds ORDER BY id')
   expect(rounds.map((r) => r.status)).toEqual(['done', 'done'])
   expect(JSON.parse(rounds[1]?.summary ?? '{}').trainedOn.human).toBe(4 + relabelled)
   await page.screenshot({ path: path.join(ARTIFACTS, `rounds-${testInfo.project.name}.png`) })

@@ -3,25 +3,12 @@
  * queue shows it accepted, and `a` writes nothing more (a and x act on proposals only, as in the
  * grid and the viewer). Its label history, asked through the contract, holds one accept.
  */
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
+import { rm } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import type { ImagePage, LabelEvent } from '../../preload/contract'
-import { SHARED, expect, openFolder, test } from '../fixtures'
+import { expect, openFolder, test, hymenopteraProject } from '../fixtures'
 
 const PER_CLASS = 10
-
-/** Real photos: the first ten ants and ten bees of the hymenoptera pool (a round stays quick). */
-async function makeProject(): Promise<string> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-review-'))
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(SHARED, 'datasets/hymenoptera/pool', cls)
-    await mkdir(path.join(folder, cls))
-    for (const f of (await readdir(from)).sort().slice(0, PER_CLASS)) await cp(path.join(from, f), path.join(folder, cls, f))
-  }
-  return folder
-}
 
 /** A request of the contract, made with the page's own session. */
 async function call<T>(page: Page, name: string, input: object): Promise<T> {
@@ -56,7 +43,7 @@ async function label(page: Page, index: number, key: string, cls: string): Promi
 
 test('back to an accepted proposal in the review queue, a writes no second accept', async ({ studio: page }, testInfo) => {
   test.skip(testInfo.project.name === 'electron', 'asks the web host for the label history')
-  const folder = await makeProject()
+  const folder = await hymenopteraProject('review', PER_CLASS)
   try {
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText(`${PER_CLASS * 2} images`)

@@ -1,39 +1,9 @@
-import { createHash } from 'node:crypto'
-import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { DatabaseSync } from '@photostructure/sqlite'
 import type { Page } from '@playwright/test'
-import { ARTIFACTS, SHARED, expect, openFolder, test } from '../fixtures'
+import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, readDb } from '../fixtures'
 
 const CELL = 172
-
-/** The hymenoptera pool (ants, then bees by name) in a folder of its own, so this spec starts afresh. */
-async function makeProject(): Promise<{ folder: string; ants: number; images: number }> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-selection-'))
-  let ants = 0
-  let images = 0
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(SHARED, 'datasets/hymenoptera/pool', cls)
-    await mkdir(path.join(folder, cls))
-    const files = await readdir(from)
-    for (const f of files) await cp(path.join(from, f), path.join(folder, cls, f))
-    if (cls === 'ants') ants = files.length
-    images += files.length
-  }
-  return { folder, ants, images }
-}
-
-function readDb<T>(folder: string, sql: string): T[] {
-  const dataDir = process.env.STUDIO_E2E_DATA_DIR ?? ''
-  const key = createHash('sha256').update(folder).digest('hex').slice(0, 16)
-  const db = new DatabaseSync(path.join(dataDir, 'projects', key, 'project.db'), { readOnly: true })
-  try {
-    return db.prepare(sql).all() as T[]
-  } finally {
-    db.close()
-  }
-}
 
 /** Scrolls the grid so that image `index` is in the top row. */
 async function scrollTo(page: Page, index: number): Promise<void> {
@@ -49,7 +19,9 @@ const thumb = (page: Page, index: number) => page.locator(`[data-testid="thumb"]
 test('select by shift-click and rubber band, label by digit, more like this, zoom, accept all above a threshold', async ({ studio: page }, testInfo) => {
   test.skip(testInfo.project.name === 'electron', 'reads the database beside the web host')
   test.setTimeout(300_000)
-  const { folder, ants, images } = await makeProject()
+  const folder = await hymenopteraProject('selection')
+  const ants = (await readdir(path.join(folder, 'ants'))).length
+  const images = ants + (await readdir(path.join(folder, 'bees'))).length
   try {
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText(`${images} images`)

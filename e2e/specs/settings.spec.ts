@@ -3,37 +3,12 @@
  * saved and reaches the next round), the shortcut sheet on ?, the light/dark toggle, and the rounds
  * panel's charts after two rounds. Screenshots of each.
  */
-import { createHash } from 'node:crypto'
-import { cp, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
-import os from 'node:os'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { DatabaseSync } from '@photostructure/sqlite'
 import type { Page } from '@playwright/test'
-import { ARTIFACTS, SHARED, expect, openFolder, test } from '../fixtures'
+import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, readDb } from '../fixtures'
 
 const PER_CLASS = 30
-
-/** Real photos: the first 30 ants and 30 bees of the hymenoptera pool (rounds stay quick). */
-async function makeProject(): Promise<string> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-settings-'))
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(SHARED, 'datasets/hymenoptera/pool', cls)
-    await mkdir(path.join(folder, cls))
-    for (const f of (await readdir(from)).sort().slice(0, PER_CLASS)) await cp(path.join(from, f), path.join(folder, cls, f))
-  }
-  return folder
-}
-
-/** The project's database, read beside the running server (WAL lets a reader in). */
-function readDb<T>(folder: string, sql: string): T[] {
-  const key = createHash('sha256').update(folder).digest('hex').slice(0, 16)
-  const db = new DatabaseSync(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'projects', key, 'project.db'), { readOnly: true })
-  try {
-    return db.prepare(sql).all() as T[]
-  } finally {
-    db.close()
-  }
-}
 
 /** Labels thumbnail `index` by key and waits for its badge (a key pressed while the grid re-renders the cell is pressed again). */
 async function label(page: Page, index: number, key: string, cls: string): Promise<void> {
@@ -56,7 +31,7 @@ async function openMenu(page: Page, name: string) {
 
 test('classes, settings, shortcut sheet, themes and round charts', async ({ studio: page }, testInfo) => {
   test.skip(testInfo.project.name === 'electron', 'reads the database beside the web host')
-  const folder = await makeProject()
+  const folder = await hymenopteraProject('settings', PER_CLASS)
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}-${testInfo.project.name}.png`) })
   try {
     await openFolder(page, folder)

@@ -39,6 +39,29 @@ export function rng(seed: number): () => number {
   }
 }
 
+/**
+ * Labels as after a few rounds, for the benches: 10 classes, 1% seed labels of random classes (one
+ * action per class), 60% of the rest proposed by one round. Returns the classes and the round.
+ */
+export function labelAsAfterRounds(p: Project, seed: number): { classes: number[]; roundId: number } {
+  const classes = Array.from({ length: 10 }, (_, k) => p.store.classes.ensure(`class ${k}`))
+  const ids = (p.store.db.prepare('SELECT id FROM images WHERE avail = 1 ORDER BY id').all() as { id: number }[]).map((r) => r.id)
+  const rand = rng(seed)
+  const cls = () => classes[Math.floor(rand() * classes.length)] as number
+  // 1% seed labels of random classes, one action per class (the random draws as before).
+  const seeds = new Map<number, number[]>()
+  for (const imageId of ids.filter((_, i) => i % 100 === 0)) {
+    const c = cls()
+    const group = seeds.get(c)
+    if (group) group.push(imageId)
+    else seeds.set(c, [imageId])
+  }
+  for (const [classId, seeded] of seeds) p.store.labels.set(seeded, classId, 'bench')
+  const roundId = p.store.rounds.start()
+  p.store.labels.propose(roundId, ids.filter((_, i) => i % 100 !== 0 && rand() < 0.6).map((imageId) => ({ imageId, classId: cls(), confidence: rand() })))
+  return { classes, roundId }
+}
+
 function noiseImage(w: number, h: number, rand: () => number): Sharp {
   // Smooth gradients plus a little noise: compresses like a photo, not like static.
   const px = Buffer.alloc(w * h * 3)
@@ -161,22 +184,8 @@ async function measure(dir: string, n: number): Promise<Record<string, number | 
   const index_max_loop_block_ms = loop.max / 1e6
   console.log(`first index: ${first.seen} files, ${first.unreadable} unreadable, ${first_index_s.toFixed(1)} s`)
 
-  // Labels as after a few rounds: 10 classes, 1% seed labels, 60% proposals, some reviewed.
-  const classes = Array.from({ length: 10 }, (_, k) => p.store.classes.ensure(`class ${k}`))
-  const ids = (p.store.db.prepare('SELECT id FROM images WHERE avail = 1 ORDER BY id').all() as { id: number }[]).map((r) => r.id)
-  const rand = rng(7)
-  const cls = () => classes[Math.floor(rand() * classes.length)] as number
-  // 1% seed labels of random classes, one action per class (the random draws as before).
-  const seeds = new Map<number, number[]>()
-  for (const imageId of ids.filter((_, i) => i % 100 === 0)) {
-    const c = cls()
-    const group = seeds.get(c)
-    if (group) group.push(imageId)
-    else seeds.set(c, [imageId])
-  }
-  for (const [classId, seeded] of seeds) p.store.labels.set(seeded, classId, 'bench')
-  const roundId = p.store.rounds.start()
-  p.store.labels.propose(roundId, ids.filter((_, i) => i % 100 !== 0 && rand() < 0.6).map((imageId) => ({ imageId, classId: cls(), confidence: rand() })))
+  // Labels as after a few rounds, some of the proposals reviewed.
+  const { classes } = labelAsAfterRounds(p, 7)
   const proposed = p.store.queries.page({ status: 'proposed', limit: 2000 }).items.map((i) => i.id)
   p.store.labels.review(proposed.slice(0, 1000), 'accept', 'bench')
   p.store.labels.review(proposed.slice(1000, 1500), 'reject', 'bench')

@@ -27,7 +27,7 @@ import { chromium, type Browser, type CDPSession, type Page, type Request } from
 import { Project } from '../../main/engine/project/project'
 import { projectDataDir } from '../../main/engine/project/locations'
 import { CHROMIUM, CHROMIUM_ARGS, startStudioServer, type StudioServer } from '../../e2e/host'
-import { benchFolder, rng } from './library'
+import { benchFolder, labelAsAfterRounds } from './library'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const PROBE = path.join(here, 'ui/probe.js')
@@ -70,21 +70,7 @@ async function prepare(folder: string, dataDir: string, n: number): Promise<numb
   const report = await p.index()
   const indexS = (performance.now() - t) / 1000
   console.log(`indexed ${report.seen} files in ${indexS.toFixed(1)} s`)
-  const classes = Array.from({ length: 10 }, (_, k) => p.store.classes.ensure(`class ${k}`))
-  const ids = (p.store.db.prepare('SELECT id FROM images WHERE avail = 1 ORDER BY id').all() as { id: number }[]).map((r) => r.id)
-  const rand = rng(11)
-  const cls = () => classes[Math.floor(rand() * classes.length)] as number
-  // 1% seed labels of random classes, one action per class (the random draws as before).
-  const seeds = new Map<number, number[]>()
-  for (const imageId of ids.filter((_, i) => i % 100 === 0)) {
-    const c = cls()
-    const group = seeds.get(c)
-    if (group) group.push(imageId)
-    else seeds.set(c, [imageId])
-  }
-  for (const [classId, seeded] of seeds) p.store.labels.set(seeded, classId, 'bench')
-  const roundId = p.store.rounds.start()
-  p.store.labels.propose(roundId, ids.filter((_, i) => i % 100 !== 0 && rand() < 0.6).map((imageId) => ({ imageId, classId: cls(), confidence: rand() })))
+  const { roundId } = labelAsAfterRounds(p, 11)
   p.store.rounds.finish(roundId, 'done')
   await p.close()
   writeFileSync(marker, key)
