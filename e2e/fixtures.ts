@@ -55,6 +55,25 @@ export const test = base.extend<{ studio: Page }>({
 
 export { expect }
 
+/** Creates these classes from the Classes panel, each shown with no images yet. */
+export async function addClasses(page: Page, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    await page.getByLabel('New class name').fill(name)
+    await page.getByRole('button', { name: 'Add', exact: true }).click()
+    await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
+  }
+}
+
+/** Labels grid thumbnail `index` by key and waits for its badge (a key pressed while the grid re-renders the cell is pressed again). */
+export async function labelThumb(page: Page, index: number, key: string, cls: string): Promise<void> {
+  const thumb = page.locator(`[data-testid="thumb"][data-index="${index}"]`)
+  await expect(async () => {
+    await thumb.focus()
+    await page.keyboard.press(key)
+    await expect(thumb.getByTestId('label-badge')).toContainText(cls, { timeout: 2000 })
+  }).toPass()
+}
+
 /** Opens `folder` through the path field, from the picker or from an open project. */
 export async function openFolder(page: Page, folder: string): Promise<void> {
   const another = page.getByRole('button', { name: 'Open another folder' })

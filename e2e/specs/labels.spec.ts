@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
-import { ARTIFACTS, expect, openFolder, test, hymenopteraProject } from '../fixtures'
+import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, addClasses } from '../fixtures'
 
 test('seed labels by keyboard in the grid and the viewer, with counts, filters, undo and history', async ({ studio: page }, testInfo) => {
   const folder = await hymenopteraProject('labels', 6)
@@ -8,11 +8,7 @@ test('seed labels by keyboard in the grid and the viewer, with counts, filters, 
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText('12 images')
 
-    for (const name of ['ants', 'bees']) {
-      await page.getByLabel('New class name').fill(name)
-      await page.getByRole('button', { name: 'Add', exact: true }).click()
-      await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
-    }
+    await addClasses(page, ['ants', 'bees'])
 
     // Grid: focus a thumbnail, press 1.
     const thumbs = page.getByTestId('thumb')

@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
 import type { MapPoints } from '../../preload/contract'
-import { ARTIFACTS, SHARED, expect, openFolder, test } from '../fixtures'
+import { ARTIFACTS, SHARED, expect, openFolder, test, addClasses } from '../fixtures'
 
 /** The map the page shows, asked of the server with the page's own session. */
 async function mapPoints(page: Page): Promise<MapPoints> {
@@ -47,11 +47,7 @@ test('the map: ants and bees drawn apart, hover shows the image, a lasso labels 
   try {
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText('244 images')
-    for (const name of ['ants', 'bees']) {
-      await page.getByLabel('New class name').fill(name)
-      await page.getByRole('button', { name: 'Add', exact: true }).click()
-      await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
-    }
+    await addClasses(page, ['ants', 'bees'])
 
     // Switch to the map by keyboard; it is drawn once the teacher has embedded every image.
     await page.getByRole('tab', { name: 'Grid' }).focus()

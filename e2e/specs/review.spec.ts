@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import type { ImagePage, LabelEvent } from '../../preload/contract'
-import { expect, openFolder, test, hymenopteraProject } from '../fixtures'
+import { expect, openFolder, test, hymenopteraProject, addClasses, labelThumb } from '../fixtures'
 
 const PER_CLASS = 10
 
@@ -31,32 +31,18 @@ async function historyOf(page: Page, relPath: string): Promise<LabelEvent[]> {
   return call<LabelEvent[]>(page, 'images.history', { imageId: image.id })
 }
 
-/** Labels thumbnail `index` by key and waits for its badge (a key pressed while the grid re-renders the cell is pressed again). */
-async function label(page: Page, index: number, key: string, cls: string): Promise<void> {
-  const thumb = page.locator(`[data-testid="thumb"][data-index="${index}"]`)
-  await expect(async () => {
-    await thumb.focus()
-    await page.keyboard.press(key)
-    await expect(thumb.getByTestId('label-badge')).toContainText(cls, { timeout: 2000 })
-  }).toPass()
-}
-
 test('back to an accepted proposal in the review queue, a writes no second accept', async ({ studio: page }, testInfo) => {
   test.skip(testInfo.project.name === 'electron', 'asks the web host for the label history')
   const folder = await hymenopteraProject('review', PER_CLASS)
   try {
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText(`${PER_CLASS * 2} images`)
-    for (const name of ['ants', 'bees']) {
-      await page.getByLabel('New class name').fill(name)
-      await page.getByRole('button', { name: 'Add', exact: true }).click()
-      await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
-    }
+    await addClasses(page, ['ants', 'bees'])
     // Sorted by name: ants/* first, then bees/*.
-    await label(page, 0, '1', 'ants')
-    await label(page, 1, '1', 'ants')
-    await label(page, PER_CLASS, '2', 'bees')
-    await label(page, PER_CLASS + 1, '2', 'bees')
+    await labelThumb(page, 0, '1', 'ants')
+    await labelThumb(page, 1, '1', 'ants')
+    await labelThumb(page, PER_CLASS, '2', 'bees')
+    await labelThumb(page, PER_CLASS + 1, '2', 'bees')
     await expect(page.getByTestId('teacher-bar')).toContainText(`${PER_CLASS * 2} images embedded`, { timeout: 120_000 })
     await page.getByRole('button', { name: 'Run a round' }).click()
     const rows = page.getByTestId('rounds-table').locator('tbody tr')

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, readDb } from '../fixtures'
+import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, readDb, addClasses } from '../fixtures'
 
 const CELL = 172
 
@@ -25,11 +25,7 @@ test('select by shift-click and rubber band, label by digit, more like this, zoo
   try {
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText(`${images} images`)
-    for (const name of ['ants', 'bees']) {
-      await page.getByLabel('New class name').fill(name)
-      await page.getByRole('button', { name: 'Add', exact: true }).click()
-      await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
-    }
+    await addClasses(page, ['ants', 'bees'])
     const count = page.getByTestId('selection-count')
 
     // Ctrl-click one, shift-click another: the five between are selected; one digit labels them all.

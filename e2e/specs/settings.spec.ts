@@ -6,19 +6,9 @@
 import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, readDb } from '../fixtures'
+import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, readDb, addClasses, labelThumb } from '../fixtures'
 
 const PER_CLASS = 30
-
-/** Labels thumbnail `index` by key and waits for its badge (a key pressed while the grid re-renders the cell is pressed again). */
-async function label(page: Page, index: number, key: string, cls: string): Promise<void> {
-  const thumb = page.locator(`[data-testid="thumb"][data-index="${index}"]`)
-  await expect(async () => {
-    await thumb.focus()
-    await page.keyboard.press(key)
-    await expect(thumb.getByTestId('label-badge')).toContainText(cls, { timeout: 2000 })
-  }).toPass()
-}
 
 /** Opens a class's edit menu from the keyboard: focus its ⋯ button, press Enter. */
 async function openMenu(page: Page, name: string) {
@@ -36,17 +26,13 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
   try {
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText(`${PER_CLASS * 2} images`)
-    for (const name of ['ants', 'bees', 'wasps']) {
-      await page.getByLabel('New class name').fill(name)
-      await page.getByRole('button', { name: 'Add', exact: true }).click()
-      await expect(page.getByTestId(`class-count-${name}`)).toHaveText('0')
-    }
+    await addClasses(page, ['ants', 'bees', 'wasps'])
     // Sorted by name: ants/* first, then bees/*.
-    await label(page, 0, '1', 'ants')
-    await label(page, 1, '1', 'ants')
-    await label(page, PER_CLASS, '2', 'bees')
-    await label(page, PER_CLASS + 1, '2', 'bees')
-    await label(page, PER_CLASS + 2, '3', 'wasps')
+    await labelThumb(page, 0, '1', 'ants')
+    await labelThumb(page, 1, '1', 'ants')
+    await labelThumb(page, PER_CLASS, '2', 'bees')
+    await labelThumb(page, PER_CLASS + 1, '2', 'bees')
+    await labelThumb(page, PER_CLASS + 2, '3', 'wasps')
     await expect(page.getByTestId('class-count-ants')).toHaveText('2')
     await expect(page.getByTestId('class-count-bees')).toHaveText('2')
     await expect(page.getByTestId('class-count-wasps')).toHaveText('1')
