@@ -10,6 +10,27 @@ import { z } from 'zod'
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (a sha256)')
 const triple = z.tuple([z.number(), z.number(), z.number()])
 
+/**
+ * A file a manifest needs (the model, a text tower): on disk, or downloadable. Its sha256 is checked
+ * before first use, and names the embedding cache. Model files on the usual hosts are stored with
+ * their sha256 published (a Git LFS object id is the file's sha256).
+ */
+const fileFields = {
+  /** A local path, relative to the manifest's folder or to one of the model folders searched. */
+  path: z.string().min(1).optional(),
+  /** Where the file can be downloaded from when it is not on disk (revision-pinned). */
+  url: z.url().optional(),
+  sha256: sha256Hex,
+  bytes: z.number().int().positive().optional(),
+}
+const hasPathOrUrl = [(f: { path?: string; url?: string }) => f.path !== undefined || f.url !== undefined, { message: 'needs a path or a url' }] as const
+const fileRef = z.object(fileFields).refine(...hasPathOrUrl)
+/** A small file kept in git beside the model (a tokenizer.json), whose publisher gives no sha256: the first download pins it. */
+const smallFileRef = z.object({ ...fileFields, sha256: sha256Hex.optional() }).refine(...hasPathOrUrl)
+
+/** How a token sequence [N, T, D] becomes one vector per image or text: the first (CLS) token, or the mean over tokens. */
+const pooling = z.enum(['cls', 'mean'])
+
 export const ManifestSchema = z
   .object({
     /** Stable id used by --model and in the catalog. */
@@ -17,22 +38,17 @@ export const ManifestSchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     licence: z.string().optional(),
-    file: z
-      .object({
-        /** A local path, relative to the manifest's folder or to one of the model folders searched. */
-        path: z.string().min(1).optional(),
-        /** Where the file can be downloaded from when it is not on disk. */
-        url: z.url().optional(),
-        sha256: sha256Hex,
-        bytes: z.number().int().positive().optional(),
-      })
-      .refine((f) => f.path !== undefined || f.url !== undefined, { message: 'needs a path or a url' }),
+    /** Where the file comes from, for people: the publisher's page. */
+    source: z.string().optional(),
+    /** What the teacher is good at, in a sentence (shown in the catalog). */
+    goodAt: z.string().optional(),
+    file: fileRef,
     input: z.object({
       name: z.string().min(1),
       layout: z.enum(['NCHW', 'NHWC']),
       /** [height, width] the model takes. */
       size: z.tuple([z.number().int().positive(), z.number().int().positive()]),
-      dtype: z.enum(['float32', 'uint8']),
+      dtype: z.enum(['float32', 'float16', 'uint8']),
     }),
     preprocess: z.object({
       /** shorter-side-then-centre-crop: scale the shorter side to `resizeTo`, then crop input.size from the centre. squash: scale straight to input.size. */
@@ -54,6 +70,8 @@ export const ManifestSchema = z
         /** For a quantised tensor: the scale and zero-point tensors to DequantizeLinear with. */
         dequantize: z.object({ scale: z.string().min(1), zeroPoint: z.string().min(1) }).optional(),
         dim: z.number().int().positive(),
+        /** For a token-sequence output [N, T, D]: how to pool it to [N, D]. Absent for [N, D] and [N, D, 1, 1] outputs. */
+        pooling: pooling.optional(),
       }),
       scores: z
         .object({
@@ -66,6 +84,39 @@ export const ManifestSchema = z
         .refine((s) => s.classes === undefined || s.classes.length === s.count, { message: 'classes must have `count` names', path: ['classes'] })
         .optional(),
     }),
+    /**
+     * The text tower of a text-aligned teacher (CLIP, SigLIP, MobileCLIP): class names in words
+     * become vectors in the image embedding's space (zero-shot proposals, a prior for the head).
+     */
+    text: z
+      .object({
+        file: fileRef,
+        /** The model's own tokenizer.json (Hugging Face tokenizers format). */
+        tokenizer: smallFileRef,
+        inputs: z.object({
+          /** Token ids, int64 [N, maxLength]. */
+          ids: z.string().min(1),
+          /** Attention mask, int64 [N, maxLength], where the model takes one. */
+          attentionMask: z.string().min(1).optional(),
+        }),
+        /** Sequences are padded or cut to this many tokens. */
+        maxLength: z.number().int().positive(),
+        output: z.object({
+          tensor: z.string().min(1),
+          /** Must equal outputs.embedding.dim: both towers share one space. */
+          dim: z.number().int().positive(),
+          pooling: pooling.optional(),
+        }),
+        /** Prompt templates, `{}` standing for the class name; their text embeddings are averaged. */
+        prompts: z.array(z.string().includes('{}')).min(1).default(['a photo of a {}.']),
+        /** The model's logit scale (CLIP: 100): cosine similarities times this are the zero-shot logits. */
+        logitScale: z.number().positive().default(100),
+      })
+      .optional(),
+  })
+  .refine((m) => m.text === undefined || m.text.output.dim === m.outputs.embedding.dim, {
+    message: 'text.output.dim must equal outputs.embedding.dim (the towers share one space)',
+    path: ['text', 'output', 'dim'],
   })
   .refine((m) => m.preprocess.resize !== 'shorter-side-then-centre-crop' || (m.preprocess.resizeTo ?? 0) >= Math.min(...m.input.size), {
     message: 'shorter-side-then-centre-crop needs resizeTo >= the smaller of input.size',
@@ -81,10 +132,8 @@ export const BUILTIN_MODELS_DIR = path.join(APP_ROOT, 'models')
 export function defaultModelSearchDirs(): string[] {
   const dirs: string[] = []
   if (process.env.STUDIO_MODELS_DIR) dirs.push(...process.env.STUDIO_MODELS_DIR.split(path.delimiter).filter(Boolean))
+  // The default teacher ships here, so a fresh install runs offline.
   dirs.push(BUILTIN_MODELS_DIR)
-  // The workplace's shared test teacher lives beside the checkout, never inside it.
-  const shared = process.env.STUDIO_SHARED_DIR ?? path.resolve(BUILTIN_MODELS_DIR, '../../shared')
-  dirs.push(path.join(shared, 'models'))
   return dirs
 }
 
@@ -129,11 +178,28 @@ export async function loadManifest(idOrPath: string, searchDirs = defaultModelSe
   throw new ManifestError(`no teacher manifest "${idOrPath}" (looked in ${candidates.join(', ')})`)
 }
 
+/** What the studio suggests a teacher for, in the catalog. */
+export const TEACHER_USES = ['photos', 'small-or-greyscale', 'cpu-laptop', 'classes-by-name'] as const
+
+const CatalogSchema = z.object({
+  teachers: z.array(
+    z.object({
+      /** A manifest in models/ (models/<id>.json) says how to download and run it. */
+      id: z.string(),
+      name: z.string(),
+      default: z.boolean().optional(),
+      /** The uses the studio suggests this teacher for, with why. */
+      suggestedFor: z.array(z.enum(TEACHER_USES)).default([]),
+      why: z.string().optional(),
+    }),
+  ),
+})
+export type CatalogEntry = z.infer<typeof CatalogSchema>['teachers'][number]
+
 /** The catalog of teachers the studio knows about (models/catalog.json). */
-export async function listCatalog(): Promise<{ id: string; name: string; default?: boolean }[]> {
+export async function listCatalog(): Promise<CatalogEntry[]> {
   const text = await readFile(path.join(BUILTIN_MODELS_DIR, 'catalog.json'), 'utf8')
-  const parsed = z.object({ teachers: z.array(z.object({ id: z.string(), name: z.string(), default: z.boolean().optional() })) }).parse(JSON.parse(text))
-  return parsed.teachers
+  return CatalogSchema.parse(JSON.parse(text)).teachers
 }
 
 /**
