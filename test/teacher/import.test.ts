@@ -9,7 +9,7 @@ import { checkOnImages, importTeacher, inspectFile, sampleImages } from '../../m
 import { preprocessHashOf } from '../../main/engine/teacher/model'
 import { decodeInto } from '../../main/engine/teacher/preprocess'
 import { importVerb } from '../../main/cli/models-import'
-import { HALF_DIM, NHWC_DIM, SIZE, TOKENS, TOKEN_DIM, convReference, float16Model, halfWeights, nhwcUint8Model, nhwcWeights, tokenModel } from './tiny-models'
+import { HALF_DIM, NHWC_DIM, SIZE, TOKENS, TOKEN_DIM, convReference, float16Model, halfWeights, meanColourModel, nhwcUint8Model, nhwcWeights, tokenModel } from './tiny-models'
 
 let tmp: string
 let images: string[]
@@ -18,7 +18,7 @@ const files: Record<string, string> = {}
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'import-test-'))
   images = await sampleImages(path.join(dataset('hymenoptera'), 'pool'), 6)
-  for (const [name, bytes] of Object.entries({ tokens: tokenModel(), tokens18: tokenModel(18), nhwc: nhwcUint8Model(), half: float16Model() })) {
+  for (const [name, bytes] of Object.entries({ tokens: tokenModel(), tokens18: tokenModel(18), nhwc: nhwcUint8Model(), half: float16Model(), dynamic: meanColourModel(1), grey: meanColourModel('n', 1, [8, 8]) })) {
     files[name] = path.join(tmp, `${name}.onnx`)
     await writeFile(files[name], bytes)
   }
@@ -150,6 +150,28 @@ describe('other input layouts and types', () => {
       // float16 keeps 11 significant bits: about 1e-3 of each value, and of the sum.
       ref.forEach((v, d) => expect(Math.abs(r.embeddings[i * HALF_DIM + d]! - v)).toBeLessThan(0.01 * (1 + Math.abs(v))))
     })
+  })
+
+  it('dynamic spatial size (224 proposed) and a fixed batch of 1 (a graph that does not depend on it runs batches)', async () => {
+    const { inspection, proposal } = await inspectFile(files.dynamic!)
+    expect(inspection.image).toMatchObject({ layout: 'NCHW', batch: 1, size: null })
+    expect(inspection.notes[0]).toContain('fixed batch of 1, dynamic size (224x224 proposed)')
+    expect(proposal.input.size).toEqual([224, 224])
+    expect(proposal.preprocess.resizeTo).toBe(256)
+    const r = await importTeacher(files.dynamic!, {}, opts())
+    expect(r.manifest.outputs.embedding.dim).toBe(3)
+    expect(r.images.length).toBe(6)
+  })
+
+  it('a greyscale (1-channel) input is recognised and refused with the reason', async () => {
+    await expect(inspectFile(files.grey!)).rejects.toThrow(/takes 1 channel \(greyscale\): the studio feeds RGB/)
+  })
+
+  it('a float16 model\'s float16 scores are cast to float32 too', async () => {
+    const { proposal } = await inspectFile(files.half!)
+    const m = { ...proposal, outputs: { ...proposal.outputs, scores: { tensor: 'embedding', kind: 'logits' as const, count: 1 } } }
+    const r = await checkOnImages(m, images)
+    expect(r.manifest.outputs.scores?.count).toBe(HALF_DIM)
   })
 
   it('a wrong guess (an output that is the same for every image) gets a clear message', async () => {

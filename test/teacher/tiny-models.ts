@@ -112,3 +112,17 @@ export function convReference(rgb: Uint8Array, w: number[], dim: number, value: 
   }
   return out
 }
+
+/**
+ * The mean colour of an image: `x` [batch, C, h, w] with `batch` and the spatial size as given
+ * (numbers fix them, names leave them dynamic), GlobalAveragePool to `pooled` [batch, C, 1, 1].
+ */
+export function meanColourModel(batch: number | string, channels = 3, spatial: (number | string)[] = ['h', 'w']): Uint8Array {
+  return build(
+    13,
+    [node('GlobalAveragePool', ['x'], ['pooled'])],
+    [],
+    [{ name: 'x', elemType: DataType.FLOAT, shape: [batch, channels, ...spatial] }],
+    [{ name: 'pooled', elemType: DataType.FLOAT, shape: [batch, channels, 1, 1] }],
+  )
+}

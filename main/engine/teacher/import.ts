@@ -105,6 +105,7 @@ export async function checkOnImages(manifest: Manifest, images: string[], opts: 
   let teacher: Teacher | undefined
   try {
     try {
+      // A few images: the CPU answers at once, where a GPU provider would first spend seconds starting.
       teacher = await Teacher.open({ manifest }, { cacheDir: tmp, provider: opts.provider ?? 'cpu', reportNodes: false, intraOpThreads: 1 })
     } catch (err) {
       throw new ImportError(`the model does not load with this recipe: ${(err as Error).message}`)
@@ -129,6 +130,7 @@ function measure(manifest: Manifest, images: string[], raw: Awaited<ReturnType<T
   const dim = e.length / n
   const out = `output "${manifest.outputs.embedding.tensor}"`
   if (!Number.isInteger(dim) || dim < 1) throw new ImportError(`${out} gives ${e.length} values for ${n} images: not one vector per image; pick another output`)
+  // 1 is the proposal's "not known from the graph" (see proposeManifest): only a width the graph gave is held to.
   const expected = manifest.outputs.embedding.dim
   if (expected > 1 && expected !== dim) {
     throw new ImportError(`${out} gives ${dim} values per image where the graph says ${expected}${raw.embedding.dims.length > 2 ? ` (shape [${raw.embedding.dims.join(', ')}])` : ''}; pick another output or pooling`)

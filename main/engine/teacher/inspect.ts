@@ -183,8 +183,9 @@ export function inspectGraph(g: GraphSummary): Inspection {
   const notes: string[] = []
   const problems: string[] = []
   const inputs = g.inputs.filter((i) => !g.initializers.has(i.name))
-  const images = inputs.map((t) => imageInput(t, [])).filter((x): x is ImageInput => x !== undefined)
-  const image = images[0] ?? (inputs[0] ? imageInput(inputs[0], problems) : undefined)
+  // The first input that looks like an image (or the first input, to say why none does), read again with its problems kept.
+  const picked = inputs.find((t) => imageInput(t, []) !== undefined) ?? inputs[0]
+  const image = picked ? imageInput(picked, problems) : undefined
   if (!inputs.length) problems.push('the model has no input')
   if (inputs.length > 1) problems.push(`the model takes ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}): only image-only models can be imported`)
   if (image) {
