@@ -64,6 +64,38 @@ export interface TeacherModel {
   available: boolean
 }
 
+/** What a user can change when importing an ONNX file as a teacher (the wizard's fields). */
+export interface TeacherImportChoices {
+  id: string
+  /** The embedding tensor: an output, or an inner tensor such as a classifier's input. */
+  output: string
+  /** For a token sequence [N, T, D]: the CLS token or the mean over tokens; null for [N, D]. */
+  pooling: 'cls' | 'mean' | null
+  size: [number, number]
+  mean: [number, number, number]
+  std: [number, number, number]
+  resize: 'shorter-side-then-centre-crop' | 'squash'
+}
+
+/** What the studio recognised in an ONNX file, and the recipe it proposes (`models.inspect`). */
+export interface TeacherInspection {
+  path: string
+  /** The image input, the outputs, the class scores, in sentences. */
+  notes: string[]
+  /** Embedding candidates, best first. */
+  candidates: { tensor: string; note: string; dim: number | null; pooling: 'cls' | 'mean' | null }[]
+  proposal: TeacherImportChoices
+}
+
+/** A recipe checked on the open project's images, and saved unless it was only a check. */
+export interface TeacherImportResult {
+  model: TeacherModel
+  dim: number
+  checkedImages: number
+  /** Where the manifest was saved; null for a check. */
+  savedTo: string | null
+}
+
 /** Which execution provider runs the teacher, and why when it is not the one asked for. */
 export interface ProviderInfo {
   requested: ProviderSetting
@@ -300,6 +332,8 @@ export interface RequestResults {
   'teacher.models': TeacherModel[]
   'teacher.status': TeacherStatus
   'teacher.run': TeacherStatus
+  'models.inspect': TeacherInspection
+  'models.import': TeacherImportResult
   'jobs.cancel': boolean
 }
 

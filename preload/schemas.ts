@@ -10,6 +10,10 @@ const folder = z.string().min(1).max(LIMITS.maxPath)
 const imageId = z.number().int().min(1)
 /** A bulk action may touch a whole class of a large project, but not unbounded input. */
 const imageIds = z.array(imageId).min(1).max(LIMITS.maxBulkImages)
+/** Only ONNX files can be imported as teachers (the path is read on the machine main runs on). */
+const onnxPath = z.string().min(1).max(LIMITS.maxPath).regex(/\.onnx$/i, 'must be an .onnx file')
+const dimension = z.number().int().min(1).max(4096)
+const positive = z.number().positive()
 const className = z.string().trim().min(1, 'a class needs a name').max(LIMITS.maxClassName)
 
 /** The app's settings, as saved in settings.json and as `settings.set` accepts them. */
@@ -88,6 +92,27 @@ export const requestSchemas = {
   'teacher.status': z.object({}).strict(),
   /** Run the teacher over the open project again with the current settings (cached images are skipped). */
   'teacher.run': z.object({}).strict(),
+  /** Read an ONNX file: its image input, embedding candidates and a proposed recipe. */
+  'models.inspect': z.object({ path: onnxPath }).strict(),
+  /** Check a recipe on a few of the open project's images; save it as a teacher unless `dryRun`. */
+  'models.import': z
+    .object({
+      path: onnxPath,
+      choices: z
+        .object({
+          id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash, underscore').max(100),
+          output: z.string().min(1).max(500),
+          pooling: z.enum(['cls', 'mean']).nullable(),
+          size: z.tuple([dimension, dimension]),
+          mean: z.tuple([z.number(), z.number(), z.number()]),
+          std: z.tuple([positive, positive, positive]),
+          resize: z.enum(['shorter-side-then-centre-crop', 'squash']),
+        })
+        .partial()
+        .strict(),
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
   /** Cancel a long job: the teacher pass keeps what it embedded; a cancelled round or map build writes nothing. */
   'jobs.cancel': z.object({ job: z.enum(CANCELLABLE_JOBS) }).strict(),
   /** The project's rounds, oldest first, with their metrics. */

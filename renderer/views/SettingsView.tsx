@@ -4,6 +4,7 @@ import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
 import { useUi, type ThemeChoice } from '../stores/ui'
 import { Dialog } from './Dialog'
+import { ImportTeacher } from './settings/ImportTeacher'
 
 const PROVIDERS: Record<ProviderSetting, string> = { auto: 'Automatic (GPU first, then CPU)', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
 const SHORT: Record<ProviderSetting, string> = { ...PROVIDERS, auto: 'Automatic' }
@@ -133,6 +134,7 @@ function SettingsForm() {
         </label>
       </fieldset>
 
+      <ImportTeacher />
       <fieldset>
         <legend>Self-training</legend>
         <label className="field">

@@ -14,6 +14,7 @@ import type { HandlerTable } from './handler'
 import { imageHandlers } from './images'
 import { labelHandlers } from './labels'
 import { mapHandlers } from './map'
+import { modelImportHandlers } from './model-import'
 import { projectHandlers } from './project'
 import { roundHandlers } from './rounds'
 import { settingsHandlers } from './settings'
@@ -31,6 +32,7 @@ const handlers: HandlerTable = {
   ...exportHandlers,
   ...auditHandlers,
   ...mapHandlers,
+  ...modelImportHandlers,
 }
 
 /**

@@ -13,12 +13,18 @@ import { ManifestError, defaultModelSearchDirs, resolveModelFile } from './manif
 import type { GraphEdit, GraphSummary, NewNode } from './onnx-graph'
 import { DataType, OnnxError, editGraph, float32Tensor, hasTensor, int64Tensor, summarize } from './onnx-graph'
 
-/** Bump when the edit or the decoder changes, so caches keyed on it are rebuilt. */
+/**
+ * Bump when the edit or the decoder changes, so caches keyed on it are rebuilt. Pooling and a
+ * float16 input are named by the manifest's `embedding` and `input`, which the hash covers; the edit
+ * of a manifest with neither is byte for byte what it was, so their caches stay valid.
+ */
 const EDIT_VERSION = 1
 
 /** Names of what the edited model takes and gives. */
 export const PIXELS = '__pls_pixels'
 export const EMBEDDING = '__pls_embedding'
+/** The scores of a float16 model, cast to float32. */
+const SCORES = '__pls_scores'
 
 export interface PreparedModel {
   /** sha256 of the source ONNX file. */
@@ -87,7 +93,7 @@ export function buildEdit(m: Manifest, g: GraphSummary): { edit: GraphEdit; scor
   }
   // Transpose while still uint8: a quarter of the bytes of float32.
   if (m.input.layout === 'NCHW') step('Transpose', [x], [{ name: 'perm', ints: [0, 3, 1, 2] }])
-  if (m.input.dtype === 'float32') {
+  const normalise = () => {
     // (v * scale - mean) / std  ==  v * (scale / std) + (-mean / std)
     const cdims = m.input.layout === 'NCHW' ? [1, 3, 1, 1] : [1, 1, 1, 3]
     inits.push(float32Tensor('__pls_mul', cdims, p.std.map((s) => p.scale / s)))
@@ -95,6 +101,14 @@ export function buildEdit(m: Manifest, g: GraphSummary): { edit: GraphEdit; scor
     step('Cast', [x], [{ name: 'to', i: DataType.FLOAT }])
     step('Mul', [x, '__pls_mul'])
     step('Add', [x, '__pls_add'])
+  }
+  if (m.input.dtype === 'float32') {
+    normalise()
+  } else if (m.input.dtype === 'float16') {
+    // Normalise in float32 and cast once at the end: the same value a float16 conversion in
+    // JavaScript would give (round to nearest even), with no Float16Array needed in Node 20.
+    normalise()
+    step('Cast', [x], [{ name: 'to', i: DataType.FLOAT16 }])
   } else if (prepend.length === 0) {
     step('Identity', [x])
   }
@@ -109,10 +123,37 @@ export function buildEdit(m: Manifest, g: GraphSummary): { edit: GraphEdit; scor
     append.push({ opType: 'DequantizeLinear', inputs: [emb, e.dequantize.scale, e.dequantize.zeroPoint], outputs: ['__pls_emb_dq'], name: '__pls_emb_dq' })
     emb = '__pls_emb_dq'
   }
-  append.push({ opType: 'Flatten', inputs: [emb], outputs: [EMBEDDING], name: EMBEDDING, attributes: [{ name: 'axis', i: 1 }] })
+  const after = (opType: string, inputs: string[], attributes?: NewNode['attributes']) => {
+    const out = `__pls_emb_${append.length}`
+    append.push({ opType, inputs, outputs: [out], name: out, ...(attributes ? { attributes } : {}) })
+    return out
+  }
+  if (e.pooling === 'cls') {
+    // Token 0 of [N, T, D]: a scalar index drops the axis, giving [N, D].
+    inits.push(int64Tensor('__pls_cls', [], [0]))
+    emb = after('Gather', [emb, '__pls_cls'], [{ name: 'axis', i: 1 }])
+  } else if (e.pooling === 'mean') {
+    // ReduceMean took its axes as an attribute until opset 18, as an input since.
+    if (g.opset >= 18) {
+      inits.push(int64Tensor('__pls_tokens', [1], [1]))
+      emb = after('ReduceMean', [emb, '__pls_tokens'], [{ name: 'keepdims', i: 0 }])
+    } else {
+      emb = after('ReduceMean', [emb], [{ name: 'axes', ints: [1] }, { name: 'keepdims', i: 0 }])
+    }
+  }
+  // [N, D, 1, 1] (a pooled convolutional feature) and [N, D] both end as [N, D].
+  const half = m.input.dtype === 'float16'
+  if (half) emb = after('Flatten', [emb], [{ name: 'axis', i: 1 }])
+  // A float16 model gives float16 tensors; the worker reads float32 (a Cast from float32 is a no-op).
+  append.push(half ? { opType: 'Cast', inputs: [emb], outputs: [EMBEDDING], name: EMBEDDING, attributes: [{ name: 'to', i: DataType.FLOAT }] } : { opType: 'Flatten', inputs: [emb], outputs: [EMBEDDING], name: EMBEDDING, attributes: [{ name: 'axis', i: 1 }] })
   const outputs = [{ name: EMBEDDING, elemType: DataType.FLOAT }]
   const sc = m.outputs.scores
-  if (sc && !g.outputs.some((o) => o.name === sc.tensor)) outputs.push({ name: sc.tensor, elemType: DataType.FLOAT })
+  let scoresOutput = sc?.tensor
+  if (sc && half) {
+    scoresOutput = SCORES
+    append.push({ opType: 'Cast', inputs: [sc.tensor], outputs: [SCORES], name: SCORES, attributes: [{ name: 'to', i: DataType.FLOAT }] })
+    outputs.push({ name: SCORES, elemType: DataType.FLOAT })
+  } else if (sc && !g.outputs.some((o) => o.name === sc.tensor)) outputs.push({ name: sc.tensor, elemType: DataType.FLOAT })
   return {
     edit: {
       prependNodes: prepend,
@@ -122,7 +163,7 @@ export function buildEdit(m: Manifest, g: GraphSummary): { edit: GraphEdit; scor
       addInputs: [{ name: PIXELS, elemType: DataType.UINT8, shape: ['batch', H, W, 3] }],
       addOutputs: outputs,
     },
-    ...(sc ? { scoresOutput: sc.tensor } : {}),
+    ...(scoresOutput ? { scoresOutput } : {}),
   }
 }
 

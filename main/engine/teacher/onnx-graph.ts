@@ -64,7 +64,7 @@ const TensorProto = T('TensorProto')
 const ValueInfoProto = T('ValueInfoProto')
 
 /** ONNX TensorProto.DataType values we use. */
-export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7, FLOAT16: 10 } as const
 const DTYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 10: 'float16', 11: 'float64' }
 const ATTR_INT = 2
 const ATTR_INTS = 7
@@ -76,6 +76,14 @@ export interface TensorInfo {
   dtype?: string
   shape?: Dim[]
 }
+/** A node as the graph lists it (in topological order), with its integer attributes. */
+export interface NodeInfo {
+  opType: string
+  domain: string
+  inputs: string[]
+  outputs: string[]
+  attrs: Record<string, number | number[]>
+}
 export interface GraphSummary {
   irVersion: number
   opset: number
@@ -85,6 +93,12 @@ export interface GraphSummary {
   /** Every tensor name produced by a node, with the op that produces it. */
   nodeOutputs: Map<string, string>
   nodeCount: number
+  /** Every node, in file order; what import looks through to find a classifier's input. */
+  nodes: NodeInfo[]
+  /** Initializer dims by name (a classifier's weight says how wide its input is). */
+  initializerDims: Map<string, number[]>
+  /** Shapes the file records for inner tensors (value_info), when it has them. */
+  valueInfo: TensorInfo[]
 }
 
 export class OnnxError extends Error {
@@ -99,10 +113,11 @@ interface RawModel {
   irVersion?: unknown
   opsetImport?: { domain?: string; version?: unknown }[]
   graph?: {
-    node?: { input?: string[]; output?: string[]; opType?: string }[]
-    initializer?: { name?: string }[]
+    node?: { input?: string[]; output?: string[]; opType?: string; domain?: string; attribute?: { name?: string; i?: unknown; ints?: unknown[] }[] }[]
+    initializer?: { name?: string; dims?: unknown[] }[]
     input?: RawValueInfo[]
     output?: RawValueInfo[]
+    valueInfo?: RawValueInfo[]
   }
 }
 
@@ -135,6 +150,15 @@ export function summarize(bytes: Uint8Array): GraphSummary {
     initializers: new Set((g.initializer ?? []).map((t) => t.name ?? '')),
     nodeOutputs,
     nodeCount: g.node.length,
+    nodes: g.node.map((n) => ({
+      opType: n.opType ?? '?',
+      domain: n.domain ?? '',
+      inputs: n.input ?? [],
+      outputs: n.output ?? [],
+      attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', a.ints?.length ? a.ints.map(Number) : Number(a.i ?? 0)])),
+    })),
+    initializerDims: new Map((g.initializer ?? []).map((t) => [t.name ?? '', (t.dims ?? []).map(Number)])),
+    valueInfo: (g.valueInfo ?? []).map(toInfo),
   }
 }
 
@@ -283,4 +307,12 @@ export function float32Tensor(name: string, dims: number[], values: number[]): N
 }
 export function int64Tensor(name: string, dims: number[], values: number[]): NewTensor {
   return { name, dataType: DataType.INT64, dims, raw: new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer) }
+}
+
+/**
+ * A model with an empty graph, to be filled by editGraph: how tests build tiny models (and how a
+ * graph is built from nothing with the same code that edits one).
+ */
+export function emptyModel(opset: number, irVersion = 8): Uint8Array {
+  return ModelProto.encode(ModelProto.fromObject({ irVersion, opsetImport: [{ domain: '', version: opset }], graph: {} })).finish()
 }

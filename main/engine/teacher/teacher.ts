@@ -121,8 +121,12 @@ export class Teacher {
     return this.report
   }
 
-  /** Runs a batch: `pixels` is n x H x W x 3 RGB uint8 (it is transferred to the worker: do not reuse it). */
-  async infer(pixels: Uint8Array, n: number): Promise<InferResult> {
+  /**
+   * Runs a batch and returns the outputs as the model gives them, unchecked against the manifest:
+   * what an import measures its embedding's width with. `pixels` is n x H x W x 3 RGB uint8 (it is
+   * transferred to the worker: do not reuse it).
+   */
+  async inferRaw(pixels: Uint8Array, n: number): Promise<{ embedding: OutTensor; scores?: OutTensor }> {
     if (this.dead) throw this.dead
     const [h, w] = this.size
     if (pixels.length !== n * h * w * 3) throw new Error(`batch has ${pixels.length} bytes, expected ${n}x${h}x${w}x3`)
@@ -136,13 +140,20 @@ export class Teacher {
     if (reply.type === 'error') throw new Error(`inference failed: ${reply.message}`)
     if (reply.type !== 'result') throw new Error('unexpected reply from the teacher worker')
     this.updateReport(reply.used, reply.attempts, reply.nodes)
-    const emb = reply.outputs[EMBEDDING] as OutTensor
+    const scores = this.model.scoresOutput ? reply.outputs[this.model.scoresOutput] : undefined
+    return { embedding: reply.outputs[EMBEDDING] as OutTensor, ...(scores ? { scores } : {}) }
+  }
+
+  /** Runs a batch: `pixels` is n x H x W x 3 RGB uint8 (it is transferred to the worker: do not reuse it). */
+  async infer(pixels: Uint8Array, n: number): Promise<InferResult> {
+    const raw = await this.inferRaw(pixels, n)
+    const emb = raw.embedding
     if (emb.data.length !== n * this.dim) {
       throw new Error(`manifest outputs.embedding.dim is ${this.dim} but the model gives ${emb.data.length / n} values per image (shape [${emb.dims.join(',')}])`)
     }
     const out: InferResult = { embeddings: emb.data }
-    if (this.model.scoresOutput) {
-      const sc = reply.outputs[this.model.scoresOutput] as OutTensor
+    const sc = raw.scores
+    if (sc) {
       if (sc.data.length !== n * this.scoresDim) {
         throw new Error(`manifest outputs.scores.count is ${this.scoresDim} but the model gives ${sc.data.length / n} scores per image`)
       }
