@@ -17,6 +17,8 @@ export const DEFAULT_APP_SETTINGS: Settings = {
   threads: 0,
   strategy: DEFAULT_STRATEGY,
   strategyParam: null,
+  prompts: null,
+  textPrior: true,
 }
 
 /** Every teacher manifest in the search folders (models/, STUDIO_MODELS_DIR), first found wins per id. */
@@ -33,9 +35,9 @@ export async function listTeacherModels(searchDirs = defaultModelSearchDirs()): 
       if (!name.endsWith('.json') || name === 'catalog.json') continue
       try {
         const loaded = await loadManifest(path.join(dir, name))
-        const { id, name: title, description } = loaded.manifest
+        const { id, name: title, description, text } = loaded.manifest
         if (found.has(id)) continue
-        found.set(id, { id, name: title, description: description ?? '', available: (await resolveModelFile(loaded, searchDirs)) !== undefined })
+        found.set(id, { id, name: title, description: description ?? '', available: (await resolveModelFile(loaded, searchDirs)) !== undefined, textAligned: text !== undefined })
       } catch {
         // not a teacher manifest (or a broken one: loading it as the teacher says why)
       }

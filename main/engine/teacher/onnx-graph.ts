@@ -62,6 +62,7 @@ const ModelProto = T('ModelProto')
 const NodeProto = T('NodeProto')
 const TensorProto = T('TensorProto')
 const ValueInfoProto = T('ValueInfoProto')
+const OperatorSetIdProto = T('OperatorSetIdProto')
 
 /** ONNX TensorProto.DataType values we use. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7 } as const
@@ -283,4 +284,34 @@ export function float32Tensor(name: string, dims: number[], values: number[]): N
 }
 export function int64Tensor(name: string, dims: number[], values: number[]): NewTensor {
   return { name, dataType: DataType.INT64, dims, raw: new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer) }
+}
+
+export interface NewModel {
+  /** The default-domain opset the nodes are written against. */
+  opset: number
+  nodes: NewNode[]
+  initializers?: NewTensor[]
+  inputs: NewValueInfo[]
+  outputs: NewValueInfo[]
+}
+
+/**
+ * A whole model from scratch, with the same encoders the edits use: tests build small teachers
+ * (a two-tower image/text pair, a token-sequence model) without a Python exporter, and the studio
+ * can write a graph it composes itself.
+ */
+export function buildModel(m: NewModel): Uint8Array {
+  const graph = concat([
+    ...m.nodes.map((n) => lengthDelimited(G_NODE, encodeNode(n))),
+    lengthDelimited(2, new TextEncoder().encode('pls_graph')),
+    ...(m.initializers ?? []).map((t) => lengthDelimited(G_INITIALIZER, encodeTensor(t))),
+    ...m.inputs.map((v) => lengthDelimited(G_INPUT, encodeValueInfo(v))),
+    ...m.outputs.map((v) => lengthDelimited(G_OUTPUT, encodeValueInfo(v))),
+  ])
+  const w = protobuf.Writer.create()
+  // ir_version 8 is what opsets 13-17 ship with; onnxruntime 1.30 reads it.
+  w.uint32((1 << 3) | 0).int64(8)
+  const opset = OperatorSetIdProto.encode(OperatorSetIdProto.fromObject({ domain: '', version: m.opset })).finish()
+  w.uint32((8 << 3) | 2).bytes(opset)
+  return concat([w.finish(), lengthDelimited(GRAPH_FIELD, graph)])
 }
