@@ -97,6 +97,13 @@ export class LogisticHead implements Head {
         let s = 0
         for (let i = 0; i < n; i++) s += R[i * k + c]!
         grad[nW + c] = s
+        // with a prior the biases are held to its (zero) biases too: free biases fitted to one
+        // label per class would undo the prior's ranking between classes
+        if (prior) {
+          const st = prior.strength[c]! - 1
+          reg += st * x[nW + c]! ** 2
+          grad[nW + c] = s + lambda * st * x[nW + c]!
+        }
       }
       return loss + 0.5 * lambda * reg
     }

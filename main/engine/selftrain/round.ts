@@ -75,7 +75,7 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   graphK: 10,
   graphLimit: 50000,
   textPrior: true,
-  textPriorStrength: 10,
+  textPriorStrength: 1,
   seed: 0,
 }
 
