@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest'
 import { gaussian, l2NormalizeRows, matrix, rng, type Matrix } from '../../main/engine/math/linalg'
 import { runRound } from '../../main/engine/selftrain/round'
+import { evaluate, summarise } from '../../main/engine/selftrain/evaluate'
 import { headPrior, priorStrength, zeroShotProba } from '../../main/engine/selftrain/zero-shot'
 import { accuracy } from './synthetic'
 
@@ -102,5 +103,18 @@ describe('the text prior', () => {
     expect(r.metrics).toMatchObject({ method: 'zero-shot', temperature: 1, strategy: 'balanced' })
     expect(Array.from(r.proba)).toEqual(Array.from(zeroShotProba(X, text(T))))
     expect(accuracy(r.predicted, y)).toBeGreaterThan(0.5)
+  })
+
+  it('the eval gains zero_shot and text_prior when the teacher has a text tower, and only then', async () => {
+    const { X, y, T } = problem(101)
+    const split = (from: number, to: number) => matrix(to - from, dim, X.data.slice(from * dim, to * dim))
+    const data = { classes: ['a', 'b', 'c', 'd', 'e'], pool: split(0, 200), poolLabels: y.slice(0, 200), test: split(200, 300), testLabels: y.slice(200, 300) }
+    const opts = { ks: [1], trials: 4, rounds: 1, reviewShare: 0, settings: { strategy: 'balanced' as const } }
+    const without = new Set(summarise((await evaluate(data, opts)).acc).map((r) => r.method))
+    expect(without.has('zero_shot') || without.has('text_prior')).toBe(false)
+    const rows = summarise((await evaluate({ ...data, text: text(T) }, opts)).acc)
+    const get = (m: string) => rows.find((r) => r.method === m && r.round === 0)!.accuracy_mean
+    console.log(`eval k=1: seed_only ${get('seed_only').toFixed(3)}, zero_shot ${get('zero_shot').toFixed(3)}, text_prior ${get('text_prior').toFixed(3)}`)
+    expect(get('text_prior')).toBeGreaterThan(get('seed_only'))
   })
 })
