@@ -4,7 +4,7 @@
  * names change rarely between rounds, and loading a text tower costs about a second.
  */
 import { loadManifest } from '../../engine/teacher'
-import { TextTower } from '../../engine/teacher/text'
+import { classTextInWorker } from '../../engine/teacher/text'
 import { matrix } from '../../engine/math/linalg'
 import type { ClassText } from '../../engine/selftrain/zero-shot'
 
@@ -31,15 +31,7 @@ export async function classTextFor(teacherId: string, names: string[], prompts: 
   const key = JSON.stringify([teacherId, loaded.manifest.text?.file.sha256, templates, names])
   let hit = cache.get(key)
   if (!hit) {
-    hit = (async () => {
-      const tower = await TextTower.open(loaded)
-      try {
-        const T = await tower.classTextEmbeddings(names, templates)
-        return { T: matrix(names.length, tower.dim, T), logitScale: spec.logitScale }
-      } finally {
-        await tower.close()
-      }
-    })()
+    hit = classTextInWorker(loaded, names, templates).then((T) => ({ T: matrix(names.length, spec.output.dim, T), logitScale: spec.logitScale }))
     cache.set(key, hit)
     // a failure (a missing file) is not kept: the next round tries again
     hit.catch(() => cache.delete(key))

@@ -6,9 +6,9 @@
  * port of the Rust library that produced those files), never a hand-written BPE: a tokenizer that
  * differs by one merge rule gives silently different embeddings.
  *
- * The session runs on the CPU in the calling thread: a text tower sees a few dozen short sequences
- * per class list (classes x prompt templates), once, and callers cache the result; a GPU session
- * would cost more to create than the whole run.
+ * The session runs on the CPU: a text tower sees a few dozen short sequences per class list
+ * (classes x prompt templates), once, and callers cache the result; a GPU session would cost more
+ * to create than the whole run. The app runs it in a worker thread (classTextInWorker).
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -16,6 +16,7 @@ import { Tokenizer } from '@huggingface/tokenizers'
 import * as ort from 'onnxruntime-node'
 import type { LoadedManifest, Manifest } from './manifest'
 import { ManifestError, defaultModelSearchDirs, resolveManifestFile } from './manifest'
+import { runWorkerJob } from '../worker'
 
 export type TextSpec = NonNullable<Manifest['text']>
 
@@ -181,4 +182,21 @@ export function poolText(data: Float32Array, n: number, L: number, dim: number, 
     for (let j = 0; j < dim; j++) out[i * dim + j] = out[i * dim + j]! / Math.max(1, count)
   }
   return out
+}
+
+/** What text-worker.ts is asked: the class names through a manifest's text tower. */
+export interface TextJob {
+  loaded: LoadedManifest
+  names: string[]
+  prompts: string[]
+  searchDirs: string[]
+}
+
+/**
+ * classTextEmbeddings in a worker thread (text-worker.ts), so that loading and running the tower
+ * never blocks the caller's event loop; k x dim unit rows.
+ */
+export async function classTextInWorker(loaded: LoadedManifest, names: string[], prompts: string[], opts: { searchDirs?: string[]; signal?: AbortSignal } = {}): Promise<Float32Array> {
+  const job: TextJob = { loaded, names, prompts, searchDirs: opts.searchDirs ?? defaultModelSearchDirs() }
+  return runWorkerJob<Float32Array>('text-worker', import.meta.url, job, opts.signal ? { signal: opts.signal } : {})
 }
