@@ -53,6 +53,12 @@ export interface Settings {
   strategy: StrategyName
   /** The strategy's one knob in [0, 1] (threshold, floor or share); null: the strategy's own default. */
   strategyParam: number | null
+  /** With a text-aligned teacher: prompt templates for the class names, `{}` the name (their text
+   *  embeddings are averaged); null keeps the teacher's own. */
+  prompts: string[] | null
+  /** With a text-aligned teacher: pull the head toward each class's text direction (a prior whose
+   *  weight falls as labels grow). */
+  textPrior: boolean
 }
 
 /** A teacher model the studio can run: a manifest found in models/ (or STUDIO_MODELS_DIR). */
@@ -62,6 +68,8 @@ export interface TeacherModel {
   description: string
   /** Whether its ONNX file is on this machine. */
   available: boolean
+  /** It has a text tower (CLIP, SigLIP, MobileCLIP): classes by name, zero-shot rounds, the text prior. */
+  textAligned: boolean
 }
 
 /** What a user can change when importing an ONNX file as a teacher (the wizard's fields). */
@@ -166,6 +174,9 @@ export interface RoundInfo {
   stages: RoundStage[]
   /** Precision of this round's proposals from the spot-check verdicts on them; null before any. */
   auditedPrecision: AuditedPrecision | null
+  /** How it proposed: a head on the labels, the same pulled toward the class names' text, or the
+   *  class names alone (zero-shot: no labels to calibrate on, so confidences are the raw softmax). */
+  method: 'head' | 'text-prior' | 'zero-shot' | null
 }
 
 /** A round's audited precision: per class (Wilson 95%) and overall (weighted by its proposals per class). */

@@ -31,6 +31,10 @@ export const settingsSchema = z
     strategy: z.enum(STRATEGY_NAMES),
     /** The strategy's knob in [0, 1]; null keeps the strategy's own default. */
     strategyParam: z.number().min(0).max(1).nullable(),
+    /** Prompt templates for class names (text-aligned teachers); each holds `{}`; null: the teacher's own. */
+    prompts: z.array(z.string().trim().min(1).max(LIMITS.maxPrompt).includes('{}', { message: 'a prompt needs {} where the class name goes' })).min(1).max(LIMITS.maxPrompts).nullable(),
+    /** Pull the head toward the class names' text directions (text-aligned teachers). */
+    textPrior: z.boolean(),
   })
   .strict()
 

@@ -98,5 +98,8 @@ export const LIMITS = {
   maxSuggestions: 500,
   maxAuditPerClass: 200,
   maxClassName: 100,
+  /** Prompt templates for class names: how many, and how long each. */
+  maxPrompts: 20,
+  maxPrompt: 200,
   maxPath: 4096,
 } as const

@@ -4,6 +4,7 @@
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { teacherModel } from './dto'
 import type { Settings, TeacherModel } from '../../preload/contract'
 import { settingsSchema } from '../../preload/schemas'
 import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../../preload/vocabulary'
@@ -17,6 +18,8 @@ export const DEFAULT_APP_SETTINGS: Settings = {
   threads: 0,
   strategy: DEFAULT_STRATEGY,
   strategyParam: null,
+  prompts: null,
+  textPrior: true,
 }
 
 /** Every teacher manifest in the search folders (models/, STUDIO_MODELS_DIR), first found wins per id. */
@@ -33,9 +36,8 @@ export async function listTeacherModels(searchDirs = defaultModelSearchDirs()): 
       if (!name.endsWith('.json') || name === 'catalog.json') continue
       try {
         const loaded = await loadManifest(path.join(dir, name))
-        const { id, name: title, description } = loaded.manifest
-        if (found.has(id)) continue
-        found.set(id, { id, name: title, description: description ?? '', available: (await resolveModelFile(loaded, searchDirs)) !== undefined })
+        if (found.has(loaded.manifest.id)) continue
+        found.set(loaded.manifest.id, teacherModel(loaded.manifest, (await resolveModelFile(loaded, searchDirs)) !== undefined))
       } catch {
         // not a teacher manifest (or a broken one: loading it as the teacher says why)
       }

@@ -16,6 +16,9 @@ import { drawSeeds, evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type Ev
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
 import { DEFAULT_ROUND_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
 import { matrix } from '../engine/math/linalg'
+import { loadManifest } from '../engine/teacher'
+import { TextTower } from '../engine/teacher/text'
+import type { ClassText } from '../engine/selftrain/zero-shot'
 import { STRATEGY_NAMES, type StrategyName } from '../../preload/vocabulary'
 import { parseArgs, UsageError } from './args'
 
@@ -120,6 +123,19 @@ function chartSvg(dataset: string, rows: EvalRow[], ks: number[], rounds: number
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * ks.length}" height="${height}"><rect width="100%" height="100%" fill="white"/>${panels.join('')}${legend}</svg>`
 }
 
+/** The class names' text directions when the teacher has a text tower ("sea_lion" reads "sea lion"). */
+async function classText(model: string, classes: string[]): Promise<ClassText | undefined> {
+  const loaded = await loadManifest(model)
+  if (!loaded.manifest.text) return undefined
+  const tower = await TextTower.open(loaded)
+  try {
+    const T = await tower.classTextEmbeddings(classes.map((c) => c.replaceAll('_', ' ')))
+    return { T: matrix(classes.length, tower.dim, T), logitScale: loaded.manifest.text.logitScale }
+  } finally {
+    await tower.close()
+  }
+}
+
 export async function run(args: string[]): Promise<number> {
   let folder: string
   let opts: {
@@ -205,6 +221,9 @@ export async function run(args: string[]): Promise<number> {
       testLabels: emb.test.labels,
     }
     if (data.testLabels.length === 0) throw new Error(`${folder}/test has no images of the pool's classes`)
+    // A text-aligned teacher adds zero_shot and text_prior, the dataset's folder names as class names.
+    const text = await classText(emb.model, data.classes)
+    const withText = text ? { ...data, text } : data
     // peers need the seeds first: draw them the same way evaluate() does, then run both side by side
     const work = path.join(os.tmpdir(), 'pseudolabel-eval', `${dataset}-${process.pid}`)
     await mkdir(work, { recursive: true })
@@ -222,7 +241,7 @@ export async function run(args: string[]): Promise<number> {
       console.error(`peers skipped: ${PYTHON} has no scikit-learn (apt-get install -y python3-sklearn)`)
     }
     const t1 = performance.now()
-    const { acc } = await evaluate(data, {
+    const { acc } = await evaluate(withText, {
       ks: opts.ks,
       trials: opts.trials,
       rounds: opts.rounds,
@@ -254,7 +273,7 @@ export async function run(args: string[]): Promise<number> {
       }
     }
     console.log(`\n### ${dataset}: ${C} classes, pool ${data.pool.rows}, test ${data.test.rows} (test accuracy %, mean ± sd over ${opts.trials} trials)\n`)
-    console.log(table(rows, opts.ks, opts.rounds, peerNames))
+    console.log(table(rows, opts.ks, opts.rounds, [...(text ? ['zero_shot', 'text_prior'] : []), ...peerNames]))
     const png = opts.png ?? path.join(os.tmpdir(), 'pseudolabel-eval', `${dataset}-rounds.png`)
     await mkdir(path.dirname(png), { recursive: true })
     await sharp(Buffer.from(chartSvg(dataset, rows.filter((r) => !peerNames.includes(r.method)), opts.ks, opts.rounds))).png().toFile(png)

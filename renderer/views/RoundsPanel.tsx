@@ -5,6 +5,7 @@ import { useRounds } from '../stores/rounds'
 import { useLabels } from '../stores/labels'
 import { classColor } from '../../preload/vocabulary'
 import { stageViews } from './round-progress'
+import { ZeroShotHint, roundMethod } from './ZeroShotHint'
 
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`)
 
@@ -35,6 +36,7 @@ export function RoundsPanel() {
         )}
         {running && <span className="muted">{stage ?? 'running'}…</span>}
       </div>
+      <ZeroShotHint />
       {running && <RoundProgress round={running} previous={done.at(-1) ?? null} />}
       {error && (
         <p className="error-text" role="alert">
@@ -84,7 +86,10 @@ export function RoundsPanel() {
           <tbody>
             {rounds.map((r) => (
               <tr key={r.id} title={r.error ?? Object.entries(r.proposalsPerClass).map(([c, n]) => `${c}: ${n}`).join(', ')}>
-                <td>{r.id}</td>
+                <td title={roundMethod(r).title}>
+                  {r.id}
+                  {roundMethod(r).tag && <span className="muted"> {roundMethod(r).tag}</span>}
+                </td>
                 {r.status === 'done' ? (
                   <>
                     <td>{pct(r.kfoldAccuracy)}</td>

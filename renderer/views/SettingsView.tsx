@@ -6,6 +6,8 @@ import { useUi, type ThemeChoice } from '../stores/ui'
 import { Dialog } from './Dialog'
 import { ImportTeacher } from './settings/ImportTeacher'
 
+import { ClassPrompts } from './settings/ClassPrompts'
+
 const PROVIDERS: Record<ProviderSetting, string> = { auto: 'Automatic (GPU first, then CPU)', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
 const SHORT: Record<ProviderSetting, string> = { ...PROVIDERS, auto: 'Automatic' }
 
@@ -56,7 +58,7 @@ function SettingsForm() {
   const provider = status?.provider ?? null
   const strategy = { ...STRATEGY_TEXT[settings.strategy], ...STRATEGIES[settings.strategy] }
   const param = draftParam ?? settings.strategyParam ?? strategy.defaultParam
-  const listed = models.some((m) => m.id === settings.teacher) ? models : [...models, { id: settings.teacher, name: settings.teacher, description: '', available: false }]
+  const listed = models.some((m) => m.id === settings.teacher) ? models : [...models, { id: settings.teacher, name: settings.teacher, description: '', available: false, textAligned: false }]
 
   return (
     <div className="settings-form">
@@ -170,6 +172,7 @@ function SettingsForm() {
         </label>
       </fieldset>
 
+      <ClassPrompts />
       <fieldset>
         <legend>Appearance</legend>
         <label className="field">

@@ -4,7 +4,7 @@ import type { RoundInfo, RoundStage } from '../../preload/contract'
 import { stageViews } from '../../renderer/views/round-progress'
 
 function round(id: number, stages: RoundStage[], status: RoundInfo['status'] = 'done'): RoundInfo {
-  return { id, status, startedAt: 0, finishedAt: null, kfoldAccuracy: null, ece: null, proposals: 0, proposalsPerClass: {}, trainedOn: null, error: null, stages, auditedPrecision: null }
+  return { id, status, startedAt: 0, finishedAt: null, kfoldAccuracy: null, ece: null, proposals: 0, proposalsPerClass: {}, trainedOn: null, error: null, stages, auditedPrecision: null, method: null }
 }
 const stage = (name: string, images: number, startedAt: number, finishedAt: number | null): RoundStage => ({ name, images, startedAt, finishedAt })
 

@@ -4,7 +4,7 @@
  * model. Each is a few hundred bytes and runs on 8x8 images.
  */
 import type { NewNode, NewTensor, NewValueInfo } from '../../main/engine/teacher/onnx-graph'
-import { DataType, editGraph, emptyModel, float32Tensor, int64Tensor } from '../../main/engine/teacher/onnx-graph'
+import { DataType, buildModel, float32Tensor, int64Tensor } from '../../main/engine/teacher/onnx-graph'
 
 /** Deterministic weights in [-1, 1) (a linear congruential generator: same model every run). */
 export function randomWeights(n: number, seed = 1): number[] {
@@ -18,7 +18,7 @@ export function randomWeights(n: number, seed = 1): number[] {
 const node = (opType: string, inputs: string[], outputs: string[], attributes?: NewNode['attributes']): NewNode => ({ opType, inputs, outputs, name: outputs[0] as string, ...(attributes ? { attributes } : {}) })
 
 function build(opset: number, nodes: NewNode[], initializers: NewTensor[], inputs: NewValueInfo[], outputs: NewValueInfo[]): Uint8Array {
-  return editGraph(emptyModel(opset), { appendNodes: nodes, initializers, addInputs: inputs, addOutputs: outputs })
+  return buildModel({ opset, nodes, initializers, inputs, outputs })
 }
 
 export const SIZE = 8

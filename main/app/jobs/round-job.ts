@@ -9,24 +9,28 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { StudioError, type AuditedPrecision, type RoundInfo, type RoundStage, type Settings } from '../../../preload/contract'
 import type { Project } from '../../engine/project/project'
 import type { ImageRow, RoundRow } from '../../engine/store'
-import { applyFeatures, fitFeatures, type FeatureTransform } from '../../engine/selftrain/features'
+import { applyFeatures, fitFeatures, type FeatureOptions, type FeatureTransform } from '../../engine/selftrain/features'
 import { saveStudentHead } from '../../engine/exchange/student'
 import { runRoundInWorker } from '../../engine/selftrain/in-worker'
 import { matrix, type Matrix } from '../../engine/math/linalg'
 import { margin } from '../../engine/selftrain/next'
 import { loadEmbeddings } from '../../engine/teacher'
+import { classTextFor } from './class-text'
+
+/** What a round takes from the settings, and the teacher whose embeddings it reads (`textAligned`: it has a text tower). */
+export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'prompts' | 'textPrior'>> & { teacher?: string; textAligned?: boolean }
 
 /**
  * The head's inputs for `rows`: their cached embeddings, through the feature transform fitted on
  * them. Rows without an embedding yet are an error: the caller waits for the teacher.
  */
-export async function projectFeatures(rows: ImageRow[], cacheFile: string): Promise<{ images: ImageRow[]; X: Matrix; transform: FeatureTransform }> {
+export async function projectFeatures(rows: ImageRow[], cacheFile: string, features?: Partial<FeatureOptions>): Promise<{ images: ImageRow[]; X: Matrix; transform: FeatureTransform }> {
   const emb = await loadEmbeddings(cacheFile, { ids: rows.map((r) => r.hash), scores: false })
   const byHash = new Map(rows.map((r) => [r.hash, r]))
   const images = emb.ids.map((h) => byHash.get(h)!)
   if (images.length < rows.length) throw new Error(`${rows.length - images.length} images have no embedding yet; let the teacher finish first`)
   const pool = matrix(images.length, emb.dim, emb.data)
-  const transform = fitFeatures(pool)
+  const transform = fitFeatures(pool, features)
   return { images, X: applyFeatures(transform, pool), transform }
 }
 
@@ -46,6 +50,7 @@ export function roundInfo(r: RoundRow, audited: AuditedPrecision | null = null):
     error: summary.error ?? null,
     stages: summary.stages ?? [],
     auditedPrecision: audited,
+    method: summary.method ?? null,
   }
 }
 
@@ -68,7 +73,7 @@ export class RoundJob {
    * Checks that a round can run and starts it; returns its row at once. The round goes on in the
    * background and reports through `report`.
    */
-  start(project: Project, cacheFile: string | null, options: Partial<Pick<Settings, 'strategy' | 'strategyParam'>> = {}): RoundInfo {
+  start(project: Project, cacheFile: string | null, options: RoundOptions = {}): RoundInfo {
     if (this.abort) throw new StudioError('invalid_input', 'a round is already running; wait for it or cancel it')
     if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; wait for it to finish (see the status bar)')
     const classes = project.store.classes.list()
@@ -76,7 +81,9 @@ export class RoundJob {
     const labelled = new Set(rows.filter((r) => r.status === 'human' || r.status === 'accepted').map((r) => r.classId))
     const missing = classes.filter((c) => !labelled.has(c.id))
     if (classes.length < 2) throw new StudioError('invalid_input', 'a round needs at least two classes: create them in the Classes panel')
-    if (missing.length) throw new StudioError('invalid_input', `label at least one image of each class first; none yet for: ${missing.map((c) => c.name).join(', ')}`)
+    // With a text tower the class names alone can propose (zero-shot), so a first round needs no label.
+    const zeroShot = labelled.size === 0 && options.textAligned === true
+    if (missing.length && !zeroShot) throw new StudioError('invalid_input', `label at least one image of each class first; none yet for: ${missing.map((c) => c.name).join(', ')}`)
     // A round a crash interrupted is still marked running: close it before starting anew.
     for (const r of project.store.rounds.list()) if (r.status === 'running') project.store.rounds.finish(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
 
@@ -87,7 +94,7 @@ export class RoundJob {
     const abort = new AbortController()
     this.abort = abort
     const info = () => roundInfo(project.store.rounds.list().find((r) => r.id === id)!)
-    void this.run(project, cacheFile, id, round, rows, abort.signal, selection)
+    void this.run(project, cacheFile, id, round, rows, abort.signal, { ...options, ...selection })
       .catch((err: unknown) => {
         const cancelled = abort.signal.aborted
         project.store.rounds.finish(id, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'cancelled' : (err as Error).message })
@@ -99,7 +106,7 @@ export class RoundJob {
     return info()
   }
 
-  private async run(project: Project, cacheFile: string, id: number, round: number, rows: ImageRow[], signal: AbortSignal, selection: { strategy?: Settings['strategy']; strategyParam?: number }): Promise<void> {
+  private async run(project: Project, cacheFile: string, id: number, round: number, rows: ImageRow[], signal: AbortSignal, options: Omit<RoundOptions, 'strategyParam'> & { strategyParam?: number | undefined }): Promise<void> {
     // The worker reports nothing until it is done, so progress is per stage: each stage's start and
     // end, from which the UI shows images per second and an ETA measured on the previous round.
     const stages: RoundStage[] = []
@@ -111,11 +118,20 @@ export class RoundJob {
       stages.push({ name, images: rows.length, startedAt: now, finishedAt: null })
       this.report({ ...roundInfo(project.store.rounds.list().find((r) => r.id === id)!), stages: stages.map((st) => ({ ...st })) }, name)
     }
+    const classes = project.store.classes.list()
+    const labels = rows.some((r) => r.classId !== null && (r.status === 'human' || r.status === 'accepted'))
+    // The class names' text directions, when the teacher has a text tower and they are used: always
+    // with no label (zero-shot), with labels only as the head's prior (settings.textPrior).
+    const useText = options.textAligned === true && options.teacher !== undefined && (!labels || options.textPrior !== false)
+    if (useText) enter('embedding the class names')
+    const text = useText ? await classTextFor(options.teacher!, classes.map((c) => c.name), options.prompts ?? null) : null
     enter('reading embeddings')
-    const { images, X, transform } = await projectFeatures(rows, cacheFile)
+    // With text, the head works on the plain L2-normalised embeddings, where a text direction is a
+    // classifier as it stands (zero-shot.ts says why).
+    const { images, X, transform } = await projectFeatures(rows, cacheFile, text ? { power: 1, centre: false } : undefined)
+    if (text && text.T.cols !== X.cols) throw new Error(`the text tower gives ${text.T.cols} values per class name but the image embeddings have ${X.cols}: the manifest's towers do not share one space`)
     signal.throwIfAborted()
 
-    const classes = project.store.classes.list()
     const slot = new Map(classes.map((c, k) => [c.id, k]))
     const pick = (status: ImageRow['status']) => {
       const index: number[] = []
@@ -132,8 +148,8 @@ export class RoundJob {
     const exclude = Int32Array.from(images.flatMap((r, i) => (r.status === 'rejected' ? [i] : [])))
     enter('training and selecting')
     const result = await runRoundInWorker(
-      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude },
-      { round, rounds: Math.max(5, round), ...(selection.strategy ? { strategy: selection.strategy } : {}), ...(selection.strategyParam !== undefined ? { strategyParam: selection.strategyParam } : {}) },
+      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}) },
+      { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
       signal,
     )
     signal.throwIfAborted()
@@ -171,6 +187,7 @@ export class RoundJob {
       proposals: index.length,
       proposalsPerClass: perClass,
       trainedOn: result.metrics.trainedOn,
+      method: result.metrics.method,
     })
   }
 }

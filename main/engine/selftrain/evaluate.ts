@@ -7,7 +7,11 @@
  *   decisions, spread evenly over the rounds, seeing each round's proposals in the studio's review
  *   order (mostInformative: where the head and label propagation disagree, then smallest margin),
  *   accepting right ones and relabelling wrong ones (both become labels of weight 1);
- * - full_pool: the protocol's head on every pool label (the ceiling for a linear head).
+ * - full_pool: the protocol's head on every pool label (the ceiling for a linear head);
+ * and, when the teacher has a text tower (EvalData.text, the class names' text directions):
+ * - zero_shot: the class names alone, no label (softmax of scaled cosine similarities);
+ * - text_prior: the protocol's head on the seed labels, pulled toward the text (zero-shot.ts),
+ *   on the same L2-normalised embeddings as seed_only, so the two compare directly.
  * Nothing here knows a dataset by name.
  */
 import { applyFeatures, DEFAULT_FEATURES, fitFeatures, type FeatureOptions } from './features'
@@ -18,6 +22,7 @@ import { LogisticHead } from './logistic'
 import { mostInformative, reviewQueue } from './next'
 import { DEFAULT_ROUND_SETTINGS, runRound, type Labels, type RoundSettings } from './round'
 import type { Head } from './head'
+import { headPrior, zeroShotHead, type ClassText } from './zero-shot'
 
 export interface EvalData {
   classes: string[]
@@ -25,6 +30,8 @@ export interface EvalData {
   poolLabels: Int32Array
   test: Matrix
   testLabels: Int32Array
+  /** a text-aligned teacher's class directions (classes x dim, unit rows, in the embeddings' space) */
+  text?: ClassText
 }
 
 export interface EvalOptions {
@@ -135,6 +142,7 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
     const draws: Int32Array[] = []
     seeds.set(k, draws)
     record(acc, 'full_pool', k, 0, fullAcc)
+    if (data.text) record(acc, 'zero_shot', k, 0, testAccuracy(zeroShotHead(data.text), T2, data.testLabels, C))
     for (let t = 0; t < o.trials; t++) {
       o.signal?.throwIfAborted()
       const seedIdx = drawSeeds(data.poolLabels, C, k, t)
@@ -142,6 +150,11 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
       const human: Labels = { index: seedIdx, label: Int32Array.from(seedIdx, (i) => data.poolLabels[i]!) }
       const seedHead = new LogisticHead(C, { C: 10 }).fit(takeRows(P2, seedIdx), human.label)
       record(acc, 'seed_only', k, 0, testAccuracy(seedHead, T2, data.testLabels, C))
+      if (data.text) {
+        const prior = headPrior(data.text, new Array<number>(C).fill(k), o.settings.textPriorStrength ?? DEFAULT_ROUND_SETTINGS.textPriorStrength)
+        const priorHead = new LogisticHead(C, { C: 10, prior }).fit(takeRows(P2, seedIdx), human.label)
+        record(acc, 'text_prior', k, 0, testAccuracy(priorHead, T2, data.testLabels, C))
+      }
 
       for (const review of o.reviewShare > 0 ? [false, true] : [false]) {
         const method = review ? 'review_10pct' : 'no_review'

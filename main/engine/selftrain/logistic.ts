@@ -12,6 +12,9 @@ export interface LogisticOptions {
   ftol?: number
   /** start from these weights (e.g. the previous round's head): far fewer iterations */
   init?: { W: Float32Array; b: Float64Array }
+  /** penalise strength_c * |W_c - M_c|^2 instead of |W_c|^2: a prior the weights are pulled
+   *  toward (the class text directions of a text-aligned teacher, zero-shot.ts) */
+  prior?: { M: Float32Array; strength: Float64Array }
 }
 
 /**
@@ -25,6 +28,7 @@ export class LogisticHead implements Head {
   readonly gtol: number
   readonly ftol: number
   readonly init: { W: Float32Array; b: Float64Array } | undefined
+  readonly prior: { M: Float32Array; strength: Float64Array } | undefined
   /** k x d weights */
   W: Float32Array = new Float32Array(0)
   b: Float64Array = new Float64Array(0)
@@ -38,6 +42,7 @@ export class LogisticHead implements Head {
     this.gtol = opts.gtol ?? 1e-5
     this.ftol = opts.ftol ?? 1e-9
     this.init = opts.init
+    this.prior = opts.prior
   }
 
   fit(X: Matrix, y: Targets, opts: FitOptions = {}): this {
@@ -55,6 +60,8 @@ export class LogisticHead implements Head {
     const R = new Float64Array(n * k)
     const G = new Float64Array(nW)
     const products = linearProducts(X, k)
+    const prior = this.prior
+    if (prior && (prior.M.length !== nW || prior.strength.length !== k)) throw new Error(`logistic: a prior of ${prior.M.length} weights for ${k}x${d}`)
     const fg = (x: Float64Array, grad: Float64Array): number => {
       products.forward(x, Z)
       let loss = 0
@@ -81,18 +88,28 @@ export class LogisticHead implements Head {
       products.backward(R, G)
       let reg = 0
       for (let i = 0; i < nW; i++) {
-        const v = x[i]!
-        reg += v * v
-        grad[i] = G[i]! + lambda * v
+        const v = prior ? x[i]! - prior.M[i]! : x[i]!
+        const st = prior ? prior.strength[Math.floor(i / d)]! : 1
+        reg += st * v * v
+        grad[i] = G[i]! + lambda * st * v
       }
       for (let c = 0; c < k; c++) {
         let s = 0
         for (let i = 0; i < n; i++) s += R[i * k + c]!
         grad[nW + c] = s
+        // with a prior the biases are held to its (zero) biases too: free biases fitted to one
+        // label per class would undo the prior's ranking between classes
+        if (prior) {
+          const st = prior.strength[c]! - 1
+          reg += st * x[nW + c]! ** 2
+          grad[nW + c] = s + lambda * st * x[nW + c]!
+        }
       }
       return loss + 0.5 * lambda * reg
     }
     const x0 = new Float64Array(nW + k)
+    // with a prior, start at it: the optimum is near it when labels are few
+    if (prior) for (let i = 0; i < nW; i++) x0[i] = prior.M[i]!
     if (this.init && this.init.W.length === nW && this.init.b.length === k) {
       for (let i = 0; i < nW; i++) x0[i] = this.init.W[i]!
       for (let c = 0; c < k; c++) x0[nW + c] = this.init.b[c]!

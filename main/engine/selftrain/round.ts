@@ -14,6 +14,7 @@ import { LogisticHead } from './logistic'
 import { MlpHead } from './mlp'
 import { ClassBalancedTopK, makeStrategy, type Selection } from './selection'
 import { DEFAULT_STRATEGY, type StrategyName } from '../../../preload/vocabulary'
+import { headPrior, zeroShotHead, type ClassText, type HeadPrior } from './zero-shot'
 
 export interface Labels {
   index: Int32Array
@@ -53,6 +54,10 @@ export interface RoundSettings {
    *  at 20,000 x 1280 and 19.7 s at 100,000, which would take a 100,000-image round from ~17 s to
    *  ~40 s; a caller that keeps the graph (RoundInput.graph) is not limited. */
   graphLimit: number
+  /** with class text directions (RoundInput.text): pull the logistic head toward them (zero-shot.ts) */
+  textPrior: boolean
+  /** the prior's extra weight with no label (lambda0 of zero-shot.ts priorStrength) */
+  textPriorStrength: number
   seed: number
 }
 
@@ -69,6 +74,8 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   folds: 5,
   graphK: 10,
   graphLimit: 50000,
+  textPrior: true,
+  textPriorStrength: 1,
   seed: 0,
 }
 
@@ -89,6 +96,10 @@ export interface RoundInput {
   graph?: KnnGraph
   /** the previous round's head: the new one starts from its weights (same optimum, fewer steps) */
   previous?: Head
+  /** a text-aligned teacher's class directions, in X's space (X: the L2-normalised embeddings,
+   *  untransformed; zero-shot.ts says why): with no label at all the round is zero-shot, with
+   *  labels they are the head's prior (settings.textPrior) */
+  text?: ClassText
 }
 
 export interface RoundMetrics {
@@ -103,6 +114,9 @@ export interface RoundMetrics {
   pseudoChecked?: { with: number; without: number }
   /** the strategy that selected (differs from the settings' when the graph was over its limit) */
   strategy: string
+  /** how the probabilities were made: a head on the labels, the same with the text prior, or the
+   *  class names alone (zero-shot: no held-out labels, so the softmax is not calibrated, T = 1) */
+  method: 'head' | 'text-prior' | 'zero-shot'
   trainedOn: { human: number; accepted: number; unreviewed: number }
   seconds: number
 }
@@ -125,10 +139,19 @@ export interface RoundResult {
 /** Yields to the event loop so an abort can land between the heavy steps. */
 const tick = () => new Promise<void>((r) => setImmediate(r))
 
-function makeHead(s: RoundSettings, classes: number, previous?: Head): Head {
+function makeHead(s: RoundSettings, classes: number, previous?: Head, prior?: HeadPrior): Head {
   if (s.head === 'mlp') return new MlpHead(classes, { seed: s.seed })
   const init = previous instanceof LogisticHead && previous.W.length > 0 ? { W: previous.W, b: previous.b } : undefined
-  return new LogisticHead(classes, { C: s.C, ...(init ? { init } : {}) })
+  return new LogisticHead(classes, { C: s.C, ...(init ? { init } : {}), ...(prior ? { prior } : {}) })
+}
+
+/** The text prior of this round, when it has class directions, the setting is on and the head is logistic. */
+function priorFor(input: RoundInput, s: RoundSettings): HeadPrior | undefined {
+  if (!input.text || !s.textPrior || s.head !== 'logistic') return undefined
+  const counts = new Float64Array(input.classes)
+  for (const c of input.human.label) counts[c] = counts[c]! + 1
+  for (const c of input.accepted?.label ?? []) counts[c] = counts[c]! + 1
+  return headPrior(input.text, counts, s.textPriorStrength)
 }
 
 export async function runRound(input: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal): Promise<RoundResult> {
@@ -137,7 +160,10 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   const { X, classes, human } = input
   const n = X.rows
   const k = classes
-  if (human.index.length === 0) throw new Error('a round needs at least one human label')
+  // no label at all: the class names alone propose (a text-aligned teacher), else nothing can
+  const zeroShot = human.index.length === 0 && (input.accepted?.index.length ?? 0) === 0
+  if (zeroShot && !input.text) throw new Error('a round needs at least one human label')
+  const prior = priorFor(input, s)
   signal?.throwIfAborted()
 
   let pseudoChecked: { with: number; without: number } | undefined
@@ -178,7 +204,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   const perClass = new Int32Array(k)
   for (const c of human.label) perClass[c] = perClass[c]! + 1
   const minPerClass = Math.min(...Array.from(perClass).filter((v) => v > 0))
-  const folds = Math.min(s.folds, minPerClass)
+  const folds = human.index.length > 0 ? Math.min(s.folds, minPerClass) : 0
   if (s.folds > 0 && folds >= 2) {
     const step = Math.max(1, unrevIdx.length / Math.max(1, s.maxPseudo / 4))
     const sub: number[] = []
@@ -186,7 +212,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     const extraIdx = Int32Array.from([...accepted.index, ...sub.map((j) => unrevIdx[j]!)])
     const extraLab = Int32Array.from([...accepted.label, ...sub.map((j) => unrevLab[j]!)])
     const extraW = new Float32Array(extraIdx.length).fill(1).fill(s.pseudoWeight, accepted.index.length)
-    const oos = crossValProba(() => makeHead(s, k), takeRows(X, human.index), human.label, k, {
+    const oos = crossValProba(() => makeHead(s, k, undefined, prior), takeRows(X, human.index), human.label, k, {
       folds,
       seed: s.seed,
       extra: { X: takeRows(X, extraIdx), labels: extraLab, weight: extraW },
@@ -209,7 +235,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     for (let j = 0; j < unrevRow.length; j++) T.set(softProba.subarray(unrevRow[j]! * k, (unrevRow[j]! + 1) * k), (nHard + j) * k)
     targets = { rows: trainIdx.length, cols: k, data: T }
   }
-  const head = makeHead(s, k).fit(takeRows(X, trainIdx), targets, { sampleWeight: weight, signal })
+  const head = zeroShot ? zeroShotHead(input.text!) : makeHead(s, k, undefined, prior).fit(takeRows(X, trainIdx), targets, { sampleWeight: weight, signal })
   await tick()
   signal?.throwIfAborted()
   const proba = softmaxWithTemperature(head.decision(X), n, k, temperature)
@@ -224,6 +250,9 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
 
   let strategy = makeStrategy(s.strategy, s.strategyParam)
   if (strategy.needsGraph && !input.graph && n > s.graphLimit) strategy = makeStrategy('balanced', s.strategyParam)
+  // label propagation spreads labels; with none it has nothing to spread: rank the zero-shot
+  // probabilities per class instead (class-balanced top-k at its own default share)
+  if (strategy.needsGraph && zeroShot) strategy = makeStrategy('balanced')
   let graph = input.graph
   let graphProba: Float32Array | undefined
   if (strategy.needsGraph) {
@@ -266,6 +295,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
       temperature,
       proposalsPerClass,
       strategy: strategy.name,
+      method: zeroShot ? 'zero-shot' : prior ? 'text-prior' : 'head',
       ...(pseudoChecked ? { pseudoChecked } : {}),
       trainedOn: { human: human.index.length, accepted: accepted.index.length, unreviewed: unrevIdx.length },
       seconds: (performance.now() - t0) / 1000,
@@ -304,13 +334,13 @@ function checkPseudo(input: RoundInput, s: RoundSettings, signal?: AbortSignal):
     if (tr.length === 0 || te.length === 0) continue
     const baseIdx = [...tr.map((j) => human.index[j]!), ...accepted.index]
     const baseLab = [...tr.map((j) => human.label[j]!), ...accepted.label]
-    const without = makeHead(s, k).fit(takeRows(X, baseIdx), Int32Array.from(baseLab), fitOpts)
+    const without = makeHead(s, k, undefined, priorFor(input, s)).fit(takeRows(X, baseIdx), Int32Array.from(baseLab), fitOpts)
     const Xte = takeRows(X, te.map((j) => human.index[j]!))
     const pc = without.predictProba(Xc)
     const sel = new ClassBalancedTopK(1).select({ proba: pc, classes: k, candidates: Int32Array.from(candidates, (_, r) => r), round: s.round, rounds: s.rounds })
     // warm start from the previous round's head, which trained on much the same images: the same
     // optimum in a fraction of the iterations (these five fits are most of a checked round's cost)
-    const withHead = makeHead(s, k, input.previous).fit(
+    const withHead = makeHead(s, k, input.previous, priorFor(input, s)).fit(
       takeRows(X, [...baseIdx, ...Array.from(sel.index, (r) => candidates[r]!)]),
       Int32Array.from([...baseLab, ...sel.label]),
       fitOpts,

@@ -101,6 +101,8 @@ export const ManifestSchema = z
         }),
         /** Sequences are padded or cut to this many tokens. */
         maxLength: z.number().int().positive(),
+        /** The id that pads a sequence; absent: tokenizer.json's padding.pad_id, else 0 (CLIP's towers pool at the end token, so the pad id does not change the embedding). */
+        padId: z.number().int().min(0).optional(),
         output: z.object({
           tensor: z.string().min(1),
           /** Must equal outputs.embedding.dim: both towers share one space. */
@@ -207,8 +209,16 @@ export async function listCatalog(): Promise<CatalogEntry[]> {
  * relative to the manifest's folder, then each search folder. Returns undefined when not on disk.
  */
 export async function resolveModelFile(loaded: LoadedManifest, searchDirs = defaultModelSearchDirs(), override?: string): Promise<string | undefined> {
+  return resolveManifestFile(loaded, loaded.manifest.file, searchDirs, override)
+}
+
+/**
+ * Finds any file a manifest names (the model, the text tower, its tokenizer.json) the same way:
+ * the override, then `ref.path` beside the manifest, then each search folder.
+ */
+export async function resolveManifestFile(loaded: LoadedManifest, ref: { path?: string | undefined }, searchDirs = defaultModelSearchDirs(), override?: string): Promise<string | undefined> {
   if (override) return path.resolve(override)
-  const rel = loaded.manifest.file.path
+  const rel = ref.path
   if (!rel) return undefined
   if (path.isAbsolute(rel)) return rel
   const dirs = [...(loaded.file ? [path.dirname(loaded.file)] : []), ...searchDirs]

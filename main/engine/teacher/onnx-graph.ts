@@ -62,6 +62,7 @@ const ModelProto = T('ModelProto')
 const NodeProto = T('NodeProto')
 const TensorProto = T('TensorProto')
 const ValueInfoProto = T('ValueInfoProto')
+const OperatorSetIdProto = T('OperatorSetIdProto')
 
 /** ONNX TensorProto.DataType values we use. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7, FLOAT16: 10 } as const
@@ -309,10 +310,22 @@ export function int64Tensor(name: string, dims: number[], values: number[]): New
   return { name, dataType: DataType.INT64, dims, raw: new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer) }
 }
 
+export interface NewModel {
+  /** The default-domain opset the nodes are written against. */
+  opset: number
+  nodes: NewNode[]
+  initializers?: NewTensor[]
+  inputs: NewValueInfo[]
+  outputs: NewValueInfo[]
+}
+
 /**
- * A model with an empty graph, to be filled by editGraph: how tests build tiny models (and how a
- * graph is built from nothing with the same code that edits one).
+ * A whole model from scratch: an empty graph filled by editGraph, so a built graph and an edited
+ * one go through the same code. Tests build small teachers with it (a two-tower image/text pair, a
+ * token-sequence model) without a Python exporter.
  */
-export function emptyModel(opset: number, irVersion = 8): Uint8Array {
-  return ModelProto.encode(ModelProto.fromObject({ irVersion, opsetImport: [{ domain: '', version: opset }], graph: {} })).finish()
+export function buildModel(m: NewModel): Uint8Array {
+  // ir_version 8 is what opsets 13-17 ship with; onnxruntime 1.30 reads it.
+  const empty = ModelProto.encode(ModelProto.fromObject({ irVersion: 8, opsetImport: [{ domain: '', version: m.opset }], graph: {} })).finish()
+  return editGraph(empty, { appendNodes: m.nodes, initializers: m.initializers ?? [], addInputs: m.inputs, addOutputs: m.outputs })
 }
