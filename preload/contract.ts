@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod'
 import type { requestSchemas } from './schemas'
-import type { ImageStatus, LabelSource, LabelState, ProviderName, ProviderSetting, RoundStatus, StrategyName } from './vocabulary'
+import type { ImageStatus, LabelSource, LabelState, ProviderName, ProviderSetting, RoundStatus, StrategyName, TeacherUse } from './vocabulary'
 
 export type RequestName = keyof typeof requestSchemas
 export type RequestInput<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
@@ -53,6 +53,8 @@ export interface Settings {
   strategy: StrategyName
   /** The strategy's one knob in [0, 1] (threshold, floor or share); null: the strategy's own default. */
   strategyParam: number | null
+  /** A mirror's base URL: downloads take each file's path from it instead of the publisher's host (behind a firewall). */
+  modelMirror: string | null
 }
 
 /** A teacher model the studio can run: a manifest found in models/ (or STUDIO_MODELS_DIR). */
@@ -62,6 +64,34 @@ export interface TeacherModel {
   description: string
   /** Whether its ONNX file is on this machine. */
   available: boolean
+}
+
+/** A teacher of the catalog (or one imported), with its state on this machine. */
+export interface TeacherEntry {
+  id: string
+  name: string
+  description: string
+  licence: string | null
+  /** What it is good at, in a sentence. */
+  goodAt: string | null
+  /** The publisher's page. */
+  source: string | null
+  /** All its files together; null when the manifest does not give every size. */
+  bytes: number | null
+  /** The teacher a fresh install uses (shipped; never removed). */
+  default: boolean
+  suggestedFor: TeacherUse[]
+  /** Why the studio suggests it. */
+  why: string | null
+  state: 'installed' | 'not-downloaded' | 'downloading'
+  /** Every missing file has a URL to download it from. */
+  downloadable: boolean
+  /** Downloaded or imported into the app's models folder, so it can be removed. */
+  removable: boolean
+  /** While downloading: bytes so far, the total (0 while unknown), speed and ETA. */
+  progress: { done: number; total: number; bytesPerSecond: number; etaSeconds: number | null } | null
+  /** Why the last download failed, or why the manifest cannot be used. */
+  error: string | null
 }
 
 /** Which execution provider runs the teacher, and why when it is not the one asked for. */
@@ -300,6 +330,11 @@ export interface RequestResults {
   'teacher.models': TeacherModel[]
   'teacher.status': TeacherStatus
   'teacher.run': TeacherStatus
+  'teachers.list': TeacherEntry[]
+  /** Starts the download in the background (progress as job 'download'); answers with the teacher, downloading. */
+  'teachers.pull': TeacherEntry
+  'teachers.useFile': TeacherEntry
+  'teachers.remove': TeacherEntry[]
   'jobs.cancel': boolean
 }
 
@@ -349,7 +384,15 @@ export interface TeacherStatusEvent {
   status: TeacherStatus
 }
 
-export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | LabelsChangedEvent | RoundStatusEvent | TeacherStatusEvent | ConnectionEvent
+/** A teacher's download started, finished, failed or was cancelled (progress itself is a ProgressEvent, job 'download'). */
+export interface TeacherDownloadEvent {
+  type: 'teacher.download'
+  id: string
+  state: 'downloading' | 'done' | 'failed' | 'cancelled'
+  message: string | null
+}
+
+export type StudioEvent = TeacherDownloadEvent | ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | LabelsChangedEvent | RoundStatusEvent | TeacherStatusEvent | ConnectionEvent
 
 /** Every failure crossing the boundary carries one of these codes and a message a person can act on. */
 export type ErrorCode =

@@ -18,6 +18,7 @@ import { projectHandlers } from './project'
 import { roundHandlers } from './rounds'
 import { settingsHandlers } from './settings'
 import { teacherHandlers } from './teacher'
+import { teachersHandlers } from './teachers'
 
 const handlers: HandlerTable = {
   ...appHandlers,
@@ -27,6 +28,7 @@ const handlers: HandlerTable = {
   ...classHandlers,
   ...roundHandlers,
   ...teacherHandlers,
+  ...teachersHandlers,
   ...settingsHandlers,
   ...exportHandlers,
   ...auditHandlers,
