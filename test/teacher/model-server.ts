@@ -12,6 +12,7 @@
  *   anything else          404
  */
 import { readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
 import http, { type IncomingHttpHeaders, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -117,4 +118,17 @@ function serve(res: ServerResponse, body: Buffer, range: string | undefined, bps
     } else res.write(next)
   }, 100)
   res.on('close', () => clearInterval(timer))
+}
+
+/**
+ * Writes `<dir>/<id>.json`: the shipped default's manifest under another id, its file not on disk
+ * but at `url` (so the teacher must be pulled), with `patch` merged over the top level.
+ */
+export async function writeTestManifest(dir: string, id: string, url: string, patch: Record<string, unknown> = {}): Promise<string> {
+  const m = JSON.parse(readFileSync(path.join(ROOT, 'models/mobilenetv2-12-int8.json'), 'utf8')) as Record<string, unknown>
+  const manifest = { ...m, id, name: `Test teacher ${id}`, licence: 'Apache-2.0 (test copy)', goodAt: 'Tests of the download path.', file: { path: `${id}.onnx`, url, sha256: MODEL_SHA256, bytes: readFileSync(MODEL_FILE).length }, ...patch }
+  await mkdir(dir, { recursive: true })
+  const file = path.join(dir, `${id}.json`)
+  await writeFile(file, JSON.stringify(manifest, null, 2))
+  return file
 }

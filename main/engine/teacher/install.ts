@@ -123,8 +123,9 @@ export interface PullOptions {
 
 /** Where a file of a teacher goes in the app's models folder, relative to it. */
 function installedName(id: string, role: TeacherFileRole, ref: FileRef, fallback: string): string {
+  // The manifest's own file name when it gives one (the catalog's are unique), else the URL's.
   const fromUrl = ref.url ? path.posix.basename(new URL(ref.url).pathname) : ''
-  const name = fromUrl || (ref.path ? path.basename(ref.path) : '') || fallback
+  const name = (ref.path ? path.basename(ref.path) : '') || fromUrl || fallback
   // A text tower is often published as model.onnx too: its role keeps it apart from the image tower.
   return path.posix.join(id, role === 'file' ? name : `${role}-${name}`)
 }

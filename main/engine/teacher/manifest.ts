@@ -135,14 +135,15 @@ export function installedModelsDir(appDataDir: string): string {
 }
 
 /**
- * Where manifests and model files are looked for, in order (after a manifest's own folder):
- * STUDIO_MODELS_DIR, the app's models folder when `appDataDir` is given (so an installed copy of a
- * catalog manifest, which names its downloaded file, wins over the catalog's own), then models/.
+ * Where manifests and model files are looked for, in order (after a manifest's own folder): the
+ * app's models folder when `appDataDir` is given, first because an installed copy of a manifest
+ * names the files it downloaded (the manifest it came from names them only by URL); then
+ * STUDIO_MODELS_DIR; then models/.
  */
 export function defaultModelSearchDirs(appDataDir?: string): string[] {
   const dirs: string[] = []
-  if (process.env.STUDIO_MODELS_DIR) dirs.push(...process.env.STUDIO_MODELS_DIR.split(path.delimiter).filter(Boolean))
   if (appDataDir) dirs.push(installedModelsDir(appDataDir))
+  if (process.env.STUDIO_MODELS_DIR) dirs.push(...process.env.STUDIO_MODELS_DIR.split(path.delimiter).filter(Boolean))
   // The default teacher ships here, so a fresh install runs offline.
   dirs.push(BUILTIN_MODELS_DIR)
   return dirs
