@@ -4,6 +4,7 @@ import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
 import { useUi, type ThemeChoice } from '../stores/ui'
 import { Dialog } from './Dialog'
+import { TeachersSection } from './settings/Teachers'
 
 const PROVIDERS: Record<ProviderSetting, string> = { auto: 'Automatic (GPU first, then CPU)', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
 const SHORT: Record<ProviderSetting, string> = { ...PROVIDERS, auto: 'Automatic' }
@@ -132,6 +133,8 @@ function SettingsForm() {
           </select>
         </label>
       </fieldset>
+
+      <TeachersSection />
 
       <fieldset>
         <legend>Self-training</legend>

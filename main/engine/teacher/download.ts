@@ -133,7 +133,7 @@ async function finish(opts: DownloadOptions, part: string, got: string, size: nu
 function receive(res: IncomingMessage, part: string, append: boolean, start: number, hash: Hash, total: number, opts: DownloadOptions): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let done = start
-    const began = Date.now()
+    const rate = new WindowRate(Date.now(), start)
     let lastReport = 0
     let settled = false
     let out: WriteStream
@@ -176,8 +176,7 @@ function receive(res: IncomingMessage, part: string, append: boolean, start: num
       const now = Date.now()
       if (opts.onProgress && (now - lastReport >= 200 || done === total)) {
         lastReport = now
-        const seconds = (now - began) / 1000
-        const bytesPerSecond = seconds > 0 ? (done - start) / seconds : 0
+        const bytesPerSecond = rate.add(now, done)
         opts.onProgress({ done, total, bytesPerSecond, etaSeconds: total > 0 && bytesPerSecond > 0 ? (total - done) / bytesPerSecond : null })
       }
     })
@@ -191,6 +190,25 @@ function receive(res: IncomingMessage, part: string, append: boolean, start: num
       out.end(() => resolve(done))
     })
   })
+}
+
+/**
+ * Bytes per second over the last few seconds: the speed a person sees now (a network's speed
+ * changes; the first burst from a server's buffers would otherwise promise an ETA it cannot keep).
+ */
+class WindowRate {
+  private readonly samples: { t: number; bytes: number }[]
+  constructor(t: number, bytes: number, private readonly windowMs = 5000) {
+    this.samples = [{ t, bytes }]
+  }
+
+  add(t: number, bytes: number): number {
+    this.samples.push({ t, bytes })
+    while (this.samples.length > 2 && t - (this.samples[1]?.t ?? t) >= this.windowMs) this.samples.shift()
+    const first = this.samples[0] ?? { t, bytes }
+    // Under a second of history says little; report it anyway (0 until time has passed).
+    return t > first.t ? ((bytes - first.bytes) * 1000) / (t - first.t) : 0
+  }
 }
 
 function stalled(url: string, ms: number): DownloadError {
