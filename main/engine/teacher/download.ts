@@ -13,6 +13,7 @@ import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import path from 'node:path'
+import net from 'node:net'
 import tls from 'node:tls'
 
 export type DownloadErrorKind = 'http' | 'checksum' | 'size' | 'disk-full' | 'unwritable' | 'timeout' | 'network' | 'redirect' | 'cancelled'
@@ -305,9 +306,14 @@ function tunnel(url: URL, proxy: URL, stallMs: number, opts: DownloadOptions): P
         reject(new DownloadError('network', `${url.href}: the proxy ${proxy.host} refused the tunnel (${res.statusCode} ${res.statusMessage ?? ''})`.trimEnd()))
         return
       }
-      const secure = tls.connect({ socket, servername: url.hostname, ...(opts.ca ? { ca: opts.ca } : {}) })
+      // SNI takes a host name, never an address (RFC 6066); the certificate is checked against either.
+      const secure = tls.connect({ socket, host: url.hostname, ...(net.isIP(url.hostname) ? {} : { servername: url.hostname }), ...(opts.ca ? { ca: opts.ca } : {}) })
       secure.once('secureConnect', () => resolve(secure))
-      secure.once('error', reject)
+      secure.once('error', (err) => {
+        // The tunnel under a failed handshake would otherwise stay open at the proxy.
+        socket.destroy()
+        reject(err)
+      })
     })
     req.on('error', reject)
     req.end()
