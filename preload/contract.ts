@@ -57,7 +57,7 @@ export interface Settings {
   modelMirror: string | null
 }
 
-/** A teacher model the studio can run: a manifest found in models/ (or STUDIO_MODELS_DIR). */
+/** A teacher model the studio can run: a manifest found in the app's models folder, STUDIO_MODELS_DIR or models/. */
 export interface TeacherModel {
   id: string
   name: string

@@ -7,6 +7,8 @@ import { CANCELLABLE_JOBS, EXPORT_SCOPES, LABEL_FORMATS, LIMITS, PROVIDER_SETTIN
 
 const relPath = z.string().min(1).max(LIMITS.maxPath)
 const folder = z.string().min(1).max(LIMITS.maxPath)
+/** A file on the machine main runs on (the web host's, not the browser's). */
+const filePath = folder
 const imageId = z.number().int().min(1)
 /** A bulk action may touch a whole class of a large project, but not unbounded input. */
 const imageIds = z.array(imageId).min(1).max(LIMITS.maxBulkImages)
@@ -16,7 +18,7 @@ const className = z.string().trim().min(1, 'a class needs a name').max(LIMITS.ma
 /** The app's settings, as saved in settings.json and as `settings.set` accepts them. */
 export const settingsSchema = z
   .object({
-    /** Teacher model id (a manifest in models/ or STUDIO_MODELS_DIR). */
+    /** Teacher model id (a manifest in the app's models folder, STUDIO_MODELS_DIR or models/). */
     teacher: z.string().min(1).max(200),
     /** Execution provider: auto tries the platform's GPU providers, then WebGPU, then the CPU. */
     provider: z.enum(PROVIDER_SETTINGS),
@@ -100,7 +102,7 @@ export const requestSchemas = {
   /** Download a teacher's missing files into the app's models folder, verified (cancel: jobs.cancel 'download'; a retry resumes). */
   'teachers.pull': z.object({ id: teacherId }).strict(),
   /** "I already have the file": check a local file (size, sha256) and link or copy it into place for the teacher. */
-  'teachers.useFile': z.object({ id: teacherId, path: folder, role: z.enum(TEACHER_FILE_ROLES).optional() }).strict(),
+  'teachers.useFile': z.object({ id: teacherId, path: filePath, role: z.enum(TEACHER_FILE_ROLES).optional() }).strict(),
   /** Remove a downloaded or imported teacher (never the shipped default). */
   'teachers.remove': z.object({ id: teacherId }).strict(),
   /** Cancel a long job: the teacher pass keeps what it embedded; a cancelled round or map build writes nothing; a cancelled download keeps its .part to resume. */

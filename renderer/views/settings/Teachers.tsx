@@ -59,7 +59,7 @@ export function TeachersSection() {
         <input
           type="text"
           aria-label="Download mirror base URL"
-          placeholder="https://mirror.example.org/models (empty: the publishers’ own)"
+          placeholder="https://mirror.example.org/models"
           spellCheck={false}
           value={mirror ?? settings?.modelMirror ?? ''}
           onChange={(e) => setMirror(e.target.value)}
@@ -70,7 +70,7 @@ export function TeachersSection() {
           }}
         />
       </label>
-      <p className="muted help">A file’s host is replaced by the mirror, its path kept: https://huggingface.co/org/model/… becomes &lt;mirror&gt;/org/model/…</p>
+      <p className="muted help">Empty: the publishers’ own hosts. Set: a file’s host is replaced by the mirror, its path kept: https://huggingface.co/org/model/… becomes &lt;mirror&gt;/org/model/…</p>
     </fieldset>
   )
 }
