@@ -22,14 +22,14 @@ export interface StudioServer {
 
 /**
  * Starts the web host with its data in `dataDir` (STUDIO_DATA_DIR), opening `folder` first when
- * given, and resolves once it prints its URL.
+ * given, with `env` over this process's environment, and resolves once it prints its URL.
  */
-export async function startStudioServer(opts: { dataDir: string; folder?: string; timeoutMs?: number }): Promise<StudioServer> {
+export async function startStudioServer(opts: { dataDir: string; folder?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<StudioServer> {
   const timeoutMs = opts.timeoutMs ?? 60_000
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'main/cli.ts', 'serve', ...(opts.folder ? [opts.folder] : []), '--port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, STUDIO_DATA_DIR: opts.dataDir },
+    env: { ...process.env, ...opts.env, STUDIO_DATA_DIR: opts.dataDir },
   })
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''

@@ -12,6 +12,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args:
     summary: 'export <folder> --format csv|json|coco|yolo|folders|onnx --out PATH [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]   export labels or the student model',
     load: () => import('./cli/export'),
   },
+  models: { summary: 'models list | pull <id> [--mirror URL] | import <file.onnx> | remove <id>   the teachers on this machine: catalog, verified downloads', load: () => import('./cli/models') },
   serve: { summary: 'serve <folder> [--port N] [--host H]   serve the studio to a browser', load: () => import('./cli/serve') },
 }
 

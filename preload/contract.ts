@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod'
 import type { requestSchemas } from './schemas'
-import type { ImageStatus, LabelSource, LabelState, ProviderName, ProviderSetting, RoundStatus, StrategyName } from './vocabulary'
+import type { ImageStatus, LabelSource, LabelState, ProviderName, ProviderSetting, RoundStatus, StrategyName, TeacherUse } from './vocabulary'
 
 export type RequestName = keyof typeof requestSchemas
 export type RequestInput<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
@@ -59,9 +59,11 @@ export interface Settings {
   /** With a text-aligned teacher: pull the head toward each class's text direction (a prior whose
    *  weight falls as labels grow). */
   textPrior: boolean
+  /** A mirror's base URL: downloads take each file's path from it instead of the publisher's host (behind a firewall). */
+  modelMirror: string | null
 }
 
-/** A teacher model the studio can run: a manifest found in models/ (or STUDIO_MODELS_DIR). */
+/** A teacher model the studio can run: a manifest found in the app's models folder, STUDIO_MODELS_DIR or models/. */
 export interface TeacherModel {
   id: string
   name: string
@@ -102,6 +104,34 @@ export interface TeacherImportResult {
   checkedImages: number
   /** Where the manifest was saved; null for a check. */
   savedTo: string | null
+}
+
+/** A teacher of the catalog (or one imported), with its state on this machine. */
+export interface TeacherEntry {
+  id: string
+  name: string
+  description: string
+  licence: string | null
+  /** What it is good at, in a sentence. */
+  goodAt: string | null
+  /** The publisher's page. */
+  source: string | null
+  /** All its files together; null when the manifest does not give every size. */
+  bytes: number | null
+  /** The teacher a fresh install uses (shipped; never removed). */
+  default: boolean
+  suggestedFor: TeacherUse[]
+  /** Why the studio suggests it. */
+  why: string | null
+  state: 'installed' | 'not-downloaded' | 'downloading'
+  /** Every missing file has a URL to download it from. */
+  downloadable: boolean
+  /** Downloaded or imported into the app's models folder, so it can be removed. */
+  removable: boolean
+  /** While downloading: bytes so far, the total (0 while unknown), speed and ETA. */
+  progress: { done: number; total: number; bytesPerSecond: number; etaSeconds: number | null } | null
+  /** Why the last download failed, or why the manifest cannot be used. */
+  error: string | null
 }
 
 /** Which execution provider runs the teacher, and why when it is not the one asked for. */
@@ -345,6 +375,11 @@ export interface RequestResults {
   'teacher.run': TeacherStatus
   'models.inspect': TeacherInspection
   'models.import': TeacherImportResult
+  'teachers.list': TeacherEntry[]
+  /** Starts the download in the background (progress as job 'download'); answers with the teacher, downloading. */
+  'teachers.pull': TeacherEntry
+  'teachers.useFile': TeacherEntry
+  'teachers.remove': TeacherEntry[]
   'jobs.cancel': boolean
 }
 
@@ -394,7 +429,15 @@ export interface TeacherStatusEvent {
   status: TeacherStatus
 }
 
-export type StudioEvent = ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | LabelsChangedEvent | RoundStatusEvent | TeacherStatusEvent | ConnectionEvent
+/** A teacher's download started, finished, failed or was cancelled (progress itself is a ProgressEvent, job 'download'). */
+export interface TeacherDownloadEvent {
+  type: 'teacher.download'
+  id: string
+  state: 'downloading' | 'done' | 'failed' | 'cancelled'
+  message: string | null
+}
+
+export type StudioEvent = TeacherDownloadEvent | ProgressEvent | ProjectOpenedEvent | ProjectChangedEvent | LabelsChangedEvent | RoundStatusEvent | TeacherStatusEvent | ConnectionEvent
 
 /** Every failure crossing the boundary carries one of these codes and a message a person can act on. */
 export type ErrorCode =

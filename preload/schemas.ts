@@ -3,10 +3,12 @@
  * renderer is untrusted). Kept apart from contract.ts so the renderer bundle carries no validator.
  */
 import { z } from 'zod'
-import { CANCELLABLE_JOBS, EXPORT_SCOPES, LABEL_FORMATS, LIMITS, PROVIDER_SETTINGS, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
+import { CANCELLABLE_JOBS, EXPORT_SCOPES, LABEL_FORMATS, LIMITS, PROVIDER_SETTINGS, TEACHER_FILE_ROLES, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
 
 const relPath = z.string().min(1).max(LIMITS.maxPath)
 const folder = z.string().min(1).max(LIMITS.maxPath)
+/** A file on the machine main runs on (the web host's, not the browser's). */
+const filePath = folder
 const imageId = z.number().int().min(1)
 /** A bulk action may touch a whole class of a large project, but not unbounded input. */
 const imageIds = z.array(imageId).min(1).max(LIMITS.maxBulkImages)
@@ -14,12 +16,13 @@ const imageIds = z.array(imageId).min(1).max(LIMITS.maxBulkImages)
 const onnxPath = z.string().min(1).max(LIMITS.maxPath).regex(/\.onnx$/i, 'must be an .onnx file')
 const dimension = z.number().int().min(1).max(4096)
 const positive = z.number().positive()
+const teacherId = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a teacher id').max(200)
 const className = z.string().trim().min(1, 'a class needs a name').max(LIMITS.maxClassName)
 
 /** The app's settings, as saved in settings.json and as `settings.set` accepts them. */
 export const settingsSchema = z
   .object({
-    /** Teacher model id (a manifest in models/ or STUDIO_MODELS_DIR). */
+    /** Teacher model id (a manifest in the app's models folder, STUDIO_MODELS_DIR or models/). */
     teacher: z.string().min(1).max(200),
     /** Execution provider: auto tries the platform's GPU providers, then WebGPU, then the CPU. */
     provider: z.enum(PROVIDER_SETTINGS),
@@ -35,6 +38,12 @@ export const settingsSchema = z
     prompts: z.array(z.string().trim().min(1).max(LIMITS.maxPrompt).includes('{}', { message: 'a prompt needs {} where the class name goes' })).min(1).max(LIMITS.maxPrompts).nullable(),
     /** Pull the head toward the class names' text directions (text-aligned teachers). */
     textPrior: z.boolean(),
+    /** A mirror's base URL for teacher downloads (http or https), or null for the publishers' own. */
+    modelMirror: z
+      .string()
+      .max(LIMITS.maxPath)
+      .regex(/^https?:\/\/[^\s/]+/, 'a mirror is an http:// or https:// base URL')
+      .nullable(),
   })
   .strict()
 
@@ -118,6 +127,15 @@ export const requestSchemas = {
     })
     .strict(),
   /** Cancel a long job: the teacher pass keeps what it embedded; a cancelled round or map build writes nothing. */
+  /** The catalog of teachers (and imported ones), each installed, not downloaded or downloading with its progress. */
+  'teachers.list': z.object({}).strict(),
+  /** Download a teacher's missing files into the app's models folder, verified (cancel: jobs.cancel 'download'; a retry resumes). */
+  'teachers.pull': z.object({ id: teacherId }).strict(),
+  /** "I already have the file": check a local file (size, sha256) and link or copy it into place for the teacher. */
+  'teachers.useFile': z.object({ id: teacherId, path: filePath, role: z.enum(TEACHER_FILE_ROLES).optional() }).strict(),
+  /** Remove a downloaded or imported teacher (never the shipped default). */
+  'teachers.remove': z.object({ id: teacherId }).strict(),
+  /** Cancel a long job: the teacher pass keeps what it embedded; a cancelled round or map build writes nothing; a cancelled download keeps its .part to resume. */
   'jobs.cancel': z.object({ job: z.enum(CANCELLABLE_JOBS) }).strict(),
   /** The project's rounds, oldest first, with their metrics. */
   'rounds.list': z.object({}).strict(),

@@ -67,8 +67,16 @@ export type ProviderName = Exclude<ProviderSetting, 'auto'>
 /** The teacher a fresh install uses, and the demo always. */
 export const DEFAULT_TEACHER = 'mobilenetv2-12-int8'
 
+/** What the studio suggests a teacher for, in the catalog (models/catalog.json). */
+export const TEACHER_USES = ['photos', 'small-or-greyscale', 'cpu-laptop', 'classes-by-name'] as const
+export type TeacherUse = (typeof TEACHER_USES)[number]
+
+/** The files a teacher's manifest may name: the model, a text tower and its tokenizer. */
+export const TEACHER_FILE_ROLES = ['file', 'text', 'tokenizer'] as const
+export type TeacherFileRole = (typeof TEACHER_FILE_ROLES)[number]
+
 /** Long jobs a person can cancel. */
-export const CANCELLABLE_JOBS = ['embed', 'round', 'map'] as const
+export const CANCELLABLE_JOBS = ['embed', 'round', 'map', 'download'] as const
 export type CancellableJob = (typeof CANCELLABLE_JOBS)[number]
 
 /** Label export formats, and which labels go out. */

@@ -8,6 +8,7 @@ import type { Project } from '../engine/project/project'
 import type { MapJob } from './jobs/map-job'
 import type { RoundJob } from './jobs/round-job'
 import type { SimilarImages } from './jobs/similar-images'
+import type { TeacherDownloads } from './jobs/teacher-downloads'
 import type { TeacherPass } from './jobs/teacher-pass'
 
 export interface HostOptions {
@@ -37,5 +38,7 @@ export interface StudioContext {
     readonly map: MapJob
     /** The teacher's features kept for "more like this" while the embedding cache is unchanged. */
     readonly similar: SimilarImages
+    /** Teacher downloads into the app's models folder, shared by every project. */
+    readonly downloads: TeacherDownloads
   }
 }

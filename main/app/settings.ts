@@ -2,13 +2,13 @@
  * The app's settings, one JSON file in the app's data folder. A missing file gives the defaults; an
  * unreadable or invalid one is kept aside (never deleted) and the defaults are used, with a warning.
  */
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { teacherModel } from './dto'
 import type { Settings, TeacherModel } from '../../preload/contract'
 import { settingsSchema } from '../../preload/schemas'
 import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../../preload/vocabulary'
-import { defaultModelSearchDirs, loadManifest, resolveModelFile } from '../engine/teacher/manifest'
+import { defaultModelSearchDirs, findManifests, resolveModelFile } from '../engine/teacher/manifest'
 
 /** Fields added later are filled from here when an older settings.json lacks them. */
 export const DEFAULT_APP_SETTINGS: Settings = {
@@ -20,30 +20,16 @@ export const DEFAULT_APP_SETTINGS: Settings = {
   strategyParam: null,
   prompts: null,
   textPrior: true,
+  modelMirror: null,
 }
 
-/** Every teacher manifest in the search folders (models/, STUDIO_MODELS_DIR), first found wins per id. */
+/** Every teacher manifest in the search folders (STUDIO_MODELS_DIR, the app's models folder, models/), first found wins per id. */
 export async function listTeacherModels(searchDirs = defaultModelSearchDirs()): Promise<TeacherModel[]> {
-  const found = new Map<string, TeacherModel>()
-  for (const dir of searchDirs) {
-    let names: string[]
-    try {
-      names = await readdir(dir)
-    } catch {
-      continue
-    }
-    for (const name of names.sort()) {
-      if (!name.endsWith('.json') || name === 'catalog.json') continue
-      try {
-        const loaded = await loadManifest(path.join(dir, name))
-        if (found.has(loaded.manifest.id)) continue
-        found.set(loaded.manifest.id, teacherModel(loaded.manifest, (await resolveModelFile(loaded, searchDirs)) !== undefined))
-      } catch {
-        // not a teacher manifest (or a broken one: loading it as the teacher says why)
-      }
-    }
+  const models: TeacherModel[] = []
+  for (const loaded of (await findManifests(searchDirs)).values()) {
+    models.push(teacherModel(loaded.manifest, (await resolveModelFile(loaded, searchDirs)) !== undefined))
   }
-  return [...found.values()]
+  return models
 }
 
 export async function loadSettings(appDataDir: string): Promise<Settings> {

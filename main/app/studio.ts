@@ -16,6 +16,7 @@ import { dispatch, isRequestName } from './handlers'
 import { MapJob } from './jobs/map-job'
 import { RoundJob } from './jobs/round-job'
 import { SimilarImages } from './jobs/similar-images'
+import { TeacherDownloads } from './jobs/teacher-downloads'
 import { TeacherPass } from './jobs/teacher-pass'
 import { DEMO_FOLDER, projectOpenOptions } from '../engine/project/locations'
 import { projectMedia, type MediaReply } from './media'
@@ -36,6 +37,7 @@ export class StudioApi {
     this.jobs = {
       teacher: new TeacherPass(
         DEFAULT_APP_SETTINGS.teacher,
+        hostOptions.appDataDir,
         (status) => this.emit({ type: 'teacher.status', status }),
         (done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'embed', stage: 'embedding images', done, total, perSecond, etaSeconds }),
       ),
@@ -45,6 +47,11 @@ export class StudioApi {
       }),
       map: new MapJob((stage, done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'map', stage, done, total, perSecond, etaSeconds })),
       similar: new SimilarImages(),
+      downloads: new TeacherDownloads(
+        hostOptions.appDataDir,
+        (event) => this.emit(event),
+        (id) => void this.teacherInstalled(id),
+      ),
     }
     this.context = {
       host: hostOptions,
@@ -111,6 +118,14 @@ export class StudioApi {
     return project.folder === DEMO_FOLDER ? { ...settings, teacher: DEFAULT_APP_SETTINGS.teacher } : settings
   }
 
+  /** A teacher's files arrived: when it is the teacher in use, the open project is embedded with it now. */
+  private async teacherInstalled(id: string): Promise<void> {
+    const project = this.project
+    if (!project) return
+    const settings = await this.teacherSettings(project)
+    if (settings.teacher === id && this.jobs.teacher.current().state !== 'embedding') await this.jobs.teacher.start(project, settings)
+  }
+
   /** Opens `folder` as the project and brings its index up to date, reporting progress. */
   async open(folder: string): Promise<ProjectSummary> {
     const abs = await existingFolder(folder)
@@ -166,6 +181,7 @@ export class StudioApi {
 
   /** Closes the open project (its database and watcher); the hosts call it on exit. */
   async close(): Promise<void> {
+    await this.jobs.downloads.cancel()
     await this.closeProject()
   }
 

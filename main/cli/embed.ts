@@ -13,8 +13,8 @@
  */
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { studioPathsFor } from '../engine/project/locations'
-import { ManifestError, OnnxError, embedFolder } from '../engine/teacher'
+import { defaultAppDataDir, studioPathsFor } from '../engine/project/locations'
+import { ManifestError, OnnxError, defaultModelSearchDirs, embedFolder } from '../engine/teacher'
 import type { EmbedProgress, ProviderReport } from '../engine/teacher'
 import { DEFAULT_TEACHER, PROVIDER_SETTINGS, type ProviderSetting } from '../../preload/vocabulary'
 
@@ -82,6 +82,8 @@ export async function run(args: string[]): Promise<number> {
   try {
     const s = await embedFolder(folder, v.model, {
       cacheDir: v['cache-dir'] ?? studioPathsFor(folder).teacher,
+      // Teachers downloaded or imported into the app's models folder (`models pull`) are found too.
+      searchDirs: defaultModelSearchDirs(defaultAppDataDir()),
       provider: v.provider as ProviderSetting,
       deviceId: device,
       intraOpThreads: threads,

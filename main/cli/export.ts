@@ -15,6 +15,7 @@ import { defaultAppDataDir, projectOpenOptions } from '../engine/project/locatio
 import { exportLabels, isFolderFormat } from '../engine/exchange/export'
 import { LABEL_FORMATS, type ExportScope, type LabelFormat } from '../../preload/vocabulary'
 import { exportStudent } from '../engine/exchange/student'
+import { defaultModelSearchDirs } from '../engine/teacher/manifest'
 import { Project } from '../engine/project/project'
 import { StoreError } from '../engine/store'
 import { loadSettings } from '../app/settings'
@@ -73,7 +74,7 @@ export async function run(args: string[]): Promise<number> {
     await project.index({ signal: abort.signal })
     if (format === 'onnx') {
       const settings = await loadSettings(appDataDir)
-      const s = await exportStudent(project, out, { teacher: settings.teacher })
+      const s = await exportStudent(project, out, { teacher: settings.teacher, searchDirs: defaultModelSearchDirs(appDataDir) })
       console.log(`student of round ${s.roundId} (${s.classes.join(', ')}): ${(s.bytes / 1e6).toFixed(1)} MB written to ${s.path}`)
       return 0
     }

@@ -5,7 +5,7 @@ import { useProject } from './project'
 import { useTeacher } from './teacher'
 
 interface SettingsState {
-  /** The teacher models main finds (models/ and STUDIO_MODELS_DIR). */
+  /** The teacher models main finds (the app's models folder, STUDIO_MODELS_DIR, models/). */
   models: TeacherModel[]
   error: string | null
   /** A short note after a save ("saved", "saved; the teacher runs again"). */

@@ -4,9 +4,9 @@ import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
 import { useUi, type ThemeChoice } from '../stores/ui'
 import { Dialog } from './Dialog'
-import { ImportTeacher } from './settings/ImportTeacher'
-
 import { ClassPrompts } from './settings/ClassPrompts'
+import { ImportTeacher } from './settings/ImportTeacher'
+import { TeachersSection } from './settings/Teachers'
 
 const PROVIDERS: Record<ProviderSetting, string> = { auto: 'Automatic (GPU first, then CPU)', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
 const SHORT: Record<ProviderSetting, string> = { ...PROVIDERS, auto: 'Automatic' }
@@ -136,6 +136,7 @@ function SettingsForm() {
         </label>
       </fieldset>
 
+      <TeachersSection />
       <ImportTeacher />
       <fieldset>
         <legend>Self-training</legend>

@@ -4,5 +4,16 @@ import type { HandlerGroup } from './handler'
 export const appHandlers = {
   'app.info': (_input, ctx) => ctx.info(),
   'dialog.pickFolder': (_input, ctx) => (ctx.host.pickFolder ? ctx.host.pickFolder() : null),
-  'jobs.cancel': ({ job }, ctx) => (job === 'round' ? ctx.jobs.rounds.cancel() : job === 'map' ? ctx.jobs.map.cancel() : ctx.jobs.teacher.cancel()),
+  'jobs.cancel': ({ job }, ctx) => {
+    switch (job) {
+      case 'round':
+        return ctx.jobs.rounds.cancel()
+      case 'map':
+        return ctx.jobs.map.cancel()
+      case 'download':
+        return ctx.jobs.downloads.cancel()
+      case 'embed':
+        return ctx.jobs.teacher.cancel()
+    }
+  },
 } satisfies HandlerGroup

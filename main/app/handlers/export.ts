@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { defaultExportPath, exportLabels } from '../../engine/exchange/export'
 import { exportStudent } from '../../engine/exchange/student'
+import { defaultModelSearchDirs } from '../../engine/teacher/manifest'
 import { ProgressMeter } from '../../engine/progress'
 import type { HandlerGroup } from './handler'
 
@@ -25,7 +26,7 @@ export const exportHandlers = {
   'student.export': async (_input, ctx) => {
     const project = ctx.requireProject()
     const dest = await defaultExportPath(project.paths.exports, 'onnx')
-    const student = await exportStudent(project, dest, { teacher: ctx.jobs.teacher.current().model })
+    const student = await exportStudent(project, dest, { teacher: ctx.jobs.teacher.current().model, searchDirs: defaultModelSearchDirs(ctx.host.appDataDir) })
     return { ...student, fileName: path.basename(dest) }
   },
 } satisfies HandlerGroup

@@ -19,6 +19,7 @@ import { projectHandlers } from './project'
 import { roundHandlers } from './rounds'
 import { settingsHandlers } from './settings'
 import { teacherHandlers } from './teacher'
+import { teachersHandlers } from './teachers'
 
 const handlers: HandlerTable = {
   ...appHandlers,
@@ -28,6 +29,7 @@ const handlers: HandlerTable = {
   ...classHandlers,
   ...roundHandlers,
   ...teacherHandlers,
+  ...teachersHandlers,
   ...settingsHandlers,
   ...exportHandlers,
   ...auditHandlers,

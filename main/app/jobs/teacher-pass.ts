@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { Settings, TeacherStatus } from '../../../preload/contract'
 import type { Project } from '../../engine/project/project'
 import { ProgressMeter } from '../../engine/progress'
-import { embedImages, loadManifest, modelCacheDir, openCacheFor, Teacher, type EmbedItem, type ProviderReport } from '../../engine/teacher'
+import { defaultModelSearchDirs, embedImages, loadManifest, modelCacheDir, openCacheFor, Teacher, type EmbedItem, type ProviderReport } from '../../engine/teacher'
 
 const idle = (model: string): TeacherStatus => ({ model, modelName: null, state: 'idle', message: null, provider: null, done: 0, total: 0, failed: 0, imagesPerSecond: 0 })
 
@@ -20,6 +20,8 @@ export class TeacherPass {
 
   constructor(
     model: string,
+    /** The app's data folder, whose models/ holds the downloaded and imported teachers. */
+    private readonly appDataDir: string,
     private readonly report: (status: TeacherStatus) => void,
     private readonly progress: (done: number, total: number, perSecond: number, etaSeconds: number | null) => void,
   ) {
@@ -64,9 +66,10 @@ export class TeacherPass {
     let teacher: Teacher | null = null
     try {
       this.set({ state: 'loading' })
-      const manifest = await loadManifest(settings.teacher)
+      const searchDirs = defaultModelSearchDirs(this.appDataDir)
+      const manifest = await loadManifest(settings.teacher, searchDirs)
       this.set({ modelName: manifest.manifest.name })
-      teacher = await Teacher.open(manifest, { cacheDir: modelCacheDir(teacherDir), provider: settings.provider, deviceId: settings.deviceId, intraOpThreads: settings.threads })
+      teacher = await Teacher.open(manifest, { cacheDir: modelCacheDir(teacherDir), searchDirs, provider: settings.provider, deviceId: settings.deviceId, intraOpThreads: settings.threads })
       signal.throwIfAborted()
       const items = projectImages(project)
       this.set({ state: 'embedding', provider: providerInfo(teacher.provider), total: items.length })

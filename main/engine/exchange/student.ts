@@ -183,10 +183,10 @@ export function buildStudent(source: Uint8Array, loaded: LoadedManifest, h: Stud
 }
 
 /** The manifest whose model and preprocessing made `embeddings` (the cache file's name says which). */
-async function teacherOf(embeddings: string, preferred: string | undefined): Promise<LoadedManifest> {
+async function teacherOf(embeddings: string, preferred: string | undefined, searchDirs: string[] | undefined): Promise<LoadedManifest> {
   const ids = [...new Set([...(preferred ? [preferred] : []), ...(await listCatalog()).map((t) => t.id)])]
   for (const id of ids) {
-    const loaded = await loadManifest(id).catch(() => null)
+    const loaded = await loadManifest(id, searchDirs).catch(() => null)
     if (!loaded) continue
     const m = loaded.manifest
     if (cacheFileName({ modelSha256: m.file.sha256, preprocessHash: preprocessHashOf(m) }) === embeddings) return loaded
@@ -202,7 +202,8 @@ export interface StudentExport {
 }
 
 /** Writes the student of the project's latest finished round to `dest` (which must not exist). */
-export async function exportStudent(project: Project, dest: string, opts: { teacher?: string } = {}): Promise<StudentExport> {
+/** `searchDirs`: where teacher manifests are looked for (the app's models folder included); the default search when absent. */
+export async function exportStudent(project: Project, dest: string, opts: { teacher?: string; searchDirs?: string[] } = {}): Promise<StudentExport> {
   const done = project.store.rounds.list().filter((r) => r.status === 'done')
   const last = done[done.length - 1]
   if (!last) throw new ExportError('no finished round yet: label a few images of each class and run a round first')
@@ -212,8 +213,8 @@ export async function exportStudent(project: Project, dest: string, opts: { teac
   } catch {
     throw new ExportError(`round ${last.id} kept no head (it ran before the studio saved heads); run a round and export again`)
   }
-  const loaded = await teacherOf(h.embeddings, opts.teacher)
-  const file = await resolveModelFile(loaded)
+  const loaded = await teacherOf(h.embeddings, opts.teacher, opts.searchDirs)
+  const file = await resolveModelFile(loaded, opts.searchDirs)
   if (!file) throw new ExportError(`the teacher model file of "${loaded.manifest.id}" (${loaded.manifest.file.path ?? '?'}) is not on this machine`)
   const source = await readFile(file)
   if (createHash('sha256').update(source).digest('hex') !== loaded.manifest.file.sha256) throw new ExportError(`${file} is not the teacher file its manifest names (sha256 differs)`)

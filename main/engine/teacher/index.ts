@@ -6,7 +6,7 @@ export type { EmbedItem, EmbedOptions, EmbedProgress, EmbedSummary, EmbedFailure
 export { EmbeddingCache, loadEmbeddings, cacheFileName } from './cache'
 export type { CacheKey, LoadedEmbeddings, CacheRecord } from './cache'
 export { embedFolder, listWithIds, openCacheFor, modelCacheDir, embeddingCacheDir } from './folder'
-export { loadManifest, parseManifest, listCatalog, ManifestError, ManifestSchema, defaultModelSearchDirs, BUILTIN_MODELS_DIR } from './manifest'
+export { loadManifest, parseManifest, listCatalog, ManifestError, ManifestSchema, defaultModelSearchDirs, installedModelsDir, BUILTIN_MODELS_DIR } from './manifest'
 export type { Manifest, LoadedManifest } from './manifest'
 export { autoCandidates, candidatesFor } from './providers'
 export type { ProviderReport, ProviderAttempt } from './providers'

@@ -2,8 +2,9 @@
  * Teacher manifests: how to feed an ONNX file and which tensors are its embedding and scores.
  * Models are data: adding a teacher is a JSON file in models/, no code.
  */
-import { readFile, access } from 'node:fs/promises'
+import { access, readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { TEACHER_USES } from '../../../preload/vocabulary'
 import { APP_ROOT } from '../paths'
 import { z } from 'zod'
 
@@ -130,9 +131,20 @@ export type Manifest = z.infer<typeof ManifestSchema>
 /** The repository's models/ folder (manifests and catalog). */
 export const BUILTIN_MODELS_DIR = path.join(APP_ROOT, 'models')
 
-/** Where model files are looked for, in order, after the manifest's own folder. */
-export function defaultModelSearchDirs(): string[] {
+/** The app's own models folder: teachers downloaded or imported, shared by every project. */
+export function installedModelsDir(appDataDir: string): string {
+  return path.join(appDataDir, 'models')
+}
+
+/**
+ * Where manifests and model files are looked for, in order (after a manifest's own folder): the
+ * app's models folder when `appDataDir` is given, first because an installed copy of a manifest
+ * names the files it downloaded (the manifest it came from names them only by URL); then
+ * STUDIO_MODELS_DIR; then models/.
+ */
+export function defaultModelSearchDirs(appDataDir?: string): string[] {
   const dirs: string[] = []
+  if (appDataDir) dirs.push(installedModelsDir(appDataDir))
   if (process.env.STUDIO_MODELS_DIR) dirs.push(...process.env.STUDIO_MODELS_DIR.split(path.delimiter).filter(Boolean))
   // The default teacher ships here, so a fresh install runs offline.
   dirs.push(BUILTIN_MODELS_DIR)
@@ -180,8 +192,8 @@ export async function loadManifest(idOrPath: string, searchDirs = defaultModelSe
   throw new ManifestError(`no teacher manifest "${idOrPath}" (looked in ${candidates.join(', ')})`)
 }
 
-/** What the studio suggests a teacher for, in the catalog. */
-export const TEACHER_USES = ['photos', 'small-or-greyscale', 'cpu-laptop', 'classes-by-name'] as const
+/** What the studio suggests a teacher for, in the catalog: a word of the shared vocabulary (the UI shows it). */
+export { TEACHER_USES }
 
 const CatalogSchema = z.object({
   teachers: z.array(
@@ -220,16 +232,43 @@ export async function resolveManifestFile(loaded: LoadedManifest, ref: { path?: 
   if (override) return path.resolve(override)
   const rel = ref.path
   if (!rel) return undefined
-  if (path.isAbsolute(rel)) return rel
+  if (path.isAbsolute(rel)) return (await exists(rel)) ? rel : undefined
   const dirs = [...(loaded.file ? [path.dirname(loaded.file)] : []), ...searchDirs]
   for (const d of dirs) {
     const p = path.join(d, rel)
-    try {
-      await access(p)
-      return p
-    } catch {
-      // try the next folder
-    }
+    if (await exists(p)) return p
   }
   return undefined
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Every valid teacher manifest in the search folders, by id; the first folder that has an id wins. */
+export async function findManifests(searchDirs = defaultModelSearchDirs()): Promise<Map<string, LoadedManifest>> {
+  const found = new Map<string, LoadedManifest>()
+  for (const dir of searchDirs) {
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch {
+      continue
+    }
+    for (const name of names.sort()) {
+      if (!name.endsWith('.json') || name === 'catalog.json') continue
+      try {
+        const loaded = await loadManifest(path.join(dir, name))
+        if (!found.has(loaded.manifest.id)) found.set(loaded.manifest.id, loaded)
+      } catch {
+        // not a teacher manifest (or a broken one: loading it as the teacher says why)
+      }
+    }
+  }
+  return found
 }
