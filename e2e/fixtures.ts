@@ -5,17 +5,14 @@
 import { test as base, chromium, _electron, expect, type Page } from '@playwright/test'
 import { DatabaseSync } from '@photostructure/sqlite'
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises'
-import os from 'node:os'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { ProjectPaths } from '../main/engine/project/paths'
 import { projectDataDir } from '../main/engine/project/locations'
+import { ROOT, SHARED, hymenopteraSubset } from '../test/shared'
 import { CHROMIUM, CHROMIUM_ARGS } from './host'
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-export const SHARED = process.env.STUDIO_SHARED_DIR ?? path.resolve(ROOT, '../shared')
+export { ROOT, SHARED }
 export const ARTIFACTS = path.join(ROOT, 'e2e/artifacts')
 
 /** The Electron binary's path, or why there is none. */
@@ -74,6 +71,9 @@ export async function labelThumb(page: Page, index: number, key: string, cls: st
   }).toPass()
 }
 
+/** Real photos in a folder of their own (so a spec starts afresh): the first `perClass` ants and bees of the hymenoptera pool, or all. */
+export const hymenopteraProject = (name: string, perClass = Infinity): Promise<string> => hymenopteraSubset(`studio-e2e-${name}-`, perClass)
+
 /** Opens `folder` through the path field, from the picker or from an open project. */
 export async function openFolder(page: Page, folder: string): Promise<void> {
   const another = page.getByRole('button', { name: 'Open another folder' })
@@ -82,20 +82,6 @@ export async function openFolder(page: Page, folder: string): Promise<void> {
   if (await another.isVisible()) await another.click()
   await field.fill(folder)
   await page.getByRole('button', { name: 'Open', exact: true }).click()
-}
-
-/**
- * Real photos in a folder of their own (so a spec starts afresh): the first `perClass` ants and bees
- * of the hymenoptera pool by name, or all of them.
- */
-export async function hymenopteraProject(name: string, perClass = Infinity): Promise<string> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), `studio-e2e-${name}-`))
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(SHARED, 'datasets/hymenoptera/pool', cls)
-    await mkdir(path.join(folder, cls))
-    for (const f of (await readdir(from)).sort().slice(0, perClass)) await cp(path.join(from, f), path.join(folder, cls, f))
-  }
-  return folder
 }
 
 /** Rows from the database of the project at `folder`, read beside the running web host (WAL lets a reader in). */

@@ -1,3 +1,5 @@
+import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -10,3 +12,14 @@ export const SHARED = process.env.STUDIO_SHARED_DIR ?? path.resolve(ROOT, '../sh
 /** The default teacher, shipped in models/ (the studio runs on a fresh machine without ../shared). */
 export const TEST_TEACHER = path.join(ROOT, 'models/mobilenetv2-12-int8.onnx')
 export const dataset = (name: string) => path.join(SHARED, 'datasets', name)
+
+/** A new temporary folder holding the first `perClass` hymenoptera pool photos (by name) of ants/ and bees/, or all of them. */
+export async function hymenopteraSubset(prefix: string, perClass = Infinity): Promise<string> {
+  const folder = await mkdtemp(path.join(os.tmpdir(), prefix))
+  for (const cls of ['ants', 'bees']) {
+    const from = path.join(dataset('hymenoptera'), 'pool', cls)
+    await mkdir(path.join(folder, cls))
+    for (const f of (await readdir(from)).sort().slice(0, perClass)) await cp(path.join(from, f), path.join(folder, cls, f))
+  }
+  return folder
+}

@@ -2,23 +2,9 @@
  * For tests that drive a real project through the contract, as the UI does: a folder of real
  * photos, replies unwrapped, and a wait for what main reports by event.
  */
-import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import { StudioApi } from '../main/app/studio'
 import type { RequestName, RequestResults, StudioEvent } from '../preload/contract'
-import { dataset } from './shared'
-
-/** A new temporary folder holding the first `perClass` hymenoptera pool photos (by name) of ants/ and bees/. */
-export async function hymenopteraSubset(prefix: string, perClass: number): Promise<string> {
-  const folder = await mkdtemp(path.join(os.tmpdir(), prefix))
-  for (const cls of ['ants', 'bees']) {
-    const from = path.join(dataset('hymenoptera'), 'pool', cls)
-    await mkdir(path.join(folder, cls))
-    for (const f of (await readdir(from)).sort().slice(0, perClass)) await cp(path.join(from, f), path.join(folder, cls, f))
-  }
-  return folder
-}
+export { hymenopteraSubset } from './shared'
 
 /** The request's result; a refusal throws with its code and message. */
 export async function callStudio<N extends RequestName>(studio: StudioApi, name: N, input: unknown = {}): Promise<RequestResults[N]> {

@@ -173,10 +173,12 @@ export class RoundJob {
     for (const r of project.store.rounds.list()) if (r.id !== id) project.store.labels.retractRound(r.id)
     const { index, label, confidence } = result.proposals
     const k = classes.length
-    project.store.labels.propose(
-      id,
-      Array.from(index, (i, j) => ({ imageId: images[i]!.id, classId: classes[label[j]!]!.id, confidence: confidence[j]!, uncertainty: 1 - margin(result.proba, i, k) })),
-    )
+    // A round may propose nothing (every image labelled, or none confident enough): it still ends done.
+    if (index.length > 0)
+      project.store.labels.propose(
+        id,
+        Array.from(index, (i, j) => ({ imageId: images[i]!.id, classId: classes[label[j]!]!.id, confidence: confidence[j]!, uncertainty: 1 - margin(result.proba, i, k) })),
+      )
     const perClass: Record<string, number> = {}
     classes.forEach((c, k2) => (perClass[c.name] = result.metrics.proposalsPerClass[k2] ?? 0))
     enter(null)
