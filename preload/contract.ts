@@ -63,17 +63,6 @@ export interface Settings {
   modelMirror: string | null
 }
 
-/** A teacher model the studio can run: a manifest found in the app's models folder, STUDIO_MODELS_DIR or models/. */
-export interface TeacherModel {
-  id: string
-  name: string
-  description: string
-  /** Whether its ONNX file is on this machine. */
-  available: boolean
-  /** It has a text tower (CLIP, SigLIP, MobileCLIP): classes by name, zero-shot rounds, the text prior. */
-  textAligned: boolean
-}
-
 /** What a user can change when importing an ONNX file as a teacher (the wizard's fields). */
 export interface TeacherImportChoices {
   id: string
@@ -99,7 +88,8 @@ export interface TeacherInspection {
 
 /** A recipe checked on the open project's images, and saved unless it was only a check. */
 export interface TeacherImportResult {
-  model: TeacherModel
+  /** The teacher's id (it is listed by teachers.list once saved). */
+  id: string
   dim: number
   checkedImages: number
   /** Where the manifest was saved; null for a check. */
@@ -130,6 +120,8 @@ export interface TeacherEntry {
   removable: boolean
   /** While downloading: bytes so far, the total (0 while unknown), speed and ETA. */
   progress: { done: number; total: number; bytesPerSecond: number; etaSeconds: number | null } | null
+  /** It has a text tower (CLIP, SigLIP, MobileCLIP): classes by name, zero-shot rounds, the text prior. */
+  textAligned: boolean
   /** Why the last download failed, or why the manifest cannot be used. */
   error: string | null
 }
@@ -370,7 +362,6 @@ export interface RequestResults {
   'rounds.start': RoundInfo
   'settings.get': Settings
   'settings.set': Settings
-  'teacher.models': TeacherModel[]
   'teacher.status': TeacherStatus
   'teacher.run': TeacherStatus
   'models.inspect': TeacherInspection

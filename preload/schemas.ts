@@ -99,8 +99,6 @@ export const requestSchemas = {
   'settings.get': z.object({}).strict(),
   /** Change some settings; they are saved at once and apply to the next teacher pass. */
   'settings.set': settingsSchema.partial().strict(),
-  /** The teacher models whose manifests the studio finds. */
-  'teacher.models': z.object({}).strict(),
   /** Which teacher runs where, and how far its embedding pass over the project is. */
   'teacher.status': z.object({}).strict(),
   /** Run the teacher over the open project again with the current settings (cached images are skipped). */

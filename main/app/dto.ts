@@ -3,11 +3,10 @@
  * can change its rows without the UI noticing.
  */
 import path from 'node:path'
-import { StudioError, type ClassInfo, type ImageInfo, type LabelEvent, type ProjectSummary, type TeacherModel } from '../../preload/contract'
+import { StudioError, type ClassInfo, type ImageInfo, type LabelEvent, type ProjectSummary } from '../../preload/contract'
 import { zeroPerStatus } from '../../preload/vocabulary'
 import type { Project } from '../engine/project/project'
 import type { ImageRow } from '../engine/store'
-import type { Manifest } from '../engine/teacher/manifest'
 
 /** How many unreadable files a project summary carries; the rest are counted. */
 const UNREADABLE_LISTED = 500
@@ -58,9 +57,4 @@ export function labelHistory(project: Project, imageId: number): LabelEvent[] {
   return project.store.labels
     .history(imageId)
     .map((e) => ({ id: e.id, classId: e.classId, className: e.classId === null ? null : (names.get(e.classId) ?? null), source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone }))
-}
-
-/** A teacher as the UI lists it; `available`: its ONNX file is on this machine. */
-export function teacherModel(m: Manifest, available: boolean): TeacherModel {
-  return { id: m.id, name: m.name, description: m.description ?? '', available, textAligned: m.text !== undefined }
 }

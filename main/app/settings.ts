@@ -4,11 +4,9 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { teacherModel } from './dto'
-import type { Settings, TeacherModel } from '../../preload/contract'
+import type { Settings } from '../../preload/contract'
 import { settingsSchema } from '../../preload/schemas'
 import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../../preload/vocabulary'
-import { defaultModelSearchDirs, findManifests, resolveModelFile } from '../engine/teacher/manifest'
 
 /** Fields added later are filled from here when an older settings.json lacks them. */
 export const DEFAULT_APP_SETTINGS: Settings = {
@@ -21,15 +19,6 @@ export const DEFAULT_APP_SETTINGS: Settings = {
   prompts: null,
   textPrior: true,
   modelMirror: null,
-}
-
-/** Every teacher manifest in the search folders (STUDIO_MODELS_DIR, the app's models folder, models/), first found wins per id. */
-export async function listTeacherModels(searchDirs = defaultModelSearchDirs()): Promise<TeacherModel[]> {
-  const models: TeacherModel[] = []
-  for (const loaded of (await findManifests(searchDirs)).values()) {
-    models.push(teacherModel(loaded.manifest, (await resolveModelFile(loaded, searchDirs)) !== undefined))
-  }
-  return models
 }
 
 export async function loadSettings(appDataDir: string): Promise<Settings> {

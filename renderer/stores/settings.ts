@@ -1,16 +1,13 @@
 import { create } from 'zustand'
-import type { Settings, TeacherModel } from '../../preload/contract'
+import type { Settings } from '../../preload/contract'
 import { studio } from '../transport'
 import { useProject } from './project'
 import { useTeacher } from './teacher'
 
 interface SettingsState {
-  /** The teacher models main finds (the app's models folder, STUDIO_MODELS_DIR, models/). */
-  models: TeacherModel[]
   error: string | null
   /** A short note after a save ("saved", "saved; the teacher runs again"). */
   note: string | null
-  loadModels(): Promise<void>
   /**
    * Saves some settings. The values themselves live in the teacher store (the status bar shows
    * them too): one copy. Teacher, provider, device and threads only apply to a new teacher pass,
@@ -22,16 +19,8 @@ interface SettingsState {
 const TEACHER_FIELDS: (keyof Settings)[] = ['teacher', 'provider', 'deviceId', 'threads']
 
 export const useSettings = create<SettingsState>((set) => ({
-  models: [],
   error: null,
   note: null,
-  async loadModels() {
-    try {
-      set({ models: await studio.call('teacher.models', {}) })
-    } catch (err) {
-      set({ error: `Could not list the teacher models: ${(err as Error).message}` })
-    }
-  },
   async save(patch) {
     const before = useTeacher.getState().settings
     // Shown at once; put back if main refuses.

@@ -2,7 +2,6 @@ import { create } from 'zustand'
 import type { TeacherEntry } from '../../preload/contract'
 import type { TeacherFileRole } from '../../preload/vocabulary'
 import { studio } from '../transport'
-import { useSettings } from './settings'
 
 interface TeachersState {
   /** The catalog (and imported teachers), each with its state on this machine. */
@@ -45,16 +44,12 @@ export const useTeachers = create<TeachersState>((set, get) => {
     },
     async useFile(id, path, role) {
       const entry = await attempt('That file cannot be used', () => studio.call('teachers.useFile', { id, path, ...(role ? { role } : {}) }))
-      if (entry) {
-        replace(entry)
-        void useSettings.getState().loadModels()
-      }
+      if (entry) replace(entry)
       return entry !== undefined
     },
     async remove(id) {
       const teachers = await attempt('Could not remove the teacher', () => studio.call('teachers.remove', { id }))
       if (teachers) set({ teachers })
-      void useSettings.getState().loadModels()
     },
   }
 })
@@ -70,7 +65,5 @@ studio.onEvent((event) => {
   if (event.type === 'teacher.download') {
     if (event.state === 'failed') useTeachers.setState({ error: `Download of ${event.id} failed: ${event.message ?? ''}` })
     void useTeachers.getState().load()
-    // The teacher menu shows which models are on this machine.
-    if (event.state === 'done') void useSettings.getState().loadModels()
   }
 })

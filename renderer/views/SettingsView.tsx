@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react'
 import { LIMITS, STRATEGIES, STRATEGY_NAMES, type ProviderSetting, type StrategyName } from '../../preload/vocabulary'
 import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
+import { useTeachers } from '../stores/teachers'
 import { useUi, type ThemeChoice } from '../stores/ui'
 import { Dialog } from './Dialog'
 import { ClassPrompts } from './settings/ClassPrompts'
@@ -37,7 +38,8 @@ export function SettingsView() {
 
 function SettingsForm() {
   const { settings, status, load } = useTeacher()
-  const { models, error, note, loadModels, save } = useSettings()
+  const { error, note, save } = useSettings()
+  const { teachers, load: loadTeachers } = useTeachers()
   const { theme, setTheme } = useUi()
   // Numbers are typed freely and saved on change once valid, so a half-typed value is never sent.
   const [threads, setThreads] = useState<string | null>(null)
@@ -50,15 +52,16 @@ function SettingsForm() {
   }, [draftParam, save])
 
   useEffect(() => {
-    void loadModels()
+    void loadTeachers()
     if (!useTeacher.getState().settings) void load()
-  }, [loadModels, load])
+  }, [loadTeachers, load])
 
   if (!settings) return <p className="muted">Loading the settings…</p>
   const provider = status?.provider ?? null
   const strategy = { ...STRATEGY_TEXT[settings.strategy], ...STRATEGIES[settings.strategy] }
   const param = draftParam ?? settings.strategyParam ?? strategy.defaultParam
-  const listed = models.some((m) => m.id === settings.teacher) ? models : [...models, { id: settings.teacher, name: settings.teacher, description: '', available: false, textAligned: false }]
+  const models = teachers.map((t) => ({ id: t.id, name: t.name, description: t.description, available: t.state === 'installed' }))
+  const listed = models.some((m) => m.id === settings.teacher) ? models : [...models, { id: settings.teacher, name: settings.teacher, description: '', available: false }]
 
   return (
     <div className="settings-form">

@@ -1,17 +1,17 @@
 import { useEffect } from 'react'
 import type { RoundInfo } from '../../preload/contract'
 import { useLabels } from '../stores/labels'
-import { useSettings } from '../stores/settings'
+import { useTeachers } from '../stores/teachers'
 import { useTeacher } from '../stores/teacher'
 
 /** Whether the teacher that embeds the project has a text tower (classes by name, zero-shot rounds). */
 export function useTextAligned(): boolean {
   const teacher = useTeacher((s) => s.status?.model ?? s.settings?.teacher ?? null)
-  const models = useSettings((s) => s.models)
+  const teachers = useTeachers((s) => s.teachers)
   useEffect(() => {
-    if (models.length === 0) void useSettings.getState().loadModels()
-  }, [models.length])
-  return models.some((m) => m.id === teacher && m.textAligned)
+    if (teachers.length === 0) void useTeachers.getState().load()
+  }, [teachers.length])
+  return teachers.some((t) => t.id === teacher && t.textAligned)
 }
 
 /** Under "Run a round": with a text-aligned teacher and no label yet, the round proposes from the class names. */

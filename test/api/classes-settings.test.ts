@@ -58,8 +58,8 @@ describe('settings', () => {
   })
 
   it('lists the teacher models found in models/', async () => {
-    const models = await call('teacher.models', {})
-    expect(models.find((m) => m.id === 'mobilenetv2-12-int8')).toMatchObject({ name: expect.stringMatching(/MobileNetV2/), available: true })
+    const teachers = await call('teachers.list', {})
+    expect(teachers.find((m) => m.id === 'mobilenetv2-12-int8')).toMatchObject({ name: expect.stringMatching(/MobileNetV2/), state: 'installed' })
   })
 })
 

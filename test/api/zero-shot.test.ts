@@ -67,8 +67,8 @@ afterAll(async () => {
 
 describe('classes by name (zero-shot) through the contract', () => {
   it('lists the teacher as text-aligned', async () => {
-    const models = await call('teacher.models')
-    expect(models.find((m) => m.id === 'tiny-clip')).toMatchObject({ available: true, textAligned: true })
+    const teachers = await call('teachers.list')
+    expect(teachers.find((m) => m.id === 'tiny-clip')).toMatchObject({ state: 'installed', textAligned: true })
   })
 
   it('proposes from the class names with no seed label, every proposal right', async () => {

@@ -80,7 +80,7 @@ describe('teachers through the contract', () => {
     expect(progress.some((p) => p.perSecond > 0 && p.etaSeconds !== null)).toBe(true)
     expect(await entry('slow')).toMatchObject({ state: 'installed', removable: true })
     expect(existsSync(path.join(appData, 'models', 'slow.json'))).toBe(true)
-    expect((await call('teacher.models')).find((m) => m.id === 'slow')).toMatchObject({ available: true })
+    expect((await call('teachers.list')).find((m) => m.id === 'slow')).toMatchObject({ state: 'installed' })
   })
 
   it('pulls the text tower and the tokenizer too, pinning the tokenizer hash in the installed manifest', async () => {

@@ -8,7 +8,6 @@ import { StudioError, type TeacherImportChoices, type TeacherInspection } from '
 import type { Project } from '../../engine/project/project'
 import { ImportError, importTeacher, importedModelsDir, inspectFile, spreadSample } from '../../engine/teacher/import'
 import type { ImportChoices } from '../../engine/teacher/inspect'
-import { teacherModel } from '../dto'
 import type { HandlerGroup } from './handler'
 
 /** The engine's refusals are the user's to fix (another output, size, id): said as invalid input. */
@@ -59,7 +58,7 @@ export const modelImportHandlers = {
       const r = await importTeacher(file, toChoices(choices), { modelsDir: importedModelsDir(ctx.host.appDataDir), images, dryRun: dryRun ?? false })
       const m = r.manifest
       return {
-        model: teacherModel(m, true),
+        id: m.id,
         dim: m.outputs.embedding.dim,
         checkedImages: r.images.length,
         savedTo: r.saved ?? null,

@@ -1,10 +1,7 @@
-/** The teacher: which models exist, how far its embedding pass is, and running it again. */
-import { defaultModelSearchDirs } from '../../engine/teacher/manifest'
-import { listTeacherModels } from '../settings'
+/** The teacher: how far its embedding pass is, and running it again (which teachers exist: handlers/teachers.ts). */
 import type { HandlerGroup } from './handler'
 
 export const teacherHandlers = {
-  'teacher.models': (_input, ctx) => listTeacherModels(defaultModelSearchDirs(ctx.host.appDataDir)),
   'teacher.status': (_input, ctx) => ctx.jobs.teacher.current(),
   'teacher.run': async (_input, ctx) => {
     await ctx.jobs.teacher.start(ctx.requireProject(), await ctx.settings())

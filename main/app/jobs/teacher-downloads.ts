@@ -107,6 +107,7 @@ export class TeacherDownloads {
       default: t.default,
       suggestedFor: t.suggestedFor,
       why: t.why,
+      textAligned: t.textAligned,
       state: downloading ? 'downloading' : t.installed ? 'installed' : 'not-downloaded',
       downloadable: t.downloadable,
       removable: t.removable,

@@ -45,6 +45,8 @@ export interface TeacherListing {
   downloadable: boolean
   /** Installed in the app's models folder (downloaded or imported), so it can be removed. */
   removable: boolean
+  /** It has a text tower (CLIP, SigLIP, MobileCLIP): classes by name, zero-shot rounds, the text prior. */
+  textAligned: boolean
   /** Why its manifest cannot be used, when it cannot. */
   error: string | null
 }
@@ -87,7 +89,7 @@ export async function listTeachers(appDataDir: string): Promise<TeacherListing[]
     if (!loaded) {
       // A catalog entry whose manifest is missing or broken: listed, with why.
       const error = await loadManifest(entry.id, dirs).then(() => 'unreadable manifest', (err: unknown) => (err as Error).message)
-      out.push({ ...base, name: entry.name, description: '', licence: null, goodAt: null, source: null, bytes: null, installed: false, downloadable: false, removable: false, error })
+      out.push({ ...base, name: entry.name, description: '', licence: null, goodAt: null, source: null, bytes: null, installed: false, downloadable: false, removable: false, textAligned: false, error })
       continue
     }
     const m = loaded.manifest
@@ -104,6 +106,7 @@ export async function listTeachers(appDataDir: string): Promise<TeacherListing[]
       installed: files.every((f) => f.onDisk !== undefined),
       downloadable: files.every((f) => f.onDisk !== undefined || f.ref.url !== undefined),
       removable: entry.id !== DEFAULT_TEACHER && loaded.file !== undefined && path.dirname(loaded.file) === installDir,
+      textAligned: m.text !== undefined,
       error: null,
     })
   }

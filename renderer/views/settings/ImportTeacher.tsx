@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { TeacherImportChoices, TeacherInspection } from '../../../preload/contract'
 import { studio } from '../../transport'
+import { useTeachers } from '../../stores/teachers'
 
 type Draft = Omit<TeacherImportChoices, 'size' | 'mean' | 'std'> & { size: string; mean: string; std: string }
 
@@ -63,7 +64,9 @@ export function ImportTeacher() {
       if (typeof choices === 'string') throw new Error(choices)
       const r = await studio.call('models.import', { path: inspection.path, choices, dryRun })
       const checked = `Checked on ${r.checkedImages} images: ${r.dim}-d embeddings, finite and different for each image.`
-      return r.savedTo ? `${checked} Saved as "${r.model.id}" (${r.savedTo}).` : checked
+      if (!r.savedTo) return checked
+      void useTeachers.getState().load() // the new teacher joins the list
+      return `${checked} Saved as "${r.id}" (${r.savedTo}).`
     })
 
   const set = (patch: Partial<Draft>) => draft && setDraft({ ...draft, ...patch })
