@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { ProjectPaths } from '../main/engine/project/paths'
+import type { RequestInput, RequestName, RequestResults } from '../preload/contract'
 import { projectDataDir } from '../main/engine/project/locations'
 import { ROOT, SHARED, hymenopteraSubset } from '../test/shared'
 import { CHROMIUM, CHROMIUM_ARGS } from './host'
@@ -51,6 +52,19 @@ export const test = base.extend<{ studio: Page }>({
 })
 
 export { expect }
+
+/** A request of the contract, made over HTTP with the page's own session (web host only); a refusal throws its message. */
+export async function callStudio<N extends RequestName>(page: Page, name: N, input: RequestInput<N>): Promise<RequestResults[N]> {
+  return page.evaluate(
+    async ([n, i]) => {
+      const res = await fetch(`/api/call/${n}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) })
+      const reply = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } }
+      if (!reply.ok) throw new Error(reply.error?.message)
+      return reply.value
+    },
+    [name, input] as const,
+  ) as Promise<RequestResults[N]>
+}
 
 /** Creates these classes from the Classes panel, each shown with no images yet. */
 export async function addClasses(page: Page, names: readonly string[]): Promise<void> {

@@ -5,30 +5,17 @@
  */
 import { rm } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
-import type { ImagePage, LabelEvent } from '../../preload/contract'
-import { expect, openFolder, test, hymenopteraProject, addClasses, labelThumb } from '../fixtures'
+import type { LabelEvent } from '../../preload/contract'
+import { expect, openFolder, test, hymenopteraProject, addClasses, labelThumb, callStudio } from '../fixtures'
 
 const PER_CLASS = 10
 
-/** A request of the contract, made with the page's own session. */
-async function call<T>(page: Page, name: string, input: object): Promise<T> {
-  return page.evaluate(
-    async ([n, i]) => {
-      const res = await fetch(`/api/call/${n}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) })
-      const reply = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } }
-      if (!reply.ok) throw new Error(reply.error?.message)
-      return reply.value
-    },
-    [name, input] as const,
-  ) as Promise<T>
-}
-
 /** The label history of the image at `relPath`. */
 async function historyOf(page: Page, relPath: string): Promise<LabelEvent[]> {
-  const all = await call<ImagePage>(page, 'images.page', { offset: 0, limit: 100, status: 'all', sort: 'name', descending: false })
+  const all = await callStudio(page, 'images.page', { offset: 0, limit: 100, status: 'all', sort: 'name', descending: false })
   const image = all.images.find((i) => i.relPath === relPath)
   if (!image) throw new Error(`no image ${relPath}`)
-  return call<LabelEvent[]>(page, 'images.history', { imageId: image.id })
+  return callStudio(page, 'images.history', { imageId: image.id })
 }
 
 test('back to an accepted proposal in the review queue, a writes no second accept', async ({ studio: page }, testInfo) => {

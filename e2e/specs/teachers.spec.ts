@@ -10,26 +10,12 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { Page } from '@playwright/test'
-import type { TeacherStatus } from '../../preload/contract'
 import { startModelServer, writeTestManifest } from '../../test/teacher/model-server'
-import { ARTIFACTS, addClasses, expect, hymenopteraProject, labelThumb, openFolder, test } from '../fixtures'
+import { ARTIFACTS, addClasses, expect, hymenopteraProject, labelThumb, openFolder, test, callStudio } from '../fixtures'
 import { CHROMIUM, CHROMIUM_ARGS, startStudioServer } from '../host'
 
 const PER_CLASS = 10
 const ID = 'e2e-teacher'
-
-async function call<T>(page: Page, name: string, input: object): Promise<T> {
-  return page.evaluate(
-    async ([n, i]) => {
-      const res = await fetch(`/api/call/${n}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(i) })
-      const reply = (await res.json()) as { ok: boolean; value: unknown; error?: { message: string } }
-      if (!reply.ok) throw new Error(reply.error?.message)
-      return reply.value
-    },
-    [name, input] as const,
-  ) as Promise<T>
-}
 
 test('a fresh data folder downloads a teacher with a progress bar, then it embeds a project and a round runs', async ({}, testInfo) => {
   test.skip(testInfo.project.name === 'electron', 'starts its own web host with a fresh data folder')
@@ -77,7 +63,7 @@ test('a fresh data folder downloads a teacher with a progress bar, then it embed
     await labelThumb(page, PER_CLASS, '2', 'bees')
     await labelThumb(page, PER_CLASS + 1, '2', 'bees')
     await expect(page.getByTestId('teacher-bar')).toContainText(`${PER_CLASS * 2} images embedded`, { timeout: 120_000 })
-    expect(await call<TeacherStatus>(page, 'teacher.status', {})).toMatchObject({ model: ID, state: 'done', done: PER_CLASS * 2 })
+    expect(await callStudio(page, 'teacher.status', {})).toMatchObject({ model: ID, state: 'done', done: PER_CLASS * 2 })
     await page.getByRole('button', { name: 'Run a round' }).click()
     const rows = page.getByTestId('rounds-table').locator('tbody tr')
     await expect(rows).toHaveCount(1)

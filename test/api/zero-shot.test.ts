@@ -13,7 +13,8 @@ import sharp from 'sharp'
 import { StudioApi } from '../../main/app/studio'
 import type { ImageInfo, RequestName, StudioEvent } from '../../preload/contract'
 import { callStudio, until } from '../studio-harness'
-import { rng, writeTwoTower } from '../teacher/two-tower'
+import { writeTwoTower } from '../teacher/two-tower'
+import { rng } from '../../main/engine/math/linalg'
 
 let root = ''
 let studio: StudioApi

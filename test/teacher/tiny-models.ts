@@ -5,14 +5,12 @@
  */
 import type { NewNode, NewTensor, NewValueInfo } from '../../main/engine/teacher/onnx-graph'
 import { DataType, buildModel, float32Tensor, int64Tensor } from '../../main/engine/teacher/onnx-graph'
+import { rng } from '../../main/engine/math/linalg'
 
-/** Deterministic weights in [-1, 1) (a linear congruential generator: same model every run). */
+/** Deterministic weights in [-1, 1) (the seeded generator: the same model every run). */
 export function randomWeights(n: number, seed = 1): number[] {
-  let s = seed >>> 0
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
-    return s / 2 ** 31 - 1
-  })
+  const next = rng(seed)
+  return Array.from({ length: n }, () => next() * 2 - 1)
 }
 
 const node = (opType: string, inputs: string[], outputs: string[], attributes?: NewNode['attributes']): NewNode => ({ opType, inputs, outputs, name: outputs[0] as string, ...(attributes ? { attributes } : {}) })

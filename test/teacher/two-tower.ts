@@ -9,23 +9,13 @@ import { createHash } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { DataType, buildModel, float32Tensor, int64Tensor } from '../../main/engine/teacher/onnx-graph'
+import { rng } from '../../main/engine/math/linalg'
 
 export const D = 8
 const E = 8
 export const MAX_LENGTH = 12
 export const VOCAB = { '[PAD]': 0, '[UNK]': 1, '<s>': 2, '</s>': 3, a: 4, photo: 5, of: 6, red: 7, blue: 8, '.': 9, green: 10, picture: 11 } as const
 
-/** mulberry32: a seeded generator, so the "random" weights are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r())
 
 export interface TwoTower {
