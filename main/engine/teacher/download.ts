@@ -182,7 +182,7 @@ function receive(res: IncomingMessage, part: string, append: boolean, start: num
       }
     })
     res.on('aborted', () => fail(new DownloadError('network', `${opts.url}: the connection was cut after ${done} bytes; run again to resume`)))
-    res.on('error', (err) => fail(new DownloadError('network', `${opts.url}: ${err.message} after ${done} bytes; run again to resume`)))
+    res.on('error', (err) => fail(err instanceof DownloadError ? err : new DownloadError('network', `${opts.url}: ${err.message} after ${done} bytes; run again to resume`)))
     res.on('end', () => {
       if (settled) return
       if (!res.complete) return fail(new DownloadError('network', `${opts.url}: the connection was cut after ${done} bytes; run again to resume`))
@@ -274,6 +274,9 @@ function get(url: URL, headers: Record<string, string>, opts: DownloadOptions): 
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       req.on('response', (res) => {
         opts.signal?.removeEventListener('abort', onAbort)
+        // From here the body's own stall timer governs; the socket's would race it and cut the
+        // response, reporting a stall as a broken connection.
+        req.setTimeout(0)
         resolve(res)
       })
       req.on('error', (err) => {
