@@ -17,6 +17,7 @@ import * as ort from 'onnxruntime-node'
 import type { LoadedManifest, Manifest } from './manifest'
 import { ManifestError, defaultModelSearchDirs, resolveManifestFile } from './manifest'
 import { runWorkerJob } from '../worker'
+import { l2NormalizeRows, matrix } from '../math/linalg'
 
 export type TextSpec = NonNullable<Manifest['text']>
 
@@ -35,17 +36,6 @@ async function readChecked(loaded: LoadedManifest, ref: { path?: string | undefi
   const bytes = await readFile(file)
   if (ref.sha256 && sha256(bytes) !== ref.sha256) throw new ManifestError(`${what} ${file} has sha256 ${sha256(bytes)}, but the manifest says ${ref.sha256}: a different or damaged file`)
   return bytes
-}
-
-/** Scales each of the n rows of `x` (n x d) to unit length in place; a zero row stays zero. */
-export function normalizeRows(x: Float32Array, n: number, d: number): Float32Array {
-  for (let i = 0; i < n; i++) {
-    let s = 0
-    for (let j = 0; j < d; j++) s += x[i * d + j]! ** 2
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0
-    for (let j = 0; j < d; j++) x[i * d + j] = x[i * d + j]! * inv
-  }
-  return x
 }
 
 export class TextTower {
@@ -122,7 +112,7 @@ export class TextTower {
       }
       out.set(rows, s * this.dim)
     }
-    return normalizeRows(out, texts.length, this.dim)
+    return l2NormalizeRows(matrix(texts.length, this.dim, out)).data
   }
 
   private async run(texts: string[]): Promise<Float32Array> {
@@ -151,7 +141,7 @@ export class TextTower {
     for (let c = 0; c < names.length; c++) {
       for (let p = 0; p < P; p++) for (let j = 0; j < this.dim; j++) T[c * this.dim + j] = T[c * this.dim + j]! + e[(c * P + p) * this.dim + j]!
     }
-    return normalizeRows(T, names.length, this.dim)
+    return l2NormalizeRows(matrix(names.length, this.dim, T)).data
   }
 
   async close(): Promise<void> {
