@@ -9,7 +9,7 @@ import { checkOnImages, importTeacher, inspectFile, sampleImages } from '../../m
 import { preprocessHashOf } from '../../main/engine/teacher/model'
 import { decodeInto } from '../../main/engine/teacher/preprocess'
 import { importVerb } from '../../main/cli/models-import'
-import { HALF_DIM, NHWC_DIM, SIZE, TOKENS, TOKEN_DIM, convReference, float16Model, halfWeights, meanColourModel, nhwcUint8Model, nhwcWeights, tokenModel } from './tiny-models'
+import { HALF_DIM, NHWC_DIM, SIZE, TOKENS, TOKEN_DIM, batchOfOneModel, convReference, float16Model, halfWeights, meanColourModel, nhwcUint8Model, nhwcWeights, tokenModel } from './tiny-models'
 
 let tmp: string
 let images: string[]
@@ -18,7 +18,7 @@ const files: Record<string, string> = {}
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'import-test-'))
   images = await sampleImages(path.join(dataset('hymenoptera'), 'pool'), 6)
-  for (const [name, bytes] of Object.entries({ tokens: tokenModel(), tokens18: tokenModel(18), nhwc: nhwcUint8Model(), half: float16Model(), dynamic: meanColourModel(1), grey: meanColourModel('n', 1, [8, 8]) })) {
+  for (const [name, bytes] of Object.entries({ tokens: tokenModel(), tokens18: tokenModel(18), nhwc: nhwcUint8Model(), half: float16Model(), dynamic: meanColourModel(1), batchOfOne: batchOfOneModel(), grey: meanColourModel('n', 1, [8, 8]) })) {
     files[name] = path.join(tmp, `${name}.onnx`)
     await writeFile(files[name], bytes)
   }
@@ -161,6 +161,15 @@ describe('other input layouts and types', () => {
     const r = await importTeacher(files.dynamic!, {}, opts())
     expect(r.manifest.outputs.embedding.dim).toBe(3)
     expect(r.images.length).toBe(6)
+  })
+
+  it('a graph that needs its fixed batch of 1 runs one image at a time, the same embeddings as each alone', async () => {
+    const { proposal } = await inspectFile(files.batchOfOne!)
+    const m = { ...proposal, input: { ...proposal.input, size: [SIZE, SIZE] as [number, number] }, preprocess: { ...proposal.preprocess, resize: 'squash' as const } }
+    const together = await checkOnImages(m, images)
+    expect(together.embeddings.length).toBe(images.length * 3)
+    const alone = await Promise.all(images.slice(0, 2).map((image) => checkOnImages(m, [image])))
+    alone.forEach((r, i) => r.embeddings.forEach((v, d) => expect(together.embeddings[i * 3 + d]).toBeCloseTo(v, 5)))
   })
 
   it('a greyscale (1-channel) input is recognised and refused with the reason', async () => {

@@ -124,3 +124,17 @@ export function meanColourModel(batch: number | string, channels = 3, spatial: (
     [{ name: 'pooled', elemType: DataType.FLOAT, shape: [batch, channels, 1, 1] }],
   )
 }
+
+/**
+ * The mean colour through a graph that really needs a batch of 1, as many exports are (a Reshape to
+ * a fixed [1, 3]): fed a bigger batch, ORT refuses it.
+ */
+export function batchOfOneModel(): Uint8Array {
+  return build(
+    13,
+    [node('GlobalAveragePool', ['x'], ['pooled']), node('Reshape', ['pooled', 'one_by_three'], ['colour'])],
+    [int64Tensor('one_by_three', [2], [1, 3])],
+    [{ name: 'x', elemType: DataType.FLOAT, shape: [1, 3, SIZE, SIZE] }],
+    [{ name: 'colour', elemType: DataType.FLOAT, shape: [1, 3] }],
+  )
+}

@@ -37,6 +37,8 @@ export interface PreparedModel {
   sourcePath: string
   /** Output name of the scores, when the manifest has them. */
   scoresOutput?: string
+  /** The images one run takes at most: the input's batch size when the graph fixes it (some exports fix 1), else null. */
+  maxBatch: number | null
 }
 
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex')
@@ -202,7 +204,9 @@ export async function prepareModel(loaded: LoadedManifest, opts: PrepareOptions)
   }
   checkAgainstGraph(m, g)
   const { edit, scoresOutput } = buildEdit(m, g)
-  const base = { modelSha256, preprocessHash, editedPath, sourcePath, ...(scoresOutput ? { scoresOutput } : {}) }
+  const batch = g.inputs.find((i) => i.name === m.input.name)?.shape?.[0]
+  const maxBatch = typeof batch === 'number' && batch > 0 ? batch : null
+  const base = { modelSha256, preprocessHash, editedPath, sourcePath, maxBatch, ...(scoresOutput ? { scoresOutput } : {}) }
   try {
     return { ...base, bytes: await readFile(editedPath) }
   } catch {

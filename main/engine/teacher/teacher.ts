@@ -49,6 +49,8 @@ export class Teacher {
   private waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>()
   private report: ProviderReport
   private dead: Error | undefined
+  /** For a graph that declares a fixed batch size: whether it really needs it (undefined until tried). */
+  private fixedBatch: boolean | undefined
 
   private constructor(manifest: Manifest, model: PreparedModel, worker: Worker, report: ProviderReport) {
     this.manifest = manifest
@@ -130,6 +132,34 @@ export class Teacher {
     if (this.dead) throw this.dead
     const [h, w] = this.size
     if (pixels.length !== n * h * w * 3) throw new Error(`batch has ${pixels.length} bytes, expected ${n}x${h}x${w}x3`)
+    const most = this.model.maxBatch
+    if (most !== null && n > most && this.fixedBatch !== false) {
+      // The graph declares a fixed batch size. Many such graphs run any batch once their input is
+      // replaced (the edit does that), others reshape to it: try the whole batch once, and run
+      // chunks of the declared size from then on if it fails.
+      if (this.fixedBatch === undefined) {
+        try {
+          const whole = await this.run(pixels.slice(), n)
+          if (whole.embedding.dims[0] !== n) throw new Error(`the whole batch gave ${whole.embedding.dims[0]} rows for ${n} images`)
+          this.fixedBatch = false
+          return whole
+        } catch {
+          this.fixedBatch = true
+        }
+      }
+      const image = h * w * 3
+      const parts: { embedding: OutTensor; scores?: OutTensor }[] = []
+      for (let i = 0; i < n; i += most) parts.push(await this.run(pixels.slice(i * image, Math.min(n, i + most) * image), Math.min(most, n - i)))
+      const join = (ts: OutTensor[]): OutTensor => ({ dims: [n, ...(ts[0]?.dims.slice(1) ?? [])], data: concatRows(ts.map((t) => t.data)) })
+      const scores = parts.flatMap((p) => (p.scores ? [p.scores] : []))
+      return { embedding: join(parts.map((p) => p.embedding)), ...(scores.length ? { scores: join(scores) } : {}) }
+    }
+    return this.run(pixels, n)
+  }
+
+  /** One run of the worker's session on n images. */
+  private async run(pixels: Uint8Array, n: number): Promise<{ embedding: OutTensor; scores?: OutTensor }> {
+    const [h, w] = this.size
     const seq = this.seq++
     const msg: RunMessage = { type: 'run', seq, pixels, dims: [n, h, w, 3] }
     const reply = await new Promise<FromWorker>((resolve, reject) => {
@@ -180,4 +210,14 @@ export class Teacher {
     await this.worker.terminate()
     this.dead = new Error('teacher is closed')
   }
+}
+
+function concatRows(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0))
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
 }
