@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { ARTIFACTS, ROOT, expect, hymenopteraProject, openFolder, test } from '../fixtures'
+import { ARTIFACTS, ROOT, callStudio, expect, hymenopteraProject, openFolder, test } from '../fixtures'
 import { nhwcUint8Model } from '../../test/teacher/tiny-models'
 
 test('import an ONNX teacher from the settings', async ({ studio: page }, testInfo) => {
@@ -14,6 +14,7 @@ test('import an ONNX teacher from the settings', async ({ studio: page }, testIn
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-import-model-'))
   const tiny = path.join(tmp, 'tiny-nhwc.onnx')
   await writeFile(tiny, nhwcUint8Model())
+  const id = `imported-mobilenet-${Date.now()}`
   try {
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText('8 images')
@@ -41,13 +42,15 @@ test('import an ONNX teacher from the settings', async ({ studio: page }, testIn
       await expect(wizard.getByLabel('Input size')).toHaveValue('224, 224')
       await wizard.getByRole('button', { name: 'Check' }).click()
       await expect(note).toContainText('Checked on 8 images: 1280-d embeddings')
-      await wizard.getByLabel('Teacher id').fill(`imported-mobilenet-${Date.now()}`)
+      await wizard.getByLabel('Teacher id').fill(id)
       await wizard.getByRole('button', { name: 'Save' }).click()
       await expect(note).toContainText(/Saved as "imported-mobilenet-\d+"/)
       await wizard.scrollIntoViewIfNeeded()
       await wizard.screenshot({ path: path.join(ARTIFACTS, `import-teacher-${testInfo.project.name}.png`) })
     })
   } finally {
+    // The web host's app data folder is shared by the specs: the imported teacher must not show in theirs.
+    if (testInfo.project.name === 'web') await callStudio(page, 'teachers.remove', { id }).catch(() => undefined)
     await rm(folder, { recursive: true, force: true })
     await rm(tmp, { recursive: true, force: true })
   }
