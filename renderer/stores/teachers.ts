@@ -16,11 +16,15 @@ interface TeachersState {
 }
 
 export const useTeachers = create<TeachersState>((set, get) => {
-  /** Runs a request, keeping its failure in `error` for the section to show. */
-  const attempt = async <T>(what: string, run: () => Promise<T>): Promise<T | undefined> => {
+  /**
+   * Runs a request, keeping its failure in `error` for the section to show. A request the person
+   * made clears the last message when it succeeds; a refresh (`userAction` false) clears only its
+   * own earlier failure, so a failed download's message stays after the list reloads.
+   */
+  const attempt = async <T>(what: string, run: () => Promise<T>, userAction = true): Promise<T | undefined> => {
     try {
       const value = await run()
-      set({ error: null })
+      if (userAction || get().error?.startsWith(`${what}:`)) set({ error: null })
       return value
     } catch (err) {
       set({ error: `${what}: ${(err as Error).message}` })
@@ -32,7 +36,7 @@ export const useTeachers = create<TeachersState>((set, get) => {
     teachers: [],
     error: null,
     async load() {
-      const teachers = await attempt('Could not list the teachers', () => studio.call('teachers.list', {}))
+      const teachers = await attempt('Could not list the teachers', () => studio.call('teachers.list', {}), false)
       if (teachers) set({ teachers })
     },
     async pull(id) {

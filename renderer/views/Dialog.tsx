@@ -3,6 +3,20 @@ import { useEffect, useRef, type KeyboardEvent, type ReactNode } from 'react'
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])'
 
 /**
+ * Moves focus to the next (Shift: the previous) focusable element inside `box`, wrapping around,
+ * or onto the box when nothing inside takes focus: Tab for a modal that the keymap's window
+ * listener serves (the viewer, the review queue), so focus never reaches the views underneath.
+ */
+export function cycleFocus(box: HTMLElement | null, back: boolean): void {
+  if (!box) return
+  const items = [...box.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null)
+  if (items.length === 0) return box.focus()
+  const at = items.indexOf(document.activeElement as HTMLElement)
+  const to = at < 0 ? (back ? items.length - 1 : 0) : (at + (back ? -1 : 1) + items.length) % items.length
+  items[to]!.focus()
+}
+
+/**
  * A modal dialog: focus moves in when it opens, Tab and Shift+Tab stay inside, Esc closes it, and
  * focus goes back to where it was. Keys pressed inside do not reach the views underneath (the
  * keymap listens on the window, for the viewer's and the review queue's one-key decisions too).

@@ -5,6 +5,7 @@ import { typingInField, useKeys } from '../../keymap'
 import { useLabels } from '../../stores/labels'
 import { useReview } from '../../stores/review'
 import { studio } from '../../transport'
+import { cycleFocus } from '../Dialog'
 import { LabelBadge } from '../LabelBadge'
 import { ReviewScope } from './ReviewScope'
 
@@ -19,8 +20,13 @@ const TITLES = { review: 'Review proposals', label: 'Label suggested images', au
 const CLASS_CAPTION: Record<ImageInfo['status'], string> = { proposed: 'Proposed', accepted: 'Accepted', rejected: 'Rejected', human: 'Labelled', unlabelled: 'Proposed' }
 
 /** The queue's keys, while it is open (over every other view). */
-function reviewKeys(e: KeyboardEvent): boolean {
+function reviewKeys(e: KeyboardEvent, box: HTMLElement | null): boolean {
   if (e.ctrlKey || e.metaKey || e.altKey) return false
+  // Tab stays inside the queue: the fields behind it would take the keys typed next.
+  if (e.key === 'Tab') {
+    cycleFocus(box, e.shiftKey)
+    return true
+  }
   // The class list and the threshold slider keep their own keys (arrows move the slider).
   if (typingInField(e.target) && e.key !== 'Escape') return false
   const { queue, position, step, close } = useReview.getState()
@@ -43,7 +49,7 @@ export function ReviewView() {
   const image = queue[position]
   const upcoming = queue.slice(position + 1, position + 3)
 
-  useKeys('review', reviewKeys, { active: open })
+  useKeys('review', (e) => reviewKeys(e, dialog.current), { active: open })
   useEffect(() => {
     if (open) dialog.current?.focus()
   }, [open])

@@ -78,7 +78,7 @@ export function ImportTeacher() {
       <label className="field">
         <span>ONNX file</span>
         <span className="row">
-          <input type="text" aria-label="ONNX file path" placeholder="/path/to/model.onnx" value={file} onChange={(e) => setFile(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && void inspect()} />
+          <input type="text" aria-label="ONNX file path" placeholder="/path/to/model.onnx" value={file} onChange={(e) => setFile(e.target.value)} onKeyDown={(e) => e.key === 'Enter' && !busy && file.trim() && void inspect()} />
           <button type="button" disabled={busy || !file.trim()} onClick={() => void inspect()}>
             Inspect
           </button>

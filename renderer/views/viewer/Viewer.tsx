@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type PointerEvent } from 'react'
 import { decide } from '../../decisions'
-import { useKeys, type Bindings } from '../../keymap'
+import { typingInField, useKeys, type Bindings } from '../../keymap'
+import { cycleFocus } from '../Dialog'
 import { useGrid } from '../../stores/grid'
 import { useLabels } from '../../stores/labels'
 import { studio } from '../../transport'
@@ -51,6 +52,12 @@ export function Viewer() {
   /** The viewer's keys, while an image is open (the review queue's come first). */
   const viewerKeys: Bindings = (e) => {
     if (viewing === null || e.altKey) return false
+    // Tab stays inside the viewer: the fields behind it would take the keys typed next.
+    if (e.key === 'Tab' && !e.ctrlKey && !e.metaKey) {
+      cycleFocus(dialog.current, e.shiftKey)
+      return true
+    }
+    if (typingInField(e.target) && e.key !== 'Escape') return false
     if ((e.ctrlKey || e.metaKey) && e.key === '0') {
       reset()
       return true
