@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import type { ProgressEvent } from '../../preload/contract'
+import { formatBytes } from '../format'
 import { studio } from '../transport'
 
 type Format = 'csv' | 'json' | 'coco' | 'yolo' | 'folders'
@@ -59,7 +60,7 @@ export function ExportPanel() {
   const exportStudent = () =>
     run('Student export', async () => {
       const s = await studio.call('student.export', {})
-      return `Student of round ${s.roundId} (${s.classes.length} classes, ${(s.bytes / 1e6).toFixed(1)} MB) written to ${s.path}`
+      return `Student of round ${s.roundId} (${s.classes.length} classes, ${formatBytes(s.bytes, 'MB')}) written to ${s.path}`
     })
 
   return (

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import type { ClassInfo, RoundInfo } from '../../preload/contract'
+import { formatDuration } from '../format'
 import { useReview } from '../stores/review'
 import { useRounds } from '../stores/rounds'
 import { useLabels } from '../stores/labels'
@@ -113,11 +114,6 @@ export function RoundsPanel() {
 
 // ---- progress of the running round ----
 
-function formatEta(s: number): string {
-  if (s < 60) return `${Math.ceil(s)} s`
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`
-}
-
 function RoundProgress({ round, previous }: { round: RoundInfo; previous: RoundInfo | null }) {
   const [now, setNow] = useState(Date.now())
   useEffect(() => {
@@ -134,14 +130,14 @@ function RoundProgress({ round, previous }: { round: RoundInfo; previous: RoundI
             <span>{v.name}</span>
             <span className="muted num">
               {v.state === 'done' && v.perSecond !== null && `${Math.round(v.perSecond).toLocaleString()} img/s`}
-              {v.state === 'running' && v.etaSeconds !== null && `~${formatEta(v.etaSeconds)}`}
+              {v.state === 'running' && v.etaSeconds !== null && `~${formatDuration(v.etaSeconds)}`}
             </span>
           </div>
           {/* value absent: an indeterminate bar (nothing yet to estimate it against) */}
           <progress aria-label={`${v.name} progress`} max={1} {...(v.fraction === null ? {} : { value: v.fraction })} />
         </div>
       ))}
-      <p className="muted hint">{left === null ? 'ETA known after the first round' : `about ${formatEta(left)} left (from the last round)`}</p>
+      <p className="muted hint">{left === null ? 'ETA known after the first round' : `about ${formatDuration(left)} left (from the last round)`}</p>
     </div>
   )
 }

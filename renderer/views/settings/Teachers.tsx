@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import type { TeacherEntry } from '../../../preload/contract'
 import type { TeacherUse } from '../../../preload/vocabulary'
+import { formatBytes, formatDuration } from '../../format'
 import { useSettings } from '../../stores/settings'
 import { useTeacher } from '../../stores/teacher'
 import { useTeachers } from '../../stores/teachers'
@@ -13,13 +14,9 @@ const USE_TEXT: Record<TeacherUse, string> = {
   'classes-by-name': 'Classes by name',
 }
 
-const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`
+const mb = (bytes: number) => formatBytes(bytes, 'MB')
 
-function eta(seconds: number | null): string {
-  if (seconds === null) return 'time left unknown'
-  if (seconds < 60) return `${Math.ceil(seconds)} s left`
-  return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s left`
-}
+const eta = (seconds: number | null): string => (seconds === null ? 'time left unknown' : `${formatDuration(seconds)} left`)
 
 /**
  * The teachers of this machine, in Settings: the catalog with what each is good at, its size and

@@ -1,14 +1,9 @@
 import { useEffect, useState } from 'react'
 import type { ClassInfo, ClassProbability, ImageInfo, LabelEvent } from '../../../preload/contract'
 import { classColor } from '../../../preload/vocabulary'
+import { formatBytes } from '../../format'
 import { studio } from '../../transport'
 import { LabelBadge } from '../LabelBadge'
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
-  return `${(n / 1024 / 1024).toFixed(1)} MB`
-}
 
 function describeEvent(e: LabelEvent, className: (id: number | null) => string): string {
   const cls = className(e.classId)
