@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react'
 import { LIMITS, STRATEGIES, STRATEGY_NAMES, type ProviderSetting, type StrategyName } from '../../preload/vocabulary'
+import { PROVIDER_NAMES } from '../providers'
 import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
 import { useTeachers } from '../stores/teachers'
@@ -9,8 +10,6 @@ import { ClassPrompts } from './settings/ClassPrompts'
 import { ImportTeacher } from './settings/ImportTeacher'
 import { TeachersSection } from './settings/Teachers'
 
-const PROVIDERS: Record<ProviderSetting, string> = { auto: 'Automatic (GPU first, then CPU)', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
-const SHORT: Record<ProviderSetting, string> = { ...PROVIDERS, auto: 'Automatic' }
 
 /** What each strategy does, and what its one knob means, in words (its default is the vocabulary's). */
 const STRATEGY_TEXT: Record<StrategyName, { title: string; help: string; param: string }> = {
@@ -82,9 +81,9 @@ function SettingsForm() {
         <label className="field">
           <span>Execution provider</span>
           <select aria-label="Execution provider asked for" value={settings.provider} onChange={(e) => void save({ provider: e.target.value as ProviderSetting })}>
-            {(Object.keys(PROVIDERS) as ProviderSetting[]).map((p) => (
+            {(Object.keys(PROVIDER_NAMES) as ProviderSetting[]).map((p) => (
               <option key={p} value={p}>
-                {PROVIDERS[p]}
+                {p === 'auto' ? `${PROVIDER_NAMES.auto} (GPU first, then CPU)` : PROVIDER_NAMES[p]}
               </option>
             ))}
           </select>
@@ -94,8 +93,8 @@ function SettingsForm() {
           <span>
             {provider ? (
               <>
-                <strong>{PROVIDERS[provider.used]}</strong>
-                {provider.requested !== provider.used && <span className="muted"> (asked for {SHORT[provider.requested]})</span>}
+                <strong>{PROVIDER_NAMES[provider.used]}</strong>
+                {provider.requested !== provider.used && <span className="muted"> (asked for {PROVIDER_NAMES[provider.requested]})</span>}
                 {provider.nodes && (
                   <span className="muted">
                     {' · '}

@@ -1,9 +1,9 @@
 import { useEffect } from 'react'
 import type { TeacherStatus } from '../../preload/contract'
 import type { ProviderSetting } from '../../preload/vocabulary'
+import { PROVIDER_NAMES } from '../providers'
 import { useTeacher } from '../stores/teacher'
 
-const PROVIDER_NAMES: Record<ProviderSetting, string> = { auto: 'Automatic', cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
 
 function nodesText(nodes: Record<string, number> | undefined): string | null {
   if (!nodes) return null

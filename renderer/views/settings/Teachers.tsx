@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import type { TeacherEntry } from '../../../preload/contract'
 import type { TeacherUse } from '../../../preload/vocabulary'
 import { formatBytes, formatDuration } from '../../format'
@@ -25,14 +25,11 @@ const eta = (seconds: number | null): string => (seconds === null ? 'time left u
  * teacher is the Teacher setting above (its menu lists what is on this machine).
  */
 export function TeachersSection() {
-  const { teachers, error, load } = useTeachers()
+  // SettingsForm loads the list when Settings opens; this section only reads it.
+  const { teachers, error } = useTeachers()
   const settings = useTeacher((s) => s.settings)
   const save = useSettings((s) => s.save)
   const [mirror, setMirror] = useState<string | null>(null)
-
-  useEffect(() => {
-    void load()
-  }, [load])
 
   return (
     <fieldset className="teachers" data-testid="teachers-section">

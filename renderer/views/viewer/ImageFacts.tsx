@@ -16,6 +16,12 @@ function describeEvent(e: LabelEvent, className: (id: number | null) => string):
 /** Asks main for something about the image on screen; a late answer for another image is dropped. */
 function useImageFact<T>(image: ImageInfo | undefined, ask: (image: ImageInfo) => Promise<T>, empty: T): T {
   const [value, setValue] = useState<T>(empty)
+  // Another image: its facts are not known yet, so the last one's go at once (not when the answer comes).
+  const [shown, setShown] = useState(image?.id)
+  if (shown !== image?.id) {
+    setShown(image?.id)
+    setValue(empty)
+  }
   useEffect(() => {
     if (!image) return
     let live = true
