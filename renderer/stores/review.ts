@@ -3,6 +3,7 @@ import type { ImageInfo } from '../../preload/contract'
 import { LIMITS } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { useGrid } from './grid'
+import { notify } from './notices'
 import { useRounds } from './rounds'
 
 /**
@@ -72,14 +73,14 @@ export const useReview = create<ReviewState>((set, get) => ({
       // Changing the class of an open queue may leave it empty; opening an empty one says why instead.
       const reviewing = get().open && get().kind === 'review'
       if (page.images.length === 0 && !reviewing) {
-        useRounds.setState({ error: 'Nothing to review: no proposals are waiting' })
+        notify('Nothing to review: no proposals are waiting')
         return
       }
       newQueue()
       set({ kind: 'review', classId, queue: page.images, position: 0, open: true })
       get().setThreshold(get().threshold)
     } catch (err) {
-      useRounds.setState({ error: (err as Error).message })
+      notify((err as Error).message)
     }
   },
   setThreshold(threshold) {
@@ -104,7 +105,7 @@ export const useReview = create<ReviewState>((set, get) => ({
     try {
       const images = await studio.call('suggest.seeds', { count })
       if (images.length === 0) {
-        useRounds.setState({ error: 'Nothing to suggest: every image has a label' })
+        notify('Nothing to suggest: every image has a label')
         return
       }
       newQueue()
@@ -112,7 +113,7 @@ export const useReview = create<ReviewState>((set, get) => ({
       // The same images stay in the grid, under a chip, once the queue is closed.
       useGrid.getState().showList({ kind: 'suggested', title: 'Suggested to label next', similarity: {} }, images)
     } catch (err) {
-      useRounds.setState({ error: (err as Error).message })
+      notify((err as Error).message)
     }
   },
   async audit(perClass) {
@@ -122,7 +123,7 @@ export const useReview = create<ReviewState>((set, get) => ({
       set({ kind: 'audit', queue, position: 0, open: true })
       void useRounds.getState().loadAudit()
     } catch (err) {
-      useRounds.setState({ error: (err as Error).message })
+      notify((err as Error).message)
     }
   },
   step(delta) {
