@@ -46,7 +46,7 @@ export function digitClass(key: string): ClassInfo | null | undefined {
 /** A view's keys: true when the key was one of its shortcuts (the listener prevents its default). */
 export type Bindings = (e: KeyboardEvent) => boolean
 
-export type Layer = 'review' | 'viewer' | 'grid' | 'map'
+type Layer = 'review' | 'viewer' | 'grid' | 'map'
 const ORDER: Layer[] = ['review', 'viewer', 'grid', 'map']
 
 interface Registered {

@@ -55,7 +55,7 @@ interface GridState {
 }
 
 /** How many neighbours "more like this" lists. */
-export const SIMILAR_COUNT = 200
+const SIMILAR_COUNT = 200
 
 /** The list's images as grid pages, so that paging, the viewer and selection work on it unchanged. */
 function listPages(images: ImageInfo[]): Record<number, ImageInfo[]> {

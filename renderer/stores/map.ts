@@ -59,7 +59,7 @@ interface MapState {
  * The web host caps a request body at 64 KiB (about 8,000 image ids); one label action must stay
  * one request so that one Ctrl+Z undoes it.
  */
-export const MAX_LABEL_BATCH = 8000
+const MAX_LABEL_BATCH = 8000
 
 /** Set while the map view is shown: a finished teacher pass then (re)loads the map, a label change recolours it. */
 let shown = false

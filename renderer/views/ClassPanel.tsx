@@ -5,8 +5,6 @@ import { useGrid } from '../stores/grid'
 import { useLabels } from '../stores/labels'
 import { useReview } from '../stores/review'
 
-/** A colour per class by position, for a class without one of its own (classes made before colours were stored, or reset). */
-
 /** Labels a class holds in any state: what deleting it clears and merging it moves. */
 const labelCount = (c: ClassInfo) => c.counts.human + c.counts.accepted + c.counts.proposed + c.counts.rejected
 const plural = (n: number, one: string) => `${n.toLocaleString()} ${one}${n === 1 ? '' : 's'}`

@@ -8,7 +8,7 @@ import { DataType, buildModel, float32Tensor, int64Tensor } from '../../main/eng
 import { rng } from '../../main/engine/math/linalg'
 
 /** Deterministic weights in [-1, 1) (the seeded generator: the same model every run). */
-export function randomWeights(n: number, seed = 1): number[] {
+function randomWeights(n: number, seed = 1): number[] {
   const next = rng(seed)
   return Array.from({ length: n }, () => next() * 2 - 1)
 }

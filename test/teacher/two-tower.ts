@@ -43,7 +43,7 @@ function weights(seed: number): Omit<TwoTower, 'manifestId'> {
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex')
 
 /** The tokenizer.json: WordPiece over whole words, lower-cased, wrapped in <s> ... </s>. */
-export function tokenizerJson(): object {
+function tokenizerJson(): object {
   const names = Object.keys(VOCAB)
   return {
     version: '1.0',

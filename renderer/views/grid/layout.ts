@@ -1,7 +1,7 @@
 /** The grid's geometry: fixed-size cells in rows, so that any cell's place is arithmetic. */
 
 export const CELL = 172 // px: a 160 px thumbnail, its caption sits inside, plus the gap
-export const GAP = 8 // px between cells (the .cell is 164 px square)
+const GAP = 8 // px between cells (the .cell is 164 px square)
 export const OVERSCAN_ROWS = 3
 /** A press that moves further than this is a rubber band, not a click. */
 export const DRAG_START_PX = 6
