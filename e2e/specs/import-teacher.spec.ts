@@ -10,12 +10,16 @@ import { ARTIFACTS, ROOT, callStudio, expect, hymenopteraProject, openFolder, te
 import { nhwcUint8Model } from '../../test/teacher/tiny-models'
 
 test('import an ONNX teacher from the settings', async ({ studio: page }, testInfo) => {
-  const folder = await hymenopteraProject('import', 4)
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-import-model-'))
-  const tiny = path.join(tmp, 'tiny-nhwc.onnx')
-  await writeFile(tiny, nhwcUint8Model())
   const id = `imported-mobilenet-${Date.now()}`
+  // Made inside the try, so a setup step that throws leaves nothing behind.
+  const temp: string[] = []
   try {
+    const folder = await hymenopteraProject('import', 4)
+    temp.push(folder)
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-import-model-'))
+    temp.push(tmp)
+    const tiny = path.join(tmp, 'tiny-nhwc.onnx')
+    await writeFile(tiny, nhwcUint8Model())
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText('8 images')
     await page.getByRole('button', { name: 'Settings' }).click()
@@ -51,7 +55,6 @@ test('import an ONNX teacher from the settings', async ({ studio: page }, testIn
   } finally {
     // The web host's app data folder is shared by the specs: the imported teacher must not show in theirs.
     if (testInfo.project.name === 'web') await callStudio(page, 'teachers.remove', { id }).catch(() => undefined)
-    await rm(folder, { recursive: true, force: true })
-    await rm(tmp, { recursive: true, force: true })
+    for (const dir of temp) await rm(dir, { recursive: true, force: true })
   }
 })

@@ -20,15 +20,23 @@ const ID = 'e2e-teacher'
 test('a fresh data folder downloads a teacher with a progress bar, then it embeds a project and a round runs', async ({}, testInfo) => {
   test.skip(testInfo.project.name === 'electron', 'starts its own web host with a fresh data folder')
   test.setTimeout(180_000)
-  const models = await startModelServer()
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-teachers-'))
-  const modelsDir = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-teachers-models-'))
-  // 3.7 MB at 500 kB/s: about seven seconds of progress to see.
-  await writeTestManifest(modelsDir, ID, `${models.base}/slow.onnx?bps=500000`)
-  const host = await startStudioServer({ dataDir, env: { STUDIO_MODELS_DIR: modelsDir, HTTP_PROXY: '', http_proxy: '' } })
-  const folder = await hymenopteraProject('teachers', PER_CLASS)
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  // Everything made for the spec is made inside the try, so a setup step that throws leaves nothing behind.
+  let models: Awaited<ReturnType<typeof startModelServer>> | undefined
+  let host: Awaited<ReturnType<typeof startStudioServer>> | undefined
+  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined
+  const temp: string[] = []
   try {
+    models = await startModelServer()
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-teachers-'))
+    temp.push(dataDir)
+    const modelsDir = await mkdtemp(path.join(os.tmpdir(), 'studio-e2e-teachers-models-'))
+    temp.push(modelsDir)
+    // 3.7 MB at 500 kB/s: about seven seconds of progress to see.
+    await writeTestManifest(modelsDir, ID, `${models.base}/slow.onnx?bps=500000`)
+    host = await startStudioServer({ dataDir, env: { STUDIO_MODELS_DIR: modelsDir, HTTP_PROXY: '', http_proxy: '' } })
+    const folder = await hymenopteraProject('teachers', PER_CLASS)
+    temp.push(folder)
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 820 } })).newPage()
     await page.goto(host.url)
     await page.getByRole('button', { name: 'Settings' }).click()
@@ -69,11 +77,9 @@ test('a fresh data folder downloads a teacher with a progress bar, then it embed
     await expect(rows).toHaveCount(1)
     await expect(rows.first()).not.toContainText(/running|failed|cancelled/, { timeout: 120_000 })
   } finally {
-    await browser.close()
-    await host.stop()
-    await models.close()
-    await rm(folder, { recursive: true, force: true })
-    await rm(dataDir, { recursive: true, force: true })
-    await rm(modelsDir, { recursive: true, force: true })
+    await browser?.close()
+    await host?.stop()
+    await models?.close()
+    for (const dir of temp) await rm(dir, { recursive: true, force: true })
   }
 })

@@ -17,6 +17,7 @@ describe('a round with nothing to propose', () => {
     const folder = await hymenopteraSubset('studio-empty-round-', 4)
     const appData = await mkdtemp(path.join(os.tmpdir(), 'studio-empty-round-data-'))
     dirs.push(folder, appData)
+    const savedDataDir = process.env.STUDIO_DATA_DIR
     process.env.STUDIO_DATA_DIR = appData
     const events: StudioEvent[] = []
     const studio = await openEmbedded(folder, appData, events)
@@ -34,7 +35,8 @@ describe('a round with nothing to propose', () => {
       expect(after.map((i) => i.status)).toEqual(images.map(() => 'human'))
     } finally {
       await studio.close()
-      delete process.env.STUDIO_DATA_DIR
+      if (savedDataDir === undefined) delete process.env.STUDIO_DATA_DIR
+      else process.env.STUDIO_DATA_DIR = savedDataDir
     }
   })
 })

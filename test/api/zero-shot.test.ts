@@ -95,9 +95,20 @@ describe('classes by name (zero-shot) through the contract', () => {
   })
 
   it('takes prompt templates from the settings, and refuses one without {}', async () => {
+    // the round before ran on the default prompts (threshold 0.5: every image proposed)
+    const confidences = (images: ImageInfo[]) => new Map(images.map((i) => [i.relPath, i.confidence]))
+    const before = confidences(await all())
     await call('settings.set', { prompts: ['a picture of a {}', 'a photo of a {}.'] })
     const id = await round()
     expect((await call('rounds.list')).find((r) => r.id === id)).toMatchObject({ status: 'done', method: 'zero-shot' })
+    // The solid colours make those confidences 1 either way; a prompt that drowns the class name in
+    // another colour word must lower them, and would not if the round ignored the prompts.
+    await call('settings.set', { prompts: ['green green green green green green green green a {}'] })
+    await round()
+    const drowned = confidences(await all())
+    expect([...drowned.values()].every((c) => c !== null)).toBe(true)
+    expect(drowned).not.toEqual(before)
+    await call('settings.set', { prompts: ['a picture of a {}', 'a photo of a {}.'] })
     const reply = await studio.handle('settings.set', { prompts: ['a picture'] })
     expect(reply.ok).toBe(false)
   })
