@@ -31,6 +31,11 @@ test('seed labels by keyboard in the grid and the viewer, with counts, filters, 
     await page.keyboard.press('ArrowLeft')
     await expect(page.getByTestId('label-history')).toContainText('labelled bees')
     await page.screenshot({ path: path.join(ARTIFACTS, `viewer-labelled-${testInfo.project.name}.png`) })
+    // Tab stays inside the viewer: focus never reaches the text fields behind it.
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab')
+      expect(await viewer.evaluate((el) => el.contains(document.activeElement))).toBe(true)
+    }
     await page.keyboard.press('Escape')
 
     // The store answers the filter: four images carry a person's label.
