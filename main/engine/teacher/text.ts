@@ -15,9 +15,10 @@ import { readFile } from 'node:fs/promises'
 import { Tokenizer } from '@huggingface/tokenizers'
 import * as ort from 'onnxruntime-node'
 import type { LoadedManifest, Manifest } from './manifest'
-import { ManifestError, defaultModelSearchDirs, resolveManifestFile } from './manifest'
+import { ManifestError, defaultModelSearchDirs, loadManifest, resolveManifestFile } from './manifest'
 import { runWorkerJob } from '../worker'
 import { l2NormalizeRows, matrix } from '../math/linalg'
+import type { ClassText } from '../selftrain/zero-shot'
 
 export type TextSpec = NonNullable<Manifest['text']>
 
@@ -189,4 +190,32 @@ export interface TextJob {
 export async function classTextInWorker(loaded: LoadedManifest, names: string[], prompts: string[], opts: { searchDirs?: string[]; signal?: AbortSignal } = {}): Promise<Float32Array> {
   const job: TextJob = { loaded, names, prompts, searchDirs: opts.searchDirs ?? defaultModelSearchDirs() }
   return runWorkerJob<Float32Array>('text-worker', import.meta.url, job, opts.signal ? { signal: opts.signal } : {})
+}
+
+const classTextCache = new Map<string, Promise<ClassText>>()
+
+/**
+ * The class text directions a round (or the eval CLI) uses with a text-aligned teacher: k x dim unit
+ * rows, one per class name, or null when the teacher has no text tower. `teacher`: its id, looked
+ * up in `searchDirs` (give defaultModelSearchDirs(appDataDir), so that a downloaded or imported
+ * teacher is found in the app's models folder), or its manifest already loaded. `prompts`: the
+ * user's templates; null or empty keeps the manifest's own. Run in a worker thread and kept in
+ * memory per (teacher, its text files, settings, prompts, names): the names change rarely between
+ * rounds, and loading a text tower costs about a second.
+ */
+export async function classTextFor(teacher: string | LoadedManifest, names: string[], prompts: string[] | null, opts: { searchDirs?: string[] } = {}): Promise<ClassText | null> {
+  const searchDirs = opts.searchDirs ?? defaultModelSearchDirs()
+  const loaded = typeof teacher === 'string' ? await loadManifest(teacher, searchDirs) : teacher
+  const spec = loaded.manifest.text
+  if (!spec) return null
+  const templates = prompts?.length ? prompts : spec.prompts
+  const key = JSON.stringify([loaded.manifest.id, loaded.file, searchDirs, spec.file.sha256, spec.tokenizer.sha256, spec.maxLength, spec.logitScale, templates, names])
+  let hit = classTextCache.get(key)
+  if (!hit) {
+    hit = classTextInWorker(loaded, names, templates, { searchDirs }).then((T) => ({ T: matrix(names.length, spec.output.dim, T), logitScale: spec.logitScale }))
+    classTextCache.set(key, hit)
+    // a failure (a missing file) is not kept: the next call tries again
+    hit.catch(() => classTextCache.delete(key))
+  }
+  return hit
 }
