@@ -89,7 +89,6 @@ const CONSTANT_SPREAD = 1e-6
  */
 export async function checkOnImages(manifest: Manifest, images: string[], opts: { provider?: ProviderSetting; cacheDir?: string } = {}): Promise<CheckResult> {
   if (!images.length) throw new ImportError('no images to check the recipe on: open a project (or pass --check-folder) with a few images')
-  const tmp = opts.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), 'pls-import-')))
   const [H, W] = manifest.input.size
   const pixels = new Uint8Array(images.length * H * W * 3)
   const used: string[] = []
@@ -102,6 +101,8 @@ export async function checkOnImages(manifest: Manifest, images: string[], opts: 
     }
   }
   if (!used.length) throw new ImportError(`none of the ${images.length} images could be decoded`)
+  // Made only now, right before the try that removes it: a check that fails earlier leaves nothing behind.
+  const tmp = opts.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), 'pls-import-')))
   let teacher: Teacher | undefined
   try {
     try {
@@ -114,8 +115,8 @@ export async function checkOnImages(manifest: Manifest, images: string[], opts: 
     try {
       raw = await teacher.inferRaw(pixels.slice(0, used.length * H * W * 3), used.length)
     } catch (err) {
-      const batch = used.length > 1 ? ' (if the model was exported with a fixed batch of 1, export it again with a dynamic batch axis)' : ''
-      throw new ImportError(`the model does not run with this recipe: ${(err as Error).message}. Check the input size and layout, and the output${batch}`)
+      // A fixed batch is not the cause: inferRaw runs such a graph in padded chunks of its batch.
+      throw new ImportError(`the model does not run with this recipe: ${(err as Error).message}. Check the input size and layout, and the output`)
     }
     return measure(manifest, used, raw)
   } finally {
