@@ -157,7 +157,9 @@ export async function pullTeacher(id: string, opts: PullOptions): Promise<Teache
       ...(opts.stallMs ? { stallMs: opts.stallMs } : {}),
       onProgress: (p) => {
         const done = before + p.done
-        const all = total || p.total
+        // With a size unknown, the whole is unknown (0), unless this file is the whole download: the
+        // current file's size against bytes summed over files would pass 100%.
+        const all = total || (missing.length === 1 ? p.total : 0)
         opts.onProgress?.({ file: rel, done, total: all, bytesPerSecond: p.bytesPerSecond, etaSeconds: all > 0 && p.bytesPerSecond > 0 ? (all - done) / p.bytesPerSecond : null })
       },
     })
