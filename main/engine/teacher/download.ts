@@ -8,13 +8,14 @@
  * Plain Node (http, https, net, tls): no dependency to trust besides the runtime.
  */
 import { createHash, type Hash } from 'node:crypto'
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import path from 'node:path'
 import net from 'node:net'
 import tls from 'node:tls'
+import { hashFile } from '../library/identify'
 
 export type DownloadErrorKind = 'http' | 'checksum' | 'size' | 'disk-full' | 'unwritable' | 'timeout' | 'network' | 'redirect' | 'cancelled'
 
@@ -251,22 +252,6 @@ class WindowRate {
 
 function stalled(url: string, ms: number): DownloadError {
   return new DownloadError('timeout', `${url}: the server sent nothing for ${Math.round(ms / 1000)} s; run again to resume`)
-}
-
-async function hashFile(file: string, hash: Hash): Promise<string> {
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.copy().digest('hex')
-}
-
-/** The streamed sha256 and size of a local file. */
-export async function fileSha256(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256')
-  let bytes = 0
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer)
-    bytes += (chunk as Buffer).length
-  }
-  return { sha256: hash.digest('hex'), bytes }
 }
 
 /** A file-system failure in words a user can act on. */

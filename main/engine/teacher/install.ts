@@ -9,7 +9,8 @@
 import { copyFile, link, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { DEFAULT_TEACHER, TEACHER_FILE_ROLES, type TeacherFileRole } from '../../../preload/vocabulary'
-import { download, DownloadError, diskError, fileSha256, mirrored, type DownloadProgress } from './download'
+import { download, DownloadError, diskError, mirrored, type DownloadProgress } from './download'
+import { hashFile } from '../library/identify'
 import { defaultModelSearchDirs, findManifests, installedModelsDir, listCatalog, loadManifest, resolveManifestFile, type CatalogEntry, type LoadedManifest, type Manifest } from './manifest'
 
 
@@ -181,7 +182,7 @@ export async function useLocalFile(id: string, source: string, opts: { appDataDi
   const st = await stat(abs).catch(() => null)
   if (!st?.isFile()) throw new TeacherInstallError('not_found', `${abs} is not a file`)
   if (ref.bytes !== undefined && st.size !== ref.bytes) throw new TeacherInstallError('invalid', `${abs} has ${st.size} bytes where teacher "${id}" needs ${ref.bytes}: a different file`)
-  const { sha256 } = await fileSha256(abs)
+  const sha256 = await hashFile(abs)
   if (ref.sha256 !== undefined && sha256 !== ref.sha256) throw new TeacherInstallError('invalid', `${abs}: sha256 mismatch, expected ${ref.sha256}, got ${sha256}: a different or damaged file`)
   const installDir = installedModelsDir(opts.appDataDir)
   const rel = installedName(id, role, ref, path.basename(abs))

@@ -10,12 +10,10 @@
  * (classes x prompt templates), once, and callers cache the result; a GPU session would cost more
  * to create than the whole run. The app runs it in a worker thread (classTextInWorker).
  */
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { Tokenizer } from '@huggingface/tokenizers'
 import * as ort from 'onnxruntime-node'
 import type { LoadedManifest, Manifest } from './manifest'
-import { ManifestError, defaultModelSearchDirs, loadManifest, resolveManifestFile } from './manifest'
+import { ManifestError, defaultModelSearchDirs, loadManifest, readManifestFile } from './manifest'
 import { runWorkerJob } from '../worker'
 import { l2NormalizeRows, matrix } from '../math/linalg'
 import type { ClassText } from '../selftrain/zero-shot'
@@ -28,15 +26,9 @@ export interface TextTowerOptions {
   intraOpThreads?: number
 }
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
-
 /** Reads a file the manifest names, checking its sha256 when the manifest gives one. */
 async function readChecked(loaded: LoadedManifest, ref: { path?: string | undefined; url?: string | undefined; sha256?: string | undefined }, what: string, searchDirs: string[]): Promise<Uint8Array> {
-  const file = await resolveManifestFile(loaded, ref, searchDirs)
-  if (!file) throw new ManifestError(`${what} for "${loaded.manifest.id}" not found (manifest path ${ref.path ?? '(none)'}${ref.url ? `; download it from ${ref.url}` : ''})`)
-  const bytes = await readFile(file)
-  if (ref.sha256 && sha256(bytes) !== ref.sha256) throw new ManifestError(`${what} ${file} has sha256 ${sha256(bytes)}, but the manifest says ${ref.sha256}: a different or damaged file`)
-  return bytes
+  return (await readManifestFile(loaded, ref, what, { searchDirs })).bytes
 }
 
 export class TextTower {
