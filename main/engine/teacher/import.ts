@@ -4,10 +4,11 @@
  * Settings wizard both come here, so they recognise, check and save the same way.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { walk } from '../library/indexer'
+import { exists } from '../files'
 import type { ImportChoices, Inspection } from './inspect'
 import { inspectGraph, proposeManifest } from './inspect'
 import type { Manifest } from './manifest'
@@ -155,10 +156,6 @@ function measure(manifest: Manifest, images: string[], raw: Awaited<ReturnType<T
   return { manifest: parseManifest(m, 'the imported manifest'), images, embeddings: e, spread }
 }
 
-/** The folder of teachers for all projects: `<appDataDir>/models`. */
-export const importedModelsDir = (appDataDir: string) => path.join(appDataDir, 'models')
-
-const exists = (p: string) => access(p).then(() => true, () => false)
 
 /** An id not taken by a saved or shipped teacher: `want` itself when it was chosen, else want-2, want-3, ... */
 async function freeId(want: string, modelsDir: string, chosen: boolean): Promise<string> {
@@ -169,7 +166,7 @@ async function freeId(want: string, modelsDir: string, chosen: boolean): Promise
 }
 
 export interface ImportOptions {
-  /** Where manifests are saved (importedModelsDir(appDataDir)). */
+  /** Where manifests are saved (installedModelsDir(appDataDir), manifest.ts). */
   modelsDir: string
   /** The images the recipe is checked on. */
   images: string[]
@@ -185,11 +182,12 @@ export interface ImportResult extends CheckResult {
 }
 
 /**
- * Inspect, propose with `choices`, check on the images, save `<modelsDir>/<id>.json`. The model file
+ * Inspect (unless `file` is inspectFile's answer already), propose with `choices`, check on the images, save `<modelsDir>/<id>.json`. The model file
  * stays where it is (no second copy of a large file); its sha256 is checked before each use.
  */
-export async function importTeacher(file: string, choices: ImportChoices, opts: ImportOptions): Promise<ImportResult> {
-  const { inspection, proposal } = await inspectFile(file, choices, opts.modelsDir)
+export async function importTeacher(file: string | InspectedFile, choices: ImportChoices, opts: ImportOptions): Promise<ImportResult> {
+  // A file already inspected (with these choices and this modelsDir) is not read and hashed again.
+  const { inspection, proposal } = typeof file === 'string' ? await inspectFile(file, choices, opts.modelsDir) : file
   const checked = await checkOnImages(proposal, opts.images, opts.provider ? { provider: opts.provider } : {})
   if (opts.dryRun) return { ...checked, inspection }
   await mkdir(opts.modelsDir, { recursive: true })
