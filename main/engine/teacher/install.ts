@@ -265,4 +265,3 @@ async function writeInstalledManifest(loaded: LoadedManifest, placed: Placed[], 
   }
 }
 
-export { DownloadError }

@@ -194,9 +194,6 @@ export async function loadManifest(idOrPath: string, searchDirs = defaultModelSe
   throw new ManifestError(`no teacher manifest "${idOrPath}" (looked in ${candidates.join(', ')})`)
 }
 
-/** What the studio suggests a teacher for, in the catalog: a word of the shared vocabulary (the UI shows it). */
-export { TEACHER_USES }
-
 const CatalogSchema = z.object({
   teachers: z.array(
     z.object({

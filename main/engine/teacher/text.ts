@@ -125,8 +125,9 @@ export class TextTower {
    * embedded and normalised, averaged over the templates and normalised again (the prompt
    * ensembling of Radford et al. 2021). `{}` in a template stands for the name.
    */
-  async classTextEmbeddings(names: string[], prompts: string[] = this.spec.prompts): Promise<Float32Array> {
-    const templates = prompts.length ? prompts : this.spec.prompts
+  async classTextEmbeddings(names: string[], prompts?: string[]): Promise<Float32Array> {
+    // none or empty: the manifest's own templates
+    const templates = prompts?.length ? prompts : this.spec.prompts
     const texts = names.flatMap((name) => templates.map((p) => p.replaceAll('{}', name)))
     const e = await this.embedTexts(texts)
     const P = templates.length
@@ -146,7 +147,7 @@ export class TextTower {
  * [n, dim] as is; a token sequence [n, L, dim] pooled as the manifest says: the first token, or the
  * mean over the tokens the attention mask keeps (padding must not pull the mean).
  */
-export function poolText(data: Float32Array, n: number, L: number, dim: number, pooling: 'cls' | 'mean' | undefined, mask: BigInt64Array): Float32Array {
+function poolText(data: Float32Array, n: number, L: number, dim: number, pooling: 'cls' | 'mean' | undefined, mask: BigInt64Array): Float32Array {
   if (data.length === n * dim) return Float32Array.from(data)
   if (data.length !== n * L * dim) throw new ManifestError(`manifest text.output.dim is ${dim} but the text tower gives ${data.length / n} values per text`)
   if (!pooling) throw new ManifestError(`the text tower gives a token sequence [${n}, ${L}, ${dim}]; set text.output.pooling to cls or mean`)
