@@ -16,8 +16,9 @@ import { drawSeeds, evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type Ev
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
 import { DEFAULT_ROUND_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
 import { matrix } from '../engine/math/linalg'
-import { loadManifest } from '../engine/teacher'
-import { TextTower } from '../engine/teacher/text'
+import { defaultModelSearchDirs } from '../engine/teacher/manifest'
+import { classTextFor } from '../engine/teacher/text'
+import { defaultAppDataDir } from '../engine/project/locations'
 import type { ClassText } from '../engine/selftrain/zero-shot'
 import { STRATEGY_NAMES, type StrategyName } from '../../preload/vocabulary'
 import { parseArgs, UsageError } from './args'
@@ -125,15 +126,8 @@ function chartSvg(dataset: string, rows: EvalRow[], ks: number[], rounds: number
 
 /** The class names' text directions when the teacher has a text tower ("sea_lion" reads "sea lion"). */
 async function classText(model: string, classes: string[]): Promise<ClassText | undefined> {
-  const loaded = await loadManifest(model)
-  if (!loaded.manifest.text) return undefined
-  const tower = await TextTower.open(loaded)
-  try {
-    const T = await tower.classTextEmbeddings(classes.map((c) => c.replaceAll('_', ' ')))
-    return { T: matrix(classes.length, tower.dim, T), logitScale: loaded.manifest.text.logitScale }
-  } finally {
-    await tower.close()
-  }
+  const text = await classTextFor(model, classes.map((c) => c.replaceAll('_', ' ')), null, { searchDirs: defaultModelSearchDirs(defaultAppDataDir()) })
+  return text ?? undefined
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util'
 import { defaultAppDataDir } from '../engine/project/locations'
 import type { ImportChoices, Inspection } from '../engine/teacher/inspect'
 import type { Manifest } from '../engine/teacher/manifest'
-import { ImportError, importTeacher, importedModelsDir, inspectFile, sampleImages } from '../engine/teacher/import'
+import { ImportError, importTeacher, inspectFile, sampleImages, type InspectedFile } from '../engine/teacher/import'
+import { installedModelsDir } from '../engine/teacher/manifest'
 
 const USAGE = 'usage: npm run cli -- models import <file.onnx> [--id ID] [--output NAME] [--pooling cls|mean] [--size H,W] [--mean a,b,c --std a,b,c] [--resize crop|squash] [--check-folder DIR] [--dry-run]'
 
@@ -95,9 +96,10 @@ export async function importVerb(args: string[]): Promise<number> {
     console.error(`${(err as Error).message}\n${USAGE}`)
     return 2
   }
+  let inspected: InspectedFile
   try {
-    const { inspection, proposal } = await inspectFile(file, choices, importedModelsDir(defaultAppDataDir()))
-    console.log(describe(inspection, proposal))
+    inspected = await inspectFile(file, choices, installedModelsDir(defaultAppDataDir()))
+    console.log(describe(inspected.inspection, inspected.proposal))
   } catch (err) {
     console.error((err as Error).message)
     return 2
@@ -108,7 +110,7 @@ export async function importVerb(args: string[]): Promise<number> {
   }
   try {
     const images = await sampleImages(folder)
-    const r = await importTeacher(file, choices, { modelsDir: importedModelsDir(defaultAppDataDir()), images, dryRun })
+    const r = await importTeacher(inspected, choices, { modelsDir: installedModelsDir(defaultAppDataDir()), images, dryRun })
     console.log(`checked on ${r.images.length} images: ${r.manifest.outputs.embedding.dim}-d embeddings, finite, differing between images (spread ${r.spread.toPrecision(3)})`)
     console.log(r.saved ? `saved ${r.saved}; use it with --model ${r.manifest.id}` : 'dry run: nothing saved')
     return 0

@@ -218,6 +218,50 @@ describe('download', () => {
     expect(err.message).toContain(path.join(dir, 'a-file', 'models', 'model.onnx'))
   })
 
+  /** A one-off server on 127.0.0.1 answering every request with `body`; `onRequest` runs before it answers. */
+  async function tinyServer(body: Buffer, onRequest: () => void = () => undefined): Promise<{ url: string; close: () => Promise<void> }> {
+    const srv = http.createServer((_req, res) => {
+      onRequest()
+      res.writeHead(200, { 'Content-Length': body.length }).end(body)
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+    const { port } = srv.address() as AddressInfo
+    return {
+      url: `http://127.0.0.1:${port}/small.onnx`,
+      close: async () => {
+        srv.closeAllConnections()
+        await new Promise((r) => srv.close(r))
+      },
+    }
+  }
+
+  it('says the disk is full when only the last flush fails, and installs no short file', async () => {
+    await symlink('/dev/full', path.join(dir, 'model.onnx.part'))
+    const small = await tinyServer(Buffer.from('tiny body'))
+    try {
+      const err = await failure(download({ url: small.url, dest: path.join(dir, 'model.onnx'), env }))
+      expect(err.kind).toBe('disk-full')
+      expect(existsSync(path.join(dir, 'model.onnx'))).toBe(false)
+    } finally {
+      await small.close()
+    }
+  })
+
+  it('sees a cancel that came after the request stopped listening for it (before the body is read)', async () => {
+    // A signal whose abort fires no event: as a cancel between the response and the body's reader.
+    const signal = { aborted: false, addEventListener: () => undefined, removeEventListener: () => undefined } as unknown as AbortSignal & { aborted: boolean }
+    const small = await tinyServer(Buffer.from('tiny body'), () => {
+      ;(signal as { aborted: boolean }).aborted = true
+    })
+    try {
+      const err = await failure(download({ url: small.url, dest: path.join(dir, 'model.onnx'), env, signal }))
+      expect(err.kind).toBe('cancelled')
+      expect(existsSync(path.join(dir, 'model.onnx'))).toBe(false)
+    } finally {
+      await small.close()
+    }
+  })
+
   it('maps a URL onto a mirror, keeping its path', () => {
     expect(mirrored('https://huggingface.co/org/m/resolve/abc/model.onnx?x=1', 'https://mirror.corp/hf/')).toBe('https://mirror.corp/hf/org/m/resolve/abc/model.onnx?x=1')
     expect(mirrored('https://huggingface.co/a.onnx', null)).toBe('https://huggingface.co/a.onnx')

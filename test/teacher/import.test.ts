@@ -18,7 +18,7 @@ const files: Record<string, string> = {}
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'import-test-'))
   images = await sampleImages(path.join(dataset('hymenoptera'), 'pool'), 6)
-  for (const [name, bytes] of Object.entries({ tokens: tokenModel(), tokens18: tokenModel(18), nhwc: nhwcUint8Model(), half: float16Model(), dynamic: meanColourModel(1), batchOfOne: batchOfOneModel(), grey: meanColourModel('n', 1, [8, 8]) })) {
+  for (const [name, bytes] of Object.entries({ tokens: tokenModel(), tokens18: tokenModel(18), nhwc: nhwcUint8Model(), half: float16Model(), dynamic: meanColourModel(1), batchOfOne: batchOfOneModel(), batchOfTwo: batchOfOneModel(2), grey: meanColourModel('n', 1, [8, 8]) })) {
     files[name] = path.join(tmp, `${name}.onnx`)
     await writeFile(files[name], bytes)
   }
@@ -170,6 +170,16 @@ describe('other input layouts and types', () => {
     expect(together.embeddings.length).toBe(images.length * 3)
     const alone = await Promise.all(images.slice(0, 2).map((image) => checkOnImages(m, [image])))
     alone.forEach((r, i) => r.embeddings.forEach((v, d) => expect(together.embeddings[i * 3 + d]).toBeCloseTo(v, 5)))
+  })
+
+  it('a graph that needs its fixed batch of 2 runs an odd batch and a single image, padded, the same embeddings as each alone', async () => {
+    const { proposal } = await inspectFile(files.batchOfTwo!)
+    const m = { ...proposal, input: { ...proposal.input, size: [SIZE, SIZE] as [number, number] }, preprocess: { ...proposal.preprocess, resize: 'squash' as const } }
+    const odd = images.slice(0, 5)
+    const together = await checkOnImages(m, odd)
+    expect(together.embeddings.length).toBe(odd.length * 3)
+    const alone = await Promise.all(odd.slice(3).map((image) => checkOnImages(m, [image])))
+    alone.forEach((r, i) => r.embeddings.forEach((v, d) => expect(together.embeddings[(3 + i) * 3 + d]).toBeCloseTo(v, 5)))
   })
 
   it('a greyscale (1-channel) input is recognised and refused with the reason', async () => {

@@ -4,11 +4,11 @@
  * embeddings equal to a plain JS computation of the same weights, prompt templates averaged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { loadManifest } from '../../main/engine/teacher/manifest'
-import { TextTower } from '../../main/engine/teacher/text'
+import { defaultModelSearchDirs, installedModelsDir, loadManifest } from '../../main/engine/teacher/manifest'
+import { TextTower, classTextFor } from '../../main/engine/teacher/text'
 import { D, MAX_LENGTH, VOCAB, referenceText, writeTwoTower, type TwoTower } from './two-tower'
 
 let dir = ''
@@ -73,4 +73,16 @@ describe('TextTower', () => {
     const wrong = { ...loaded.manifest, text: { ...loaded.manifest.text!, file: { ...loaded.manifest.text!.file, sha256: '0'.repeat(64) } } }
     await expect(TextTower.open({ manifest: wrong, file: loaded.file! }, { searchDirs: [dir] })).rejects.toThrow(/sha256/)
   })
+
+  it('finds a teacher installed only in the app’s models folder when given its search dirs', async () => {
+    const appData = path.join(dir, 'appdata')
+    await mkdir(installedModelsDir(appData), { recursive: true })
+    const installed = await writeTwoTower(installedModelsDir(appData), { id: 'tiny-clip-installed' })
+    const text = await classTextFor('tiny-clip-installed', ['red'], null, { searchDirs: defaultModelSearchDirs(appData) })
+    expect(text?.T.rows).toBe(1)
+    // the same tower as the one the test built: its rows are the reference computation's
+    referenceText(installed, photoOf(V.red)).forEach((v, j) => expect(text!.T.data[j]).toBeCloseTo(v, 5))
+    // without the app's folder the manifest is not found
+    await expect(classTextFor('tiny-clip-installed', ['red'], null)).rejects.toThrow()
+  }, 60_000)
 })

@@ -127,14 +127,15 @@ export function meanColourModel(batch: number | string, channels = 3, spatial: (
 
 /**
  * The mean colour through a graph that really needs a batch of 1, as many exports are (a Reshape to
- * a fixed [1, 3]): fed a bigger batch, ORT refuses it.
+ * a fixed [1, 3]): fed a bigger batch, ORT refuses it. `batch`: the batch it needs (2: fed 1 or 3
+ * images, ORT refuses them too).
  */
-export function batchOfOneModel(): Uint8Array {
+export function batchOfOneModel(batch = 1): Uint8Array {
   return build(
     13,
     [node('GlobalAveragePool', ['x'], ['pooled']), node('Reshape', ['pooled', 'one_by_three'], ['colour'])],
-    [int64Tensor('one_by_three', [2], [1, 3])],
-    [{ name: 'x', elemType: DataType.FLOAT, shape: [1, 3, SIZE, SIZE] }],
-    [{ name: 'colour', elemType: DataType.FLOAT, shape: [1, 3] }],
+    [int64Tensor('one_by_three', [2], [batch, 3])],
+    [{ name: 'x', elemType: DataType.FLOAT, shape: [batch, 3, SIZE, SIZE] }],
+    [{ name: 'colour', elemType: DataType.FLOAT, shape: [batch, 3] }],
   )
 }

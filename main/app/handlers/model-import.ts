@@ -6,7 +6,8 @@
 import path from 'node:path'
 import { StudioError, type TeacherImportChoices, type TeacherInspection } from '../../../preload/contract'
 import type { Project } from '../../engine/project/project'
-import { ImportError, importTeacher, importedModelsDir, inspectFile, spreadSample } from '../../engine/teacher/import'
+import { ImportError, importTeacher, inspectFile, spreadSample } from '../../engine/teacher/import'
+import { installedModelsDir } from '../../engine/teacher/manifest'
 import type { ImportChoices } from '../../engine/teacher/inspect'
 import type { HandlerGroup } from './handler'
 
@@ -35,7 +36,7 @@ function toChoices(c: Partial<TeacherImportChoices>): ImportChoices {
 export const modelImportHandlers = {
   'models.inspect': ({ path: file }, ctx) =>
     userFacing(async (): Promise<TeacherInspection> => {
-      const { file: ref, inspection, proposal } = await inspectFile(file, {}, importedModelsDir(ctx.host.appDataDir))
+      const { file: ref, inspection, proposal } = await inspectFile(file, {}, installedModelsDir(ctx.host.appDataDir))
       const p = proposal.preprocess
       return {
         path: ref.path,
@@ -55,7 +56,7 @@ export const modelImportHandlers = {
   'models.import': ({ path: file, choices, dryRun }, ctx) =>
     userFacing(async () => {
       const images = projectImages(ctx.requireProject())
-      const r = await importTeacher(file, toChoices(choices), { modelsDir: importedModelsDir(ctx.host.appDataDir), images, dryRun: dryRun ?? false })
+      const r = await importTeacher(file, toChoices(choices), { modelsDir: installedModelsDir(ctx.host.appDataDir), images, dryRun: dryRun ?? false })
       const m = r.manifest
       return {
         id: m.id,

@@ -1,5 +1,5 @@
 /** Self-training rounds: the project's rounds with their spot-check precision, and starting the next one. */
-import { teacherHasText } from '../jobs/class-text'
+import { defaultModelSearchDirs, loadManifest } from '../../engine/teacher/manifest'
 import { roundInfo } from '../jobs/round-job'
 import { roundAudits } from '../spot-check'
 import type { HandlerGroup } from './handler'
@@ -14,6 +14,11 @@ export const roundHandlers = {
   'rounds.start': async (_input, ctx) => {
     // The round reads the embeddings of the teacher that made them (the demo's may differ from the settings').
     const teacher = ctx.jobs.teacher.current().model
-    return ctx.jobs.rounds.start(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), { ...(await ctx.settings()), teacher, textAligned: await teacherHasText(teacher) })
+    // Its manifest is read once, from the app's models folder first (a downloaded or imported
+    // teacher); one that cannot be read has no text tower here (the round then needs labels).
+    const searchDirs = defaultModelSearchDirs(ctx.host.appDataDir)
+    const manifest = await loadManifest(teacher, searchDirs).catch(() => null)
+    const textAligned = manifest?.manifest.text !== undefined
+    return ctx.jobs.rounds.start(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), { ...(await ctx.settings()), teacher, textAligned, searchDirs, ...(manifest ? { manifest } : {}) })
   },
 } satisfies HandlerGroup

@@ -14,11 +14,15 @@ import { saveStudentHead } from '../../engine/exchange/student'
 import { runRoundInWorker } from '../../engine/selftrain/in-worker'
 import { matrix, type Matrix } from '../../engine/math/linalg'
 import { margin } from '../../engine/selftrain/next'
-import { loadEmbeddings } from '../../engine/teacher'
-import { classTextFor } from './class-text'
+import { loadEmbeddings, type LoadedManifest } from '../../engine/teacher'
+import { classTextFor } from '../../engine/teacher/text'
 
-/** What a round takes from the settings, and the teacher whose embeddings it reads (`textAligned`: it has a text tower). */
-export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'prompts' | 'textPrior'>> & { teacher?: string; textAligned?: boolean }
+/**
+ * What a round takes from the settings, and the teacher whose embeddings it reads (`textAligned`: it
+ * has a text tower; `manifest`: its manifest when the caller has loaded it already; `searchDirs`:
+ * where its files are, defaultModelSearchDirs(appDataDir) in the app).
+ */
+export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'prompts' | 'textPrior'>> & { teacher?: string; textAligned?: boolean; manifest?: LoadedManifest; searchDirs?: string[] }
 
 /**
  * The head's inputs for `rows`: their cached embeddings, through the feature transform fitted on
@@ -124,7 +128,7 @@ export class RoundJob {
     // with no label (zero-shot), with labels only as the head's prior (settings.textPrior).
     const useText = options.textAligned === true && options.teacher !== undefined && (!labels || options.textPrior !== false)
     if (useText) enter('embedding the class names')
-    const text = useText ? await classTextFor(options.teacher!, classes.map((c) => c.name), options.prompts ?? null) : null
+    const text = useText ? await classTextFor(options.manifest ?? options.teacher!, classes.map((c) => c.name), options.prompts ?? null, options.searchDirs ? { searchDirs: options.searchDirs } : {}) : null
     enter('reading embeddings')
     // With text, the head works on the plain L2-normalised embeddings, where a text direction is a
     // classifier as it stands (zero-shot.ts says why).

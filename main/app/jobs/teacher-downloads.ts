@@ -29,8 +29,13 @@ export class TeacherDownloads {
 
   /** Starts pulling `id` and answers at once with its entry, downloading. */
   async start(id: string, mirror: string | null): Promise<TeacherEntry> {
-    if (this.running && this.running.id !== id) throw new StudioError('invalid_input', `"${this.running.id}" is downloading; wait for it or cancel it first`)
+    const busy = () => {
+      if (this.running && this.running.id !== id) throw new StudioError('invalid_input', `"${this.running.id}" is downloading; wait for it or cancel it first`)
+    }
+    busy()
     const listing = await this.find(id)
+    // Another teacher's download may have started while this one was looked up.
+    busy()
     if (!this.running) {
       if (listing.installed) return this.entryOf(listing)
       if (!listing.downloadable) throw new StudioError('unsupported', listing.error ?? `teacher "${id}" has no download URL; use "I already have the file"`)

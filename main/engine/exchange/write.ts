@@ -9,6 +9,7 @@ import { constants, createWriteStream } from 'node:fs'
 import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { once } from 'node:events'
 import path from 'node:path'
+import { exists } from '../files'
 
 /** An export that could not be written, with a message that names the path and what to do. */
 export class ExportError extends Error {
@@ -44,12 +45,6 @@ export function writeError(err: unknown, dest: string): Error {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  )
-}
 
 /** A free name in `dir` for `base` + `ext`: base.ext, base-2.ext, ... (never an existing one). */
 export async function freeName(dir: string, base: string, ext = ''): Promise<string> {

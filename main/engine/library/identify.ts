@@ -4,7 +4,7 @@
  * decoding every pixel (a full decode of 100k images would not fit the indexing budget; files that
  * pass here but fail to decode are caught when their thumbnail is made).
  */
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { createReadStream, readFileSync } from 'node:fs'
 import sharp, { type Metadata } from 'sharp'
 import { MAX_INPUT_PIXELS, describeImageError } from './scan'
@@ -15,10 +15,10 @@ import { readHeader } from './header'
 const WHOLE_READ_LIMIT = 32 * 1024 * 1024
 
 /** sha256 of a file, read in chunks so that a large file never sits in memory or blocks for long. */
-export async function hashFile(abs: string): Promise<string> {
-  const h = createHash('sha256')
+export async function hashFile(abs: string, h: Hash = createHash('sha256')): Promise<string> {
   for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer)
-  return h.digest('hex')
+  // a copy: a caller that passed its hash goes on updating it (a resumed download)
+  return h.copy().digest('hex')
 }
 
 /**

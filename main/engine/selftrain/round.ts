@@ -168,7 +168,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
 
   let pseudoChecked: { with: number; without: number } | undefined
   if (s.pseudoCheck && input.unreviewed && input.unreviewed.index.length > 0 && human.index.length >= 10) {
-    pseudoChecked = checkPseudo(input, s, signal)
+    pseudoChecked = checkPseudo(input, s, prior, signal)
     // ties go to the human labels alone: pseudo-labels must earn their place
     s = { ...s, pseudoWeight: pseudoChecked.with > pseudoChecked.without ? 1 : 0 }
     await tick()
@@ -309,7 +309,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
  * this round's quota): last round's proposals came from a head that saw the held-out labels, and
  * scoring them on those labels would favour them unfairly.
  */
-function checkPseudo(input: RoundInput, s: RoundSettings, signal?: AbortSignal): { with: number; without: number } {
+function checkPseudo(input: RoundInput, s: RoundSettings, prior: HeadPrior | undefined, signal?: AbortSignal): { with: number; without: number } {
   const { X, classes: k, human } = input
   const accepted = input.accepted ?? { index: new Int32Array(0), label: new Int32Array(0) }
   const n = X.rows
@@ -334,13 +334,13 @@ function checkPseudo(input: RoundInput, s: RoundSettings, signal?: AbortSignal):
     if (tr.length === 0 || te.length === 0) continue
     const baseIdx = [...tr.map((j) => human.index[j]!), ...accepted.index]
     const baseLab = [...tr.map((j) => human.label[j]!), ...accepted.label]
-    const without = makeHead(s, k, undefined, priorFor(input, s)).fit(takeRows(X, baseIdx), Int32Array.from(baseLab), fitOpts)
+    const without = makeHead(s, k, undefined, prior).fit(takeRows(X, baseIdx), Int32Array.from(baseLab), fitOpts)
     const Xte = takeRows(X, te.map((j) => human.index[j]!))
     const pc = without.predictProba(Xc)
     const sel = new ClassBalancedTopK(1).select({ proba: pc, classes: k, candidates: Int32Array.from(candidates, (_, r) => r), round: s.round, rounds: s.rounds })
     // warm start from the previous round's head, which trained on much the same images: the same
     // optimum in a fraction of the iterations (these five fits are most of a checked round's cost)
-    const withHead = makeHead(s, k, input.previous, priorFor(input, s)).fit(
+    const withHead = makeHead(s, k, input.previous, prior).fit(
       takeRows(X, [...baseIdx, ...Array.from(sel.index, (r) => candidates[r]!)]),
       Int32Array.from([...baseLab, ...sel.label]),
       fitOpts,

@@ -8,13 +8,14 @@
  * Plain Node (http, https, net, tls): no dependency to trust besides the runtime.
  */
 import { createHash, type Hash } from 'node:crypto'
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, rename, stat, unlink } from 'node:fs/promises'
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import path from 'node:path'
 import net from 'node:net'
 import tls from 'node:tls'
+import { hashFile } from '../library/identify'
 
 export type DownloadErrorKind = 'http' | 'checksum' | 'size' | 'disk-full' | 'unwritable' | 'timeout' | 'network' | 'redirect' | 'cancelled'
 
@@ -109,13 +110,37 @@ export async function download(opts: DownloadOptions): Promise<DownloadResult> {
     have = 0
   }
   const hash = createHash('sha256')
-  if (resumed) await hashFile(part, hash)
+  if (resumed) {
+    // Hashing a large part takes seconds: a cancel before or during it is not lost.
+    throwIfCancelled(res, opts)
+    await hashFile(part, hash)
+  }
   const done = await receive(res, part, resumed, have, hash, expectedTotal, opts)
   return finish(opts, part, hash.digest('hex'), done, resumed)
 }
 
-/** Checks size and hash, then moves the part into place; a wrong file is removed and said so. */
+/** A cancel that came while no listener was on the signal (between the response and the body). */
+function throwIfCancelled(res: IncomingMessage, opts: DownloadOptions): void {
+  if (!opts.signal?.aborted) return
+  res.destroy()
+  throw new DownloadError('cancelled', `download of ${opts.url} cancelled`)
+}
+
+/**
+ * Checks size and hash, then moves the part into place; a wrong file is removed and said so. The
+ * size on disk is checked too: a part that lost its last bytes (a failed final write) is never installed.
+ */
 async function finish(opts: DownloadOptions, part: string, got: string, size: number, resumed: boolean): Promise<DownloadResult> {
+  const onDisk = await stat(part).then(
+    (st) => st.size,
+    (err: unknown) => {
+      throw diskError(err, part)
+    },
+  )
+  if (onDisk !== size) {
+    await unlink(part).catch(() => undefined)
+    throw new DownloadError('size', `${opts.url}: ${part} has ${onDisk} bytes on disk where ${size} were received; the file was removed`)
+  }
   if (opts.bytes !== undefined && size !== opts.bytes) {
     await unlink(part).catch(() => undefined)
     throw new DownloadError('size', `${opts.url}: got ${size} bytes where ${opts.bytes} were expected; the file was removed`)
@@ -160,7 +185,13 @@ function receive(res: IncomingMessage, part: string, append: boolean, start: num
       out = createWriteStream(part, { flags: append ? 'a' : 'w' })
     } catch (err) {
       cleanup()
+      res.destroy()
       reject(diskError(err, part))
+      return
+    }
+    // An abort before the listener was added never fires it.
+    if (opts.signal?.aborted) {
+      onAbort()
       return
     }
     out.on('error', (err) => fail(diskError(err, part)))
@@ -171,8 +202,14 @@ function receive(res: IncomingMessage, part: string, append: boolean, start: num
       hash.update(chunk)
       done += chunk.length
       if (!out.write(chunk)) {
+        // A slow disk is not a silent server: no stall timer while the body waits for the disk.
+        clearTimeout(timer)
         res.pause()
-        out.once('drain', () => res.resume())
+        out.once('drain', () => {
+          if (settled) return
+          timer = setTimeout(() => fail(stalled(opts.url, stallMs)), stallMs)
+          res.resume()
+        })
       }
       const now = Date.now()
       if (opts.onProgress && (now - lastReport >= 200 || done === total)) {
@@ -188,7 +225,8 @@ function receive(res: IncomingMessage, part: string, append: boolean, start: num
       if (!res.complete) return fail(new DownloadError('network', `${opts.url}: the connection was cut after ${done} bytes; run again to resume`))
       settled = true
       cleanup()
-      out.end(() => resolve(done))
+      // A failed last flush (ENOSPC) is the download's failure, not a success with a short file.
+      out.end((err?: Error | null) => (err ? reject(diskError(err, part)) : resolve(done)))
     })
   })
 }
@@ -214,22 +252,6 @@ class WindowRate {
 
 function stalled(url: string, ms: number): DownloadError {
   return new DownloadError('timeout', `${url}: the server sent nothing for ${Math.round(ms / 1000)} s; run again to resume`)
-}
-
-async function hashFile(file: string, hash: Hash): Promise<string> {
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.copy().digest('hex')
-}
-
-/** The streamed sha256 and size of a local file. */
-export async function fileSha256(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256')
-  let bytes = 0
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer)
-    bytes += (chunk as Buffer).length
-  }
-  return { sha256: hash.digest('hex'), bytes }
 }
 
 /** A file-system failure in words a user can act on. */

@@ -4,10 +4,11 @@
  * Settings wizard both come here, so they recognise, check and save the same way.
  */
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile, access } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { walk } from '../library/indexer'
+import { exists } from '../files'
 import type { ImportChoices, Inspection } from './inspect'
 import { inspectGraph, proposeManifest } from './inspect'
 import type { Manifest } from './manifest'
@@ -89,7 +90,6 @@ const CONSTANT_SPREAD = 1e-6
  */
 export async function checkOnImages(manifest: Manifest, images: string[], opts: { provider?: ProviderSetting; cacheDir?: string } = {}): Promise<CheckResult> {
   if (!images.length) throw new ImportError('no images to check the recipe on: open a project (or pass --check-folder) with a few images')
-  const tmp = opts.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), 'pls-import-')))
   const [H, W] = manifest.input.size
   const pixels = new Uint8Array(images.length * H * W * 3)
   const used: string[] = []
@@ -102,6 +102,8 @@ export async function checkOnImages(manifest: Manifest, images: string[], opts: 
     }
   }
   if (!used.length) throw new ImportError(`none of the ${images.length} images could be decoded`)
+  // Made only now, right before the try that removes it: a check that fails earlier leaves nothing behind.
+  const tmp = opts.cacheDir ?? (await mkdtemp(path.join(os.tmpdir(), 'pls-import-')))
   let teacher: Teacher | undefined
   try {
     try {
@@ -114,8 +116,8 @@ export async function checkOnImages(manifest: Manifest, images: string[], opts: 
     try {
       raw = await teacher.inferRaw(pixels.slice(0, used.length * H * W * 3), used.length)
     } catch (err) {
-      const batch = used.length > 1 ? ' (if the model was exported with a fixed batch of 1, export it again with a dynamic batch axis)' : ''
-      throw new ImportError(`the model does not run with this recipe: ${(err as Error).message}. Check the input size and layout, and the output${batch}`)
+      // A fixed batch is not the cause: inferRaw runs such a graph in padded chunks of its batch.
+      throw new ImportError(`the model does not run with this recipe: ${(err as Error).message}. Check the input size and layout, and the output`)
     }
     return measure(manifest, used, raw)
   } finally {
@@ -154,10 +156,6 @@ function measure(manifest: Manifest, images: string[], raw: Awaited<ReturnType<T
   return { manifest: parseManifest(m, 'the imported manifest'), images, embeddings: e, spread }
 }
 
-/** The folder of teachers for all projects: `<appDataDir>/models`. */
-export const importedModelsDir = (appDataDir: string) => path.join(appDataDir, 'models')
-
-const exists = (p: string) => access(p).then(() => true, () => false)
 
 /** An id not taken by a saved or shipped teacher: `want` itself when it was chosen, else want-2, want-3, ... */
 async function freeId(want: string, modelsDir: string, chosen: boolean): Promise<string> {
@@ -168,7 +166,7 @@ async function freeId(want: string, modelsDir: string, chosen: boolean): Promise
 }
 
 export interface ImportOptions {
-  /** Where manifests are saved (importedModelsDir(appDataDir)). */
+  /** Where manifests are saved (installedModelsDir(appDataDir), manifest.ts). */
   modelsDir: string
   /** The images the recipe is checked on. */
   images: string[]
@@ -184,11 +182,12 @@ export interface ImportResult extends CheckResult {
 }
 
 /**
- * Inspect, propose with `choices`, check on the images, save `<modelsDir>/<id>.json`. The model file
+ * Inspect (unless `file` is inspectFile's answer already), propose with `choices`, check on the images, save `<modelsDir>/<id>.json`. The model file
  * stays where it is (no second copy of a large file); its sha256 is checked before each use.
  */
-export async function importTeacher(file: string, choices: ImportChoices, opts: ImportOptions): Promise<ImportResult> {
-  const { inspection, proposal } = await inspectFile(file, choices, opts.modelsDir)
+export async function importTeacher(file: string | InspectedFile, choices: ImportChoices, opts: ImportOptions): Promise<ImportResult> {
+  // A file already inspected (with these choices and this modelsDir) is not read and hashed again.
+  const { inspection, proposal } = typeof file === 'string' ? await inspectFile(file, choices, opts.modelsDir) : file
   const checked = await checkOnImages(proposal, opts.images, opts.provider ? { provider: opts.provider } : {})
   if (opts.dryRun) return { ...checked, inspection }
   await mkdir(opts.modelsDir, { recursive: true })

@@ -148,7 +148,7 @@ function classifierOp(n: NodeInfo): { weight: string; quant?: [string, string]; 
  * its input back through reshapes to the pooled feature. For the shipped MobileNetV2 this finds
  * `464_quantized` (the global average pool, int8) and its scale and zero point.
  */
-export function preClassifierFeature(g: GraphSummary, output: string): EmbeddingCandidate | undefined {
+function preClassifierFeature(g: GraphSummary, output: string): EmbeddingCandidate | undefined {
   const producer = new Map<string, NodeInfo>()
   for (const n of g.nodes) for (const o of n.outputs) producer.set(o, n)
   const dataInput = (n: NodeInfo) => n.inputs.find((x) => x && !g.initializers.has(x))
@@ -229,7 +229,7 @@ export interface ImportChoices {
 }
 
 /** A manifest id from a file name: lower case, the characters the schema allows. */
-export function idFromFile(file: string): string {
+function idFromFile(file: string): string {
   const base = path.basename(file).replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '')
   return base || 'imported'
 }

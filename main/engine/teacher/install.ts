@@ -9,7 +9,8 @@
 import { copyFile, link, mkdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { DEFAULT_TEACHER, TEACHER_FILE_ROLES, type TeacherFileRole } from '../../../preload/vocabulary'
-import { download, DownloadError, diskError, fileSha256, mirrored, type DownloadProgress } from './download'
+import { download, DownloadError, diskError, mirrored, type DownloadProgress } from './download'
+import { hashFile } from '../library/identify'
 import { defaultModelSearchDirs, findManifests, installedModelsDir, listCatalog, loadManifest, resolveManifestFile, type CatalogEntry, type LoadedManifest, type Manifest } from './manifest'
 
 
@@ -157,7 +158,9 @@ export async function pullTeacher(id: string, opts: PullOptions): Promise<Teache
       ...(opts.stallMs ? { stallMs: opts.stallMs } : {}),
       onProgress: (p) => {
         const done = before + p.done
-        const all = total || p.total
+        // With a size unknown, the whole is unknown (0), unless this file is the whole download: the
+        // current file's size against bytes summed over files would pass 100%.
+        const all = total || (missing.length === 1 ? p.total : 0)
         opts.onProgress?.({ file: rel, done, total: all, bytesPerSecond: p.bytesPerSecond, etaSeconds: all > 0 && p.bytesPerSecond > 0 ? (all - done) / p.bytesPerSecond : null })
       },
     })
@@ -179,7 +182,7 @@ export async function useLocalFile(id: string, source: string, opts: { appDataDi
   const st = await stat(abs).catch(() => null)
   if (!st?.isFile()) throw new TeacherInstallError('not_found', `${abs} is not a file`)
   if (ref.bytes !== undefined && st.size !== ref.bytes) throw new TeacherInstallError('invalid', `${abs} has ${st.size} bytes where teacher "${id}" needs ${ref.bytes}: a different file`)
-  const { sha256 } = await fileSha256(abs)
+  const sha256 = await hashFile(abs)
   if (ref.sha256 !== undefined && sha256 !== ref.sha256) throw new TeacherInstallError('invalid', `${abs}: sha256 mismatch, expected ${ref.sha256}, got ${sha256}: a different or damaged file`)
   const installDir = installedModelsDir(opts.appDataDir)
   const rel = installedName(id, role, ref, path.basename(abs))
@@ -262,4 +265,3 @@ async function writeInstalledManifest(loaded: LoadedManifest, placed: Placed[], 
   }
 }
 
-export { DownloadError }

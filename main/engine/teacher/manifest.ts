@@ -2,10 +2,12 @@
  * Teacher manifests: how to feed an ONNX file and which tensors are its embedding and scores.
  * Models are data: adding a teacher is a JSON file in models/, no code.
  */
-import { access, readdir, readFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { TEACHER_USES } from '../../../preload/vocabulary'
 import { APP_ROOT } from '../paths'
+import { exists } from '../files'
 import { z } from 'zod'
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (a sha256)')
@@ -192,9 +194,6 @@ export async function loadManifest(idOrPath: string, searchDirs = defaultModelSe
   throw new ManifestError(`no teacher manifest "${idOrPath}" (looked in ${candidates.join(', ')})`)
 }
 
-/** What the studio suggests a teacher for, in the catalog: a word of the shared vocabulary (the UI shows it). */
-export { TEACHER_USES }
-
 const CatalogSchema = z.object({
   teachers: z.array(
     z.object({
@@ -241,13 +240,31 @@ export async function resolveManifestFile(loaded: LoadedManifest, ref: { path?: 
   return undefined
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p)
-    return true
-  } catch {
-    return false
-  }
+
+/** A file the manifest names, read and checked (ManifestFileOptions). */
+export interface ManifestFileOptions {
+  searchDirs: string[]
+  /** A file the user pointed at, used instead of the manifest's path. */
+  override?: string
+  /** The ref's manifest field, for the messages ("file": "manifest file.path"); none: "manifest path". */
+  field?: string
+  /** Said after "not found (...)". */
+  hint?: string
+}
+
+/**
+ * Finds a file the manifest names (resolveManifestFile), reads it and checks its sha256 when the
+ * manifest gives one; `what` names it in the errors ("model file", "text tower"). A file that
+ * cannot be read throws the file system's error.
+ */
+export async function readManifestFile(loaded: LoadedManifest, ref: { path?: string | undefined; url?: string | undefined; sha256?: string | undefined }, what: string, opts: ManifestFileOptions): Promise<{ file: string; bytes: Uint8Array; sha256: string }> {
+  const file = await resolveManifestFile(loaded, ref, opts.searchDirs, opts.override)
+  const field = opts.field ? `${opts.field}.` : ''
+  if (!file) throw new ManifestError(`${what} for "${loaded.manifest.id}" not found (manifest ${field}path ${ref.path ?? '(none)'}${ref.url ? `; download it from ${ref.url}` : ''})${opts.hint ?? ''}`)
+  const bytes = await readFile(file)
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  if (ref.sha256 !== undefined && sha256 !== ref.sha256) throw new ManifestError(`${what} ${file} has sha256 ${sha256}, but ${opts.field ? `manifest ${field}sha256 is` : 'the manifest says'} ${ref.sha256}: a different or damaged file`)
+  return { file, bytes, sha256 }
 }
 
 /** Every valid teacher manifest in the search folders, by id; the first folder that has an id wins. */

@@ -9,7 +9,7 @@ import { DECODE_VERSION } from './preprocess'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { LoadedManifest, Manifest } from './manifest'
-import { ManifestError, defaultModelSearchDirs, resolveModelFile } from './manifest'
+import { ManifestError, defaultModelSearchDirs, readManifestFile } from './manifest'
 import type { GraphEdit, GraphSummary, NewNode } from './onnx-graph'
 import { DataType, OnnxError, editGraph, float32Tensor, hasTensor, int64Tensor, summarize } from './onnx-graph'
 
@@ -180,20 +180,15 @@ export interface PrepareOptions {
 /** Finds, verifies, checks and edits the model; reuses a cached edited model when there is one. */
 export async function prepareModel(loaded: LoadedManifest, opts: PrepareOptions): Promise<PreparedModel> {
   const m = loaded.manifest
-  const sourcePath = await resolveModelFile(loaded, opts.searchDirs ?? defaultModelSearchDirs(), opts.modelFile)
-  if (!sourcePath) {
-    throw new ManifestError(`model file for "${m.id}" not found (manifest file.path ${m.file.path ?? '(none)'}${m.file.url ? `; download it from ${m.file.url}` : ''}); put it in a models folder or pass its path`)
-  }
-  let source: Uint8Array
-  try {
-    source = await readFile(sourcePath)
-  } catch (err) {
-    throw new OnnxError(`cannot read model file ${sourcePath}: ${(err as Error).message}`)
-  }
-  const modelSha256 = sha256(source)
-  if (modelSha256 !== m.file.sha256) {
-    throw new ManifestError(`model file ${sourcePath} has sha256 ${modelSha256}, but manifest file.sha256 is ${m.file.sha256}: a different or damaged file`)
-  }
+  const read = await readManifestFile(loaded, m.file, 'model file', {
+    searchDirs: opts.searchDirs ?? defaultModelSearchDirs(),
+    ...(opts.modelFile !== undefined ? { override: opts.modelFile } : {}),
+    field: 'file',
+    hint: '; put it in a models folder or pass its path',
+  }).catch((err: unknown) => {
+    throw err instanceof ManifestError ? err : new OnnxError(`cannot read model file: ${(err as Error).message}`)
+  })
+  const { file: sourcePath, bytes: source, sha256: modelSha256 } = read
   const preprocessHash = preprocessHashOf(m)
   const editedPath = path.join(opts.cacheDir, `${modelSha256}-${preprocessHash.slice(0, 16)}.onnx`)
   let g: GraphSummary

@@ -80,7 +80,6 @@ export interface TensorInfo {
 /** A node as the graph lists it (in topological order), with its integer attributes. */
 export interface NodeInfo {
   opType: string
-  domain: string
   inputs: string[]
   outputs: string[]
   attrs: Record<string, number | number[]>
@@ -98,8 +97,6 @@ export interface GraphSummary {
   nodes: NodeInfo[]
   /** Initializer dims by name (a classifier's weight says how wide its input is). */
   initializerDims: Map<string, number[]>
-  /** Shapes the file records for inner tensors (value_info), when it has them. */
-  valueInfo: TensorInfo[]
 }
 
 export class OnnxError extends Error {
@@ -153,13 +150,11 @@ export function summarize(bytes: Uint8Array): GraphSummary {
     nodeCount: g.node.length,
     nodes: g.node.map((n) => ({
       opType: n.opType ?? '?',
-      domain: n.domain ?? '',
       inputs: n.input ?? [],
       outputs: n.output ?? [],
       attrs: Object.fromEntries((n.attribute ?? []).map((a) => [a.name ?? '', a.ints?.length ? a.ints.map(Number) : Number(a.i ?? 0)])),
     })),
     initializerDims: new Map((g.initializer ?? []).map((t) => [t.name ?? '', (t.dims ?? []).map(Number)])),
-    valueInfo: (g.valueInfo ?? []).map(toInfo),
   }
 }
 

@@ -149,12 +149,45 @@ export class Teacher {
       }
       const image = h * w * 3
       const parts: { embedding: OutTensor; scores?: OutTensor }[] = []
-      for (let i = 0; i < n; i += most) parts.push(await this.run(pixels.slice(i * image, Math.min(n, i + most) * image), Math.min(most, n - i)))
+      for (let i = 0; i < n; i += most) parts.push(await this.runPadded(pixels.subarray(i * image, Math.min(n, i + most) * image), Math.min(most, n - i), most))
       const join = (ts: OutTensor[]): OutTensor => ({ dims: [n, ...(ts[0]?.dims.slice(1) ?? [])], data: concatRows(ts.map((t) => t.data)) })
       const scores = parts.flatMap((p) => (p.scores ? [p.scores] : []))
       return { embedding: join(parts.map((p) => p.embedding)), ...(scores.length ? { scores: join(scores) } : {}) }
     }
+    if (most !== null && n > 0 && n < most && this.fixedBatch === true) return this.runPadded(pixels, n, most)
+    if (most !== null && n > 0 && n < most && this.fixedBatch === undefined) {
+      // A short batch first: the graph may run it as it is; if not, padded to the batch it needs.
+      try {
+        return await this.run(pixels.slice(), n)
+      } catch (err) {
+        const padded = await this.runPadded(pixels, n, most).catch(() => {
+          throw err
+        })
+        this.fixedBatch = true
+        return padded
+      }
+    }
     return this.run(pixels, n)
+  }
+
+  /**
+   * Runs `n` images (n <= m) as a batch of exactly `m`, for a graph that needs its declared batch:
+   * the last image repeated to fill it, and only the first `n` rows of each output kept.
+   */
+  private async runPadded(pixels: Uint8Array, n: number, m: number): Promise<{ embedding: OutTensor; scores?: OutTensor }> {
+    if (n === m) return this.run(pixels.slice(), n)
+    const image = pixels.length / n
+    const full = new Uint8Array(m * image)
+    full.set(pixels)
+    const last = pixels.subarray((n - 1) * image, n * image)
+    for (let i = n; i < m; i++) full.set(last, i * image)
+    const out = await this.run(full, m)
+    const firstRows = (t: OutTensor): OutTensor => {
+      const rows = t.dims[0] ?? m
+      const per = rows > 0 ? t.data.length / rows : 0
+      return { dims: [n, ...t.dims.slice(1)], data: t.data.slice(0, n * per) }
+    }
+    return { embedding: firstRows(out.embedding), ...(out.scores ? { scores: firstRows(out.scores) } : {}) }
   }
 
   /** One run of the worker's session on n images. */

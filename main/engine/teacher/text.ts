@@ -10,14 +10,13 @@
  * (classes x prompt templates), once, and callers cache the result; a GPU session would cost more
  * to create than the whole run. The app runs it in a worker thread (classTextInWorker).
  */
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { Tokenizer } from '@huggingface/tokenizers'
 import * as ort from 'onnxruntime-node'
 import type { LoadedManifest, Manifest } from './manifest'
-import { ManifestError, defaultModelSearchDirs, resolveManifestFile } from './manifest'
+import { ManifestError, defaultModelSearchDirs, loadManifest, readManifestFile } from './manifest'
 import { runWorkerJob } from '../worker'
 import { l2NormalizeRows, matrix } from '../math/linalg'
+import type { ClassText } from '../selftrain/zero-shot'
 
 export type TextSpec = NonNullable<Manifest['text']>
 
@@ -27,15 +26,9 @@ export interface TextTowerOptions {
   intraOpThreads?: number
 }
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
-
 /** Reads a file the manifest names, checking its sha256 when the manifest gives one. */
 async function readChecked(loaded: LoadedManifest, ref: { path?: string | undefined; url?: string | undefined; sha256?: string | undefined }, what: string, searchDirs: string[]): Promise<Uint8Array> {
-  const file = await resolveManifestFile(loaded, ref, searchDirs)
-  if (!file) throw new ManifestError(`${what} for "${loaded.manifest.id}" not found (manifest path ${ref.path ?? '(none)'}${ref.url ? `; download it from ${ref.url}` : ''})`)
-  const bytes = await readFile(file)
-  if (ref.sha256 && sha256(bytes) !== ref.sha256) throw new ManifestError(`${what} ${file} has sha256 ${sha256(bytes)}, but the manifest says ${ref.sha256}: a different or damaged file`)
-  return bytes
+  return (await readManifestFile(loaded, ref, what, { searchDirs })).bytes
 }
 
 export class TextTower {
@@ -132,8 +125,9 @@ export class TextTower {
    * embedded and normalised, averaged over the templates and normalised again (the prompt
    * ensembling of Radford et al. 2021). `{}` in a template stands for the name.
    */
-  async classTextEmbeddings(names: string[], prompts: string[] = this.spec.prompts): Promise<Float32Array> {
-    const templates = prompts.length ? prompts : this.spec.prompts
+  async classTextEmbeddings(names: string[], prompts?: string[]): Promise<Float32Array> {
+    // none or empty: the manifest's own templates
+    const templates = prompts?.length ? prompts : this.spec.prompts
     const texts = names.flatMap((name) => templates.map((p) => p.replaceAll('{}', name)))
     const e = await this.embedTexts(texts)
     const P = templates.length
@@ -153,7 +147,7 @@ export class TextTower {
  * [n, dim] as is; a token sequence [n, L, dim] pooled as the manifest says: the first token, or the
  * mean over the tokens the attention mask keeps (padding must not pull the mean).
  */
-export function poolText(data: Float32Array, n: number, L: number, dim: number, pooling: 'cls' | 'mean' | undefined, mask: BigInt64Array): Float32Array {
+function poolText(data: Float32Array, n: number, L: number, dim: number, pooling: 'cls' | 'mean' | undefined, mask: BigInt64Array): Float32Array {
   if (data.length === n * dim) return Float32Array.from(data)
   if (data.length !== n * L * dim) throw new ManifestError(`manifest text.output.dim is ${dim} but the text tower gives ${data.length / n} values per text`)
   if (!pooling) throw new ManifestError(`the text tower gives a token sequence [${n}, ${L}, ${dim}]; set text.output.pooling to cls or mean`)
@@ -189,4 +183,32 @@ export interface TextJob {
 export async function classTextInWorker(loaded: LoadedManifest, names: string[], prompts: string[], opts: { searchDirs?: string[]; signal?: AbortSignal } = {}): Promise<Float32Array> {
   const job: TextJob = { loaded, names, prompts, searchDirs: opts.searchDirs ?? defaultModelSearchDirs() }
   return runWorkerJob<Float32Array>('text-worker', import.meta.url, job, opts.signal ? { signal: opts.signal } : {})
+}
+
+const classTextCache = new Map<string, Promise<ClassText>>()
+
+/**
+ * The class text directions a round (or the eval CLI) uses with a text-aligned teacher: k x dim unit
+ * rows, one per class name, or null when the teacher has no text tower. `teacher`: its id, looked
+ * up in `searchDirs` (give defaultModelSearchDirs(appDataDir), so that a downloaded or imported
+ * teacher is found in the app's models folder), or its manifest already loaded. `prompts`: the
+ * user's templates; null or empty keeps the manifest's own. Run in a worker thread and kept in
+ * memory per (teacher, its text files, settings, prompts, names): the names change rarely between
+ * rounds, and loading a text tower costs about a second.
+ */
+export async function classTextFor(teacher: string | LoadedManifest, names: string[], prompts: string[] | null, opts: { searchDirs?: string[] } = {}): Promise<ClassText | null> {
+  const searchDirs = opts.searchDirs ?? defaultModelSearchDirs()
+  const loaded = typeof teacher === 'string' ? await loadManifest(teacher, searchDirs) : teacher
+  const spec = loaded.manifest.text
+  if (!spec) return null
+  const templates = prompts?.length ? prompts : spec.prompts
+  const key = JSON.stringify([loaded.manifest.id, loaded.file, searchDirs, spec.file.sha256, spec.tokenizer.sha256, spec.maxLength, spec.logitScale, templates, names])
+  let hit = classTextCache.get(key)
+  if (!hit) {
+    hit = classTextInWorker(loaded, names, templates, { searchDirs }).then((T) => ({ T: matrix(names.length, spec.output.dim, T), logitScale: spec.logitScale }))
+    classTextCache.set(key, hit)
+    // a failure (a missing file) is not kept: the next call tries again
+    hit.catch(() => classTextCache.delete(key))
+  }
+  return hit
 }
