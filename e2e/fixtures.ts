@@ -88,6 +88,17 @@ export async function labelThumb(page: Page, index: number, key: string, cls: st
 /** Real photos in a folder of their own (so a spec starts afresh): the first `perClass` ants and bees of the hymenoptera pool, or all. */
 export const hymenopteraProject = (name: string, perClass = Infinity): Promise<string> => hymenopteraSubset(`studio-e2e-${name}-`, perClass)
 
+/**
+ * Seed labels by keyboard in a hymenopteraProject sorted by name (ants/* first, then bees/*): the
+ * first two ants as class 1 and the first two bees as class 2.
+ */
+export async function labelTwoOfEach(page: Page, perClass: number): Promise<void> {
+  await labelThumb(page, 0, '1', 'ants')
+  await labelThumb(page, 1, '1', 'ants')
+  await labelThumb(page, perClass, '2', 'bees')
+  await labelThumb(page, perClass + 1, '2', 'bees')
+}
+
 /** Opens `folder` through the path field, from the picker or from an open project. */
 export async function openFolder(page: Page, folder: string): Promise<void> {
   const another = page.getByRole('button', { name: 'Open another folder' })

@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises'
 import type { Page } from '@playwright/test'
 import type { LabelEvent } from '../../preload/contract'
-import { expect, openFolder, test, hymenopteraProject, addClasses, labelThumb, callStudio } from '../fixtures'
+import { expect, openFolder, test, hymenopteraProject, addClasses, callStudio, labelTwoOfEach } from '../fixtures'
 
 const PER_CLASS = 10
 
@@ -25,11 +25,7 @@ test('back to an accepted proposal in the review queue, a writes no second accep
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText(`${PER_CLASS * 2} images`)
     await addClasses(page, ['ants', 'bees'])
-    // Sorted by name: ants/* first, then bees/*.
-    await labelThumb(page, 0, '1', 'ants')
-    await labelThumb(page, 1, '1', 'ants')
-    await labelThumb(page, PER_CLASS, '2', 'bees')
-    await labelThumb(page, PER_CLASS + 1, '2', 'bees')
+    await labelTwoOfEach(page, PER_CLASS)
     await expect(page.getByTestId('teacher-bar')).toContainText(`${PER_CLASS * 2} images embedded`, { timeout: 120_000 })
     await page.getByRole('button', { name: 'Run a round' }).click()
     const rows = page.getByTestId('rounds-table').locator('tbody tr')

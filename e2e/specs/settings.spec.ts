@@ -6,7 +6,7 @@
 import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, readDb, addClasses, labelThumb } from '../fixtures'
+import { ARTIFACTS, expect, openFolder, test, hymenopteraProject, readDb, addClasses, labelThumb, labelTwoOfEach } from '../fixtures'
 
 const PER_CLASS = 30
 
@@ -27,11 +27,7 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText(`${PER_CLASS * 2} images`)
     await addClasses(page, ['ants', 'bees', 'wasps'])
-    // Sorted by name: ants/* first, then bees/*.
-    await labelThumb(page, 0, '1', 'ants')
-    await labelThumb(page, 1, '1', 'ants')
-    await labelThumb(page, PER_CLASS, '2', 'bees')
-    await labelThumb(page, PER_CLASS + 1, '2', 'bees')
+    await labelTwoOfEach(page, PER_CLASS)
     await labelThumb(page, PER_CLASS + 2, '3', 'wasps')
     await expect(page.getByTestId('class-count-ants')).toHaveText('2')
     await expect(page.getByTestId('class-count-bees')).toHaveText('2')

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { startModelServer, writeTestManifest } from '../../test/teacher/model-server'
-import { ARTIFACTS, addClasses, expect, hymenopteraProject, labelThumb, openFolder, test, callStudio } from '../fixtures'
+import { ARTIFACTS, addClasses, expect, hymenopteraProject, openFolder, test, callStudio, labelTwoOfEach } from '../fixtures'
 import { CHROMIUM, CHROMIUM_ARGS, startStudioServer } from '../host'
 
 const PER_CLASS = 10
@@ -66,10 +66,7 @@ test('a fresh data folder downloads a teacher with a progress bar, then it embed
     await openFolder(page, folder)
     await expect(page.getByTestId('image-count')).toHaveText(`${PER_CLASS * 2} images`)
     await addClasses(page, ['ants', 'bees'])
-    await labelThumb(page, 0, '1', 'ants')
-    await labelThumb(page, 1, '1', 'ants')
-    await labelThumb(page, PER_CLASS, '2', 'bees')
-    await labelThumb(page, PER_CLASS + 1, '2', 'bees')
+    await labelTwoOfEach(page, PER_CLASS)
     await expect(page.getByTestId('teacher-bar')).toContainText(`${PER_CLASS * 2} images embedded`, { timeout: 120_000 })
     expect(await callStudio(page, 'teacher.status', {})).toMatchObject({ model: ID, state: 'done', done: PER_CLASS * 2 })
     await page.getByRole('button', { name: 'Run a round' }).click()
