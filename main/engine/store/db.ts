@@ -143,6 +143,11 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE classes ADD COLUMN deleted_by INTEGER REFERENCES actions(id);
   `,
+  // Where an action's labels came from when not from a gesture in the studio: the file an import
+  // read (its path as given), so the audit trail names it.
+  `
+  ALTER TABLE actions ADD COLUMN origin TEXT;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

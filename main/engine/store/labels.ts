@@ -32,6 +32,8 @@ export interface LabelEventRow extends Required<LabelChange> {
   actionId: number
   actor: string
   at: number
+  /** The file an imported label came from; null for labels made in the studio or by a round. */
+  origin: string | null
   /** True when the event's action was undone (it no longer counts). */
   undone: boolean
 }
@@ -53,6 +55,8 @@ export interface ActionOptions {
   actor: string
   kind?: string
   undoable?: boolean
+  /** See LabelEventRow.origin. */
+  origin?: string | null
 }
 
 type Current = { id: number; classId: number | null; source: LabelSource; state: LabelState; roundId: number | null; confidence: number | null; uncertainty: number | null; at: number }
@@ -66,7 +70,7 @@ export class LabelLog {
     const undoable = opts.undoable === false ? 0 : 1
     // A new undoable action ends the redo stack: what was undone stays undone for good (2).
     if (undoable) this.sql.st('UPDATE actions SET undone = 2 WHERE undoable = 1 AND undone = 1').run()
-    const actionId = Number(this.sql.st('INSERT INTO actions (kind, actor, at, undoable) VALUES (?, ?, ?, ?)').run(opts.kind ?? 'label', opts.actor, now, undoable).lastInsertRowid)
+    const actionId = Number(this.sql.st('INSERT INTO actions (kind, actor, at, undoable, origin) VALUES (?, ?, ?, ?, ?)').run(opts.kind ?? 'label', opts.actor, now, undoable, opts.origin ?? null).lastInsertRowid)
     const ins = this.sql.st(
       `INSERT INTO label_events (action_id, image_id, class_id, source, round_id, confidence, uncertainty, state, actor, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -191,7 +195,7 @@ export class Labels {
   history(imageId: number): LabelEventRow[] {
     return (
       this.sql.st(
-        `SELECT e.*, a.undone FROM label_events e JOIN actions a ON a.id = e.action_id WHERE e.image_id = ? ORDER BY e.id`,
+        `SELECT e.*, a.undone, a.origin FROM label_events e JOIN actions a ON a.id = e.action_id WHERE e.image_id = ? ORDER BY e.id`,
       ).all(imageId) as Record<string, unknown>[]
     ).map((r) => ({
       id: r.id as number,
@@ -205,6 +209,7 @@ export class Labels {
       uncertainty: r.uncertainty as number | null,
       actor: r.actor as string,
       at: r.at as number,
+      origin: r.origin as string | null,
       undone: (r.undone as number) !== 0,
     }))
   }
