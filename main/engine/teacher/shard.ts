@@ -84,7 +84,8 @@ interface ShardFile {
 /** Every shard cache file in `dirs` (finished or not), with its header. */
 async function findShardFiles(dirs: readonly string[]): Promise<ShardFile[]> {
   const found: ShardFile[] = []
-  for (const dir of dirs) {
+  // A folder named twice (`--merge d d/`) is read once, not taken for every shard twice.
+  for (const dir of new Set(dirs.map((d) => path.resolve(d)))) {
     let names: string[]
     try {
       names = (await readdir(dir)).sort()
