@@ -6,6 +6,8 @@
  * Fixed records make the index (id -> row) one pass over the file and a torn tail easy to find:
  * a partial record, or a full-size one whose CRC does not match, is cut off and redone.
  * Float32 throughout: float16 was not measured for accuracy, so it is not used.
+ * A shard's file (one share of a folder, see shard.ts) is the same, with `shard: {index, count}` in
+ * its header JSON.
  */
 import { mkdir, open, stat } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
