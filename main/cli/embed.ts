@@ -16,6 +16,9 @@
  * wrote shards 0..N-1, each once and finished, then merges them into the cache, holding the
  * project's lock as the studio does, so it is refused while the project is open elsewhere.
  *
+ * Without --shard or --cache-dir, embed holds the project's lock as the studio does: it is refused
+ * while the folder is open in the studio.
+ *
  * Exit codes: 0 done (even if some images could not be decoded: they are listed), 1 failure while
  * working (model cannot run, disk error), 2 bad usage or bad input (unknown option, no such folder,
  * bad manifest or model file), 130 cancelled.
@@ -102,8 +105,13 @@ export async function run(args: string[]): Promise<number> {
     if (tty) process.stderr.write(`\r${line}\x1b[K`)
     else console.error(line)
   }
+  let lock: ProjectLock | null = null
   try {
-    const cacheDir = v['cache-dir'] ?? studioPathsFor(folder).teacher
+    const project = studioPathsFor(folder)
+    // The project's own cache is appended to by the studio while the project is open: hold its
+    // lock as merge does. Shards write files of their own and a --cache-dir is the caller's.
+    if (!shard && v['cache-dir'] === undefined) lock = ProjectLock.acquire(project.lock, project.owner)
+    const cacheDir = v['cache-dir'] ?? project.teacher
     const s = await embedFolder(folder, v.model, {
       cacheDir,
       ...(shard ? { shard: { ...shard, dir: v.out ?? shardsDir(cacheDir) } } : {}),
@@ -144,6 +152,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(err instanceof Error ? err.message : String(err))
     return err instanceof ManifestError || err instanceof OnnxError ? 2 : 1
   } finally {
+    lock?.release()
     process.off('SIGINT', onSigint)
   }
 }

@@ -172,12 +172,14 @@ describe('what the merge and --shard refuse', () => {
     expect(await files(embeddingCacheDir(cache))).toEqual([])
   })
 
-  it('a merge into the project while the studio has it open: refused', { timeout: 60_000 }, async () => {
+  it('a merge or a plain embed into the project while the studio has it open: refused', { timeout: 60_000 }, async () => {
     const lock = ProjectLock.acquire(project.lock, project.owner)
     try {
-      const r = await runCli(['embed', folder, '--merge', shardsDir], env)
-      expect(r.code).toBe(1)
-      expect(r.stderr).toMatch(/open in another studio window or process/)
+      for (const args of [['--merge', shardsDir], cpu]) {
+        const r = await runCli(['embed', folder, ...args], env)
+        expect(r.code).toBe(1)
+        expect(r.stderr).toMatch(/open in another studio window or process/)
+      }
     } finally {
       lock.release()
     }
