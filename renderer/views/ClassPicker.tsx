@@ -75,7 +75,15 @@ function Picker({ request }: { request: PickRequest }) {
 
   return (
     <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && close()}>
-      <div className="dialog class-picker" role="dialog" aria-modal="true" aria-label={`Pick a class: ${request.title}`} data-testid="class-picker">
+      <div
+        className="dialog class-picker"
+        role="dialog"
+        aria-modal="true"
+        aria-label={`Pick a class: ${request.title}`}
+        data-testid="class-picker"
+        // The field keeps the focus (and so the typing) whatever is clicked inside the picker.
+        onMouseDown={(e) => e.target !== field.current && e.preventDefault()}
+      >
         <p className="class-picker-title">{request.title}</p>
         <input
           ref={field}
@@ -102,8 +110,7 @@ function Picker({ request }: { request: PickRequest }) {
               id={optionId(m.item)}
               role="option"
               aria-selected={k === at}
-              // The field keeps the focus (and the keys) when an option is clicked.
-              onMouseDown={(e) => e.preventDefault()}
+              aria-label={m.index < 9 ? `${m.item.name}, key ${m.index + 1}` : m.item.name}
               onClick={() => choose(m)}
               onMouseMove={() => k !== at && setActive(k)}
             >
