@@ -27,7 +27,7 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
       ['Ctrl+A', 'select every image shown'],
       ['Esc', 'clear the selection'],
       ['Enter', 'open the image in the viewer'],
-      ['1–9', 'label the image (or the selection) with class 1–9, the first nine of the Classes panel'],
+      ['1–9', 'label the image (or the selection) with one of the first nine classes'],
       ['c', 'pick any class by name (the class picker), however many there are'],
       ['0', 'clear its label'],
       ['a / x', 'accept / reject its proposal'],
@@ -79,10 +79,11 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
     ],
   },
   {
-    area: 'Class picker (c)',
+    area: 'Class picker',
     keys: [
+      ['c', 'open it, wherever 1–9 label: grid, viewer, queue, map'],
       ['Letters', 'filter the classes: start of the name, of a word, anywhere, or in order'],
-      ['↑ ↓, PageUp / PageDown', 'choose a class'],
+      ['↑ ↓', 'choose a class (PageUp / PageDown: eight at a time)'],
       ['Enter', 'apply it to the image, selection or lasso'],
       ['Esc', 'close without labelling'],
     ],
