@@ -109,6 +109,22 @@ export async function openFolder(page: Page, folder: string): Promise<void> {
   await page.getByRole('button', { name: 'Open', exact: true }).click()
 }
 
+/** Back to the start screen (the project picker) from wherever the shared server left the page. */
+export async function toProjectPicker(page: Page): Promise<void> {
+  const another = page.getByRole('button', { name: 'Open another folder' })
+  const demo = page.getByRole('button', { name: 'Open the demo project' })
+  await expect(another.or(demo)).toBeVisible()
+  if (await another.isVisible()) await another.click()
+  await expect(demo).toBeVisible()
+}
+
+/** Opens the demo project (300 Fashion-MNIST images) from the start screen. */
+export async function openDemo(page: Page): Promise<void> {
+  await toProjectPicker(page)
+  await page.getByRole('button', { name: 'Open the demo project' }).click()
+  await expect(page.getByTestId('image-count')).toHaveText('300 images')
+}
+
 /** Rows from the database of the project at `folder`, read beside the running web host (WAL lets a reader in). */
 export function readDb<T>(folder: string, sql: string): T[] {
   const paths = new ProjectPaths(projectDataDir(process.env.STUDIO_E2E_DATA_DIR ?? '', folder))

@@ -5,6 +5,7 @@ import { useMap } from './stores/map'
 import { useNotices } from './stores/notices'
 import { useProject } from './stores/project'
 import { ClassPanel } from './views/ClassPanel'
+import { ClassPicker } from './views/ClassPicker'
 import { ExportPanel } from './views/ExportPanel'
 import { FilterBar } from './views/FilterBar'
 import { Grid } from './views/grid/Grid'
@@ -140,6 +141,7 @@ export function App() {
       <ReviewView />
       <SettingsView />
       <ShortcutSheet />
+      <ClassPicker />
     </div>
   )
 }

@@ -2,6 +2,8 @@
  * The studio's keyboard, in one place: one keydown listener on the window hands each key to the
  * bindings of the views that are active, in this order, and stops at the first that takes it:
  *
+ *   picker   the quick class picker, while it is open    (views/ClassPicker.tsx): modal, keys it
+ *            does not take (the letters typed into its field) reach no other view
  *   review   the review queue, while it is open          (views/review/ReviewView.tsx)
  *   viewer   the image viewer, while an image is open    (views/viewer/Viewer.tsx)
  *   grid     the grid, for keys pressed inside it         (views/grid/keys.ts)
@@ -43,16 +45,24 @@ export function digitClass(key: string): ClassInfo | null | undefined {
   return cls
 }
 
+/**
+ * The key that opens the quick class picker wherever a digit labels: it reaches every class, the
+ * digits only the first nine.
+ */
+export const PICK_KEY = 'c'
+
 /** A view's keys: true when the key was one of its shortcuts (the listener prevents its default). */
 export type Bindings = (e: KeyboardEvent) => boolean
 
-type Layer = 'review' | 'viewer' | 'grid' | 'map'
-const ORDER: Layer[] = ['review', 'viewer', 'grid', 'map']
+type Layer = 'picker' | 'review' | 'viewer' | 'grid' | 'map'
+const ORDER: Layer[] = ['picker', 'review', 'viewer', 'grid', 'map']
 
 interface Registered {
   keys: RefObject<Bindings>
   /** Keys pressed inside this element only (the grid, the map); anywhere when absent. */
   scope: RefObject<HTMLElement | null> | undefined
+  /** A modal layer ends the search: the keys it does not take keep their default (typing) and reach no one else. */
+  modal: boolean
 }
 
 const layers = new Map<Layer, Registered>()
@@ -62,18 +72,18 @@ const layers = new Map<Layer, Registered>()
  * new function each render (the latest is used); with a `scope`, only keys pressed inside that
  * element reach them.
  */
-export function useKeys(layer: Layer, keys: Bindings, options: { active?: boolean; scope?: RefObject<HTMLElement | null> } = {}): void {
+export function useKeys(layer: Layer, keys: Bindings, options: { active?: boolean; scope?: RefObject<HTMLElement | null>; modal?: boolean } = {}): void {
   const latest = useRef(keys)
   latest.current = keys
-  const { active = true, scope } = options
+  const { active = true, scope, modal = false } = options
   useEffect(() => {
     if (!active) return
-    const entry: Registered = { keys: latest, scope }
+    const entry: Registered = { keys: latest, scope, modal }
     layers.set(layer, entry)
     return () => {
       if (layers.get(layer) === entry) layers.delete(layer)
     }
-  }, [layer, active, scope])
+  }, [layer, active, scope, modal])
 }
 
 /** Anywhere outside a text field. */
@@ -106,6 +116,7 @@ function onKeyDown(e: KeyboardEvent): void {
       e.preventDefault()
       return
     }
+    if (entry.modal) return
   }
   if (appKeys(e)) e.preventDefault()
 }

@@ -3,23 +3,11 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
-import type { Page } from '@playwright/test'
-import { ARTIFACTS, ROOT, expect, openFolder, test } from '../fixtures'
-
-/** Back to the picker from wherever the shared server left the page. */
-async function toPicker(page: Page): Promise<void> {
-  const another = page.getByRole('button', { name: 'Open another folder' })
-  const demo = page.getByRole('button', { name: 'Open the demo project' })
-  await expect(another.or(demo)).toBeVisible()
-  if (await another.isVisible()) await another.click()
-  await expect(demo).toBeVisible()
-}
+import { ARTIFACTS, ROOT, expect, openDemo, openFolder, test, toProjectPicker } from '../fixtures'
 
 test('the demo project from the picker, class-folder export, and recent projects', async ({ studio: page }, testInfo) => {
   test.skip(testInfo.project.name === 'electron', 'checks files beside the web host')
-  await toPicker(page)
-  await page.getByRole('button', { name: 'Open the demo project' }).click()
-  await expect(page.getByTestId('image-count')).toHaveText('300 images')
+  await openDemo(page)
   await expect(page.locator('.project-name')).toHaveText('fashion-mnist')
   // The demo's data goes to the app's data folder: the repository stays clean.
   expect(existsSync(path.join(ROOT, 'demo/fashion-mnist/.pseudolabel'))).toBe(false)
@@ -49,7 +37,7 @@ test('the demo project from the picker, class-folder export, and recent projects
   await expect(page.getByTestId('image-count')).toHaveText('1 images')
   await rm(gone, { recursive: true, force: true })
 
-  await toPicker(page)
+  await toProjectPicker(page)
   const recent = page.getByTestId('recent-projects')
   // Newest first: the vanished folder (shown missing, not openable), then the demo.
   const goneName = path.basename(gone)

@@ -110,7 +110,7 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       await page.keyboard.press('?')
       const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
       await expect(sheet).toBeVisible()
-      for (const area of ['Grid', 'Viewer', 'Review and spot-check queue', 'Map']) await expect(sheet.getByRole('region', { name: area })).toBeVisible()
+      for (const area of ['Grid', 'Viewer', 'Review and spot-check queue', 'Map', 'Class picker']) await expect(sheet.getByRole('region', { name: area })).toBeVisible()
       // Focus stays inside: Tab from the only control comes back to it.
       await expect(sheet.getByRole('button', { name: 'Close keyboard shortcuts' })).toBeFocused()
       await page.keyboard.press('Tab')

@@ -84,7 +84,7 @@ export function ClassPanel() {
       <button type="button" onClick={() => void useReview.getState().suggest(20)} disabled={classes.length === 0} title="Diverse, representative images: the best seeds">
         Suggest 20 to label
       </button>
-      <p className="muted hint">Press 1–9 on an image to label it, 0 to clear, Ctrl+Z to undo.</p>
+      <p className="muted hint">On an image: 1–9 label it (the first nine classes), c picks any class by name, 0 clears, Ctrl+Z undoes.</p>
     </aside>
   )
 }

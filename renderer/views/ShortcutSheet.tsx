@@ -3,8 +3,8 @@ import { Dialog } from './Dialog'
 
 /**
  * Every keyboard shortcut, by where it works. One list: when a view gains a key, add it here.
- * (The keys themselves are bound in keymap.ts (anywhere), decisions.ts (1-9, 0, a, x), grid/keys.ts,
- * viewer/Viewer.tsx, review/ReviewView.tsx, map/MapView.tsx and map/MainTabs.tsx.)
+ * (The keys themselves are bound in keymap.ts (anywhere), decisions.ts (1-9, 0, a, x, c), grid/keys.ts,
+ * viewer/Viewer.tsx, review/ReviewView.tsx, map/MapView.tsx, map/MainTabs.tsx and ClassPicker.tsx.)
  */
 export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
   {
@@ -27,7 +27,8 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
       ['Ctrl+A', 'select every image shown'],
       ['Esc', 'clear the selection'],
       ['Enter', 'open the image in the viewer'],
-      ['1–9', 'label the image (or the selection) with class 1–9'],
+      ['1–9', 'label the image (or the selection) with one of the first nine classes'],
+      ['c', 'pick any class by name (the class picker), however many there are'],
       ['0', 'clear its label'],
       ['a / x', 'accept / reject its proposal'],
       ['m', 'more like this'],
@@ -42,6 +43,7 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
       ['→ or Space', 'next image'],
       ['←', 'previous image'],
       ['1–9, 0, a, x', 'decide, then show the next image'],
+      ['c', 'pick any class by name, then show the next image'],
       ['Backspace', 'undo and go back one image'],
       ['+ / −, wheel', 'zoom in / out (drag to pan)'],
       ['f or double-click', 'fit / 100%'],
@@ -55,7 +57,8 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
     keys: [
       ['a', 'accept the proposal'],
       ['x', 'reject it'],
-      ['1–9', 'it is class 1–9'],
+      ['1–9', 'it is class 1–9 (the first nine)'],
+      ['c', 'it is another class: pick it by name'],
       ['Space or →', 'skip'],
       ['←', 'back one'],
       ['Backspace', 'undo the last decision and go back'],
@@ -69,9 +72,20 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
       ['+ / −', 'zoom in / out'],
       ['Home', 'reset the view'],
       ['l', 'lasso mode (or Shift+drag)'],
-      ['1–9, 0', 'label the lassoed images, clear them'],
+      ['1–9, 0', 'label the lassoed images with class 1–9, clear them'],
+      ['c', 'label the lassoed images with any class, picked by name'],
       ['Esc', 'deselect'],
       ['← → on the tabs', 'switch between Grid and Map'],
+    ],
+  },
+  {
+    area: 'Class picker',
+    keys: [
+      ['c', 'open it, wherever 1–9 label: grid, viewer, queue, map'],
+      ['Letters', 'filter the classes: start of the name, of a word, anywhere, or in order'],
+      ['↑ ↓', 'choose a class (PageUp / PageDown: eight at a time)'],
+      ['Enter', 'apply it to the image, selection or lasso'],
+      ['Esc', 'close without labelling'],
     ],
   },
 ]

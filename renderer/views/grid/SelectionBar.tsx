@@ -1,4 +1,4 @@
-import { decideMany } from '../../decisions'
+import { decideMany, pickClassForMany } from '../../decisions'
 import { useLabels } from '../../stores/labels'
 import { useSelection } from '../../stores/selection'
 
@@ -17,6 +17,9 @@ export function SelectionBar() {
           <kbd>{i + 1}</kbd> {c.name}
         </button>
       ))}
+      <button type="button" onClick={() => pickClassForMany(all())} aria-label="Label the selected images with a class picked by name">
+        {classes.length > 9 ? `${classes.length - 9} more…` : 'By name…'} <kbd>c</kbd>
+      </button>
       <button type="button" onClick={() => decideMany(all(), 'a')} aria-label="Accept the selected proposals">
         <kbd>a</kbd> Accept
       </button>

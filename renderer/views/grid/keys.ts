@@ -1,14 +1,14 @@
 /**
  * The grid's keys, given to the keymap for keys pressed inside the grid. On a thumbnail: arrows move
  * (with shift they extend the selection), space toggles, Enter opens, the context-menu key or
- * Shift+F10 opens its menu, m shows more like it, and the decision keys (decisions.ts) act on the
- * selection when there is one, else on the image. Anywhere in the grid: Ctrl+A selects the whole
- * filter, Esc clears the selection, and (on the grid itself, after a rubber band) the decision keys
- * act on the selection.
+ * Shift+F10 opens its menu, m shows more like it, and the decision keys (decisions.ts) and c (the
+ * class picker) act on the selection when there is one, else on the image. Anywhere in the grid:
+ * Ctrl+A selects the whole filter, Esc clears the selection, and (on the grid itself, after a rubber
+ * band) the decision keys and c act on the selection.
  */
 import type { RefObject } from 'react'
-import { decide, decideMany } from '../../decisions'
-import type { Bindings } from '../../keymap'
+import { decide, decideMany, pickClassFor, pickClassForMany } from '../../decisions'
+import { PICK_KEY, type Bindings } from '../../keymap'
 import { useGrid } from '../../stores/grid'
 import { useSelection } from '../../stores/selection'
 
@@ -50,6 +50,11 @@ function thumbKeys(e: KeyboardEvent, index: number, thumb: HTMLElement, g: GridK
     void useGrid.getState().showSimilar(image)
     return true
   }
+  if (image && !mod && !e.altKey && e.key === PICK_KEY) {
+    if (selection.ids.size > 0) pickClassForMany([...selection.ids])
+    else pickClassFor(image)
+    return true
+  }
   if (image && !mod && !e.altKey && (selection.ids.size > 0 ? decideMany([...selection.ids], e.key) : decide(image, e.key))) return true
   const moves: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: g.columns, ArrowUp: -g.columns }
   const step = moves[e.key]
@@ -75,5 +80,10 @@ function gridKeys(e: KeyboardEvent, g: GridKeys): boolean {
     selection.clear()
     return true
   }
-  return e.target === g.scroller.current && !mod && !e.altKey && selection.ids.size > 0 && decideMany([...selection.ids], e.key)
+  if (e.target !== g.scroller.current || mod || e.altKey || selection.ids.size === 0) return false
+  if (e.key === PICK_KEY) {
+    pickClassForMany([...selection.ids])
+    return true
+  }
+  return decideMany([...selection.ids], e.key)
 }

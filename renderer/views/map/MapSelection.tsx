@@ -2,8 +2,11 @@ import type { ClassInfo } from '../../../preload/contract'
 import { classColor } from '../../../preload/vocabulary'
 import { useMap } from '../../stores/map'
 
-/** The lasso's selection with a button per class (digits 1-9), clear (0) and deselect; a hint while nothing is selected. */
-export function MapSelection({ count, classes, labelWith }: { count: number; classes: ClassInfo[]; labelWith: (key: string) => void }) {
+/**
+ * The lasso's selection with a button per class of the first nine (digits 1-9), one for the class
+ * picker (c, every class), clear (0) and deselect; a hint while nothing is selected.
+ */
+export function MapSelection({ count, classes, labelWith, pick }: { count: number; classes: ClassInfo[]; labelWith: (key: string) => void; pick: () => void }) {
   if (count === 0) {
     return (
       <p className="map-selection map-hint muted">
@@ -20,6 +23,9 @@ export function MapSelection({ count, classes, labelWith }: { count: number; cla
           <span className="swatch" style={{ background: classColor(k, c.color) }} /> {c.name} <kbd>{k + 1}</kbd>
         </button>
       ))}
+      <button type="button" onClick={pick} aria-label="Label the selected images with a class picked by name">
+        {classes.length > 9 ? `${classes.length - 9} more…` : 'By name…'} <kbd>c</kbd>
+      </button>
       <button type="button" onClick={() => labelWith('0')} aria-label="Clear the labels of the selected images">
         Clear labels <kbd>0</kbd>
       </button>

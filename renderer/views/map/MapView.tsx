@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type PointerEvent } from 'react'
-import { digitClass, isDigit, typingInField, useKeys, type Bindings } from '../../keymap'
+import { digitClass, isDigit, PICK_KEY, typingInField, useKeys, type Bindings } from '../../keymap'
+import { pickClass } from '../../stores/class-picker'
 import { useLabels } from '../../stores/labels'
 import { useMap } from '../../stores/map'
 import { HOME, panBy, zoomAbout, type Camera } from './camera'
@@ -18,9 +19,16 @@ function labelWith(key: string) {
   if (cls !== undefined) void useMap.getState().labelSelection(cls?.id ?? null)
 }
 
+/** Opens the class picker for the lasso's selection (c): any class, by name. */
+function pickForSelection() {
+  const n = useMap.getState().selection.length
+  pickClass(`Label ${n.toLocaleString()} lassoed image${n === 1 ? '' : 's'}`, (cls) => void useMap.getState().labelSelection(cls.id))
+}
+
 /**
  * The embedding space in 2-D: every image a point, near the images the teacher sees as alike.
- * Drag to pan, wheel to zoom, shift+drag (or the lasso mode) to select a cluster, 1-9 to label it.
+ * Drag to pan, wheel to zoom, shift+drag (or the lasso mode) to select a cluster, 1-9 (or c, the
+ * class picker, for any class) to label it.
  */
 export function MapView() {
   const { data, labelsVersion, colourBy, selection } = useMap()
@@ -178,6 +186,7 @@ export function MapView() {
     const action = keys[e.key]
     if (action) action()
     else if (useMap.getState().selection.length > 0 && isDigit(e.key)) labelWith(e.key)
+    else if (useMap.getState().selection.length > 0 && e.key === PICK_KEY) pickForSelection()
     else return false
     return true
   }
@@ -190,7 +199,7 @@ export function MapView() {
   return (
     <div className="map-view" ref={view}>
       <MapToolbar data={data} classes={classes} lassoMode={lassoMode} toggleLasso={() => setLassoMode((m) => !m)} resetView={() => moveCamera(HOME)} />
-      <MapSelection count={selection.length} classes={classes} labelWith={labelWith} />
+      <MapSelection count={selection.length} classes={classes} labelWith={labelWith} pick={pickForSelection} />
       <div className="map-canvas-wrap" ref={wrap}>
         <canvas
           ref={canvas}
@@ -198,7 +207,7 @@ export function MapView() {
           style={{ width: size.width, height: size.height }}
           tabIndex={0}
           role="img"
-          aria-label={`Embedding map of ${data.count.toLocaleString()} images. Drag to pan, wheel or plus and minus to zoom, arrows to pan, shift+drag or L for the lasso, 1 to 9 to label the selection, Escape to deselect.`}
+          aria-label={`Embedding map of ${data.count.toLocaleString()} images. Drag to pan, wheel or plus and minus to zoom, arrows to pan, shift+drag or L for the lasso, 1 to 9 (or C to pick any class by name) to label the selection, Escape to deselect.`}
           data-testid="map-canvas"
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react'
 import type { ImageInfo } from '../../../preload/contract'
-import { decide } from '../../decisions'
-import { typingInField, useKeys } from '../../keymap'
+import { decide, pickClassFor } from '../../decisions'
+import { PICK_KEY, typingInField, useKeys } from '../../keymap'
 import { useLabels } from '../../stores/labels'
 import { useReview } from '../../stores/review'
 import { studio } from '../../transport'
@@ -11,7 +11,7 @@ import { ReviewScope } from './ReviewScope'
 
 /**
  * The review queue: the proposals, most confident first, one decision per keystroke (a accept,
- * x reject, 1-9 relabel, space skip, Backspace undo, Esc close), the next image already loaded.
+ * x reject, 1-9 relabel, c relabel with any class by name (the class picker), space skip, Backspace undo, Esc close), the next image already loaded.
  * Stepping back shows the image as it now is (accepted, relabelled...), and its keys act on that.
  */
 const TITLES = { review: 'Review proposals', label: 'Label suggested images', audit: 'Spot-check proposals' } as const
@@ -34,6 +34,7 @@ function reviewKeys(e: KeyboardEvent, box: HTMLElement | null): boolean {
   if (e.key === 'Escape') close()
   else if (e.key === ' ' || e.key === 'ArrowRight') step(1)
   else if (e.key === 'ArrowLeft') step(-1)
+  else if (e.key === PICK_KEY && current) pickClassFor(current, () => step(1))
   else if (e.key === 'Backspace') {
     void useLabels.getState().undo()
     step(-1)
@@ -103,6 +104,9 @@ export function ReviewView() {
                 .slice(0, 9)
                 .map((c, i) => `${i + 1} ${c.name}`)
                 .join(', ')}
+            </li>
+            <li>
+              <kbd>c</kbd> {classes.length > 9 ? `any of the ${classes.length} classes, by name` : 'pick the class by name'}
             </li>
             <li>
               <kbd>space</kbd> skip · <kbd>⌫</kbd> undo · <kbd>Esc</kbd> close

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type PointerEvent } from 'react'
-import { decide } from '../../decisions'
-import { typingInField, useKeys, type Bindings } from '../../keymap'
+import { decide, pickClassFor } from '../../decisions'
+import { PICK_KEY, typingInField, useKeys, type Bindings } from '../../keymap'
 import { cycleFocus } from '../Dialog'
 import { useGrid } from '../../stores/grid'
 import { useLabels } from '../../stores/labels'
@@ -10,7 +10,8 @@ import { KEY_STEP, useZoom, WHEEL_STEP } from './zoom'
 
 /**
  * One image at full size with its facts, the last round's top-5 probabilities and its label
- * history. Keys: 1-9 label, 0 clear, a accept, x reject (each moves to the next image), space skip,
+ * history. Keys: 1-9 label, c any class by name (the class picker), 0 clear, a accept, x reject
+ * (each moves to the next image), space skip,
  * Backspace undo and go back, arrows step, m more like this, + - f zoom, Esc close. The next image
  * is preloaded so a decision never waits on the network.
  */
@@ -70,6 +71,7 @@ export function Viewer() {
     else if (e.key === '-') zoomAt(1 / KEY_STEP)
     else if (e.key === 'f') toggle()
     else if (e.key === 'm') moreLikeThis()
+    else if (e.key === PICK_KEY && current) pickClassFor(current, () => step(viewing + 1))
     else if (e.key === 'ArrowRight' || e.key === ' ') step(viewing + 1)
     else if (e.key === 'ArrowLeft') step(viewing - 1)
     else if (e.key === 'Backspace') {
@@ -159,7 +161,7 @@ export function Viewer() {
           <h2>{image?.relPath.split('/').pop()}</h2>
           <ImageFacts image={image} facts={facts} classes={classes} />
           <p className="muted">
-            {viewing + 1} of {total} · 1–9 label · a accept · x reject · space skip · ⌫ undo · m more like this · + − f zoom · Esc close
+            {viewing + 1} of {total} · 1–9 label · c pick a class · a accept · x reject · space skip · ⌫ undo · m more like this · + − f zoom · Esc close
           </p>
           <div className="row">
             <button type="button" onClick={moreLikeThis} disabled={!image}>
