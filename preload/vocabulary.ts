@@ -88,6 +88,25 @@ export type ExportScope = (typeof EXPORT_SCOPES)[number]
 /** Colours given to new classes in turn (and the fallback, by position, for a class without one). */
 export const CLASS_PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#808000'] as const
 
+/**
+ * The colour for a new class: the first palette colour no class uses, then hues spaced by the
+ * golden angle (no two close together however many classes come), so colours never repeat.
+ */
+export function freshClassColor(used: readonly (string | null)[]): string {
+  const taken = new Set(used.map((c) => c?.toLowerCase()))
+  const free = CLASS_PALETTE.find((c) => !taken.has(c))
+  if (free) return free
+  for (let i = 0; ; i++) {
+    const hue = Math.round((i * 137.508) % 360)
+    const [r, g, b] = [0, 8, 4].map((n) => {
+      const k = (n + hue / 30) % 12
+      return Math.round(255 * (0.5 - 0.4 * Math.max(-1, Math.min(k - 3, 9 - k, 1))))
+    }) as [number, number, number]
+    const hex = '#' + [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('')
+    if (!taken.has(hex)) return hex
+  }
+}
+
 /** A class's colour: its own, else the palette's by its position in the class list. */
 export function classColor(index: number, own: string | null): string {
   return own ?? CLASS_PALETTE[index % CLASS_PALETTE.length] ?? '#888'

@@ -114,6 +114,20 @@ describe('classes', () => {
     await call('classes.delete', { id: wasps.id })
   })
 
+  it('gives every class a colour of its own, past the palette and when a deleted class is made again', async () => {
+    const before = await call('classes.list', {})
+    const made = []
+    for (let i = 0; i < 14; i++) made.push(await call('classes.create', { name: `colour ${i}` }))
+    // Make the first one again after deleting it and giving its colour away.
+    await call('classes.delete', { id: made[0]!.id })
+    const taker = await call('classes.create', { name: 'taker' })
+    expect(taker.color).toBe(made[0]!.color)
+    await call('classes.create', { name: 'colour 0' })
+    const colours = (await call('classes.list', {})).map((c) => c.color!.toLowerCase())
+    expect(new Set(colours).size).toBe(colours.length)
+    for (const c of await call('classes.list', {})) if (!before.some((b) => b.id === c.id)) await call('classes.delete', { id: c.id })
+  })
+
   it('runs a round with the strategy from the settings and times its stages', async () => {
     await call('settings.set', { strategy: 'threshold', strategyParam: 0.5 })
     events.length = 0
