@@ -6,10 +6,10 @@
  * events (accept, reject, relabel), so audited items also feed the next round.
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import { StudioError, type AuditedPrecision, type AuditReport } from '../../preload/contract'
+import { StudioError, type AuditedPrecision, type AuditReport, type ReviewerAgreement, type ReviewerDecisions } from '../../preload/contract'
 import type { Project } from '../engine/project/project'
-import type { ImageRow, RoundRow } from '../engine/store'
-import { auditSample, wilson } from '../engine/selftrain/audit'
+import type { Decision, ImageRow, RoundRow } from '../engine/store'
+import { auditSample, cohenKappa, wilson } from '../engine/selftrain/audit'
 
 interface AuditItem {
   imageId: number
@@ -62,13 +62,54 @@ export async function startAudit(project: Project, perClass: number): Promise<Im
   return items
 }
 
-/** Precision per class from the current audit sample; null when no audit was started. */
+/**
+ * Each person's decisions, and for every two people who judged the same images Cohen's kappa over
+ * their latest judgement of each: the class they stand behind (a seed label, a correction, an
+ * accepted proposal's class) or "rejected". A person who cleared their label no longer judges it.
+ */
+export function reviewerFigures(decisions: readonly Decision[]): { reviewers: ReviewerDecisions[]; agreement: ReviewerAgreement[] } {
+  const counts = new Map<string, ReviewerDecisions>()
+  const latest = new Map<string, Map<number, string>>()
+  for (const d of decisions) {
+    const judged = latest.get(d.actor) ?? new Map<number, string>()
+    latest.set(d.actor, judged)
+    if (d.classId === null) {
+      judged.delete(d.imageId)
+      continue
+    }
+    const c = counts.get(d.actor) ?? { actor: d.actor, seeds: 0, accepted: 0, rejected: 0, relabelled: 0 }
+    counts.set(d.actor, c)
+    if (d.state === 'rejected') c.rejected++
+    else if (d.state === 'relabelled') c.relabelled++
+    else if (d.source === 'pseudo') c.accepted++
+    else c.seeds++
+    judged.set(d.imageId, d.state === 'rejected' ? 'rejected' : `class ${d.classId}`)
+  }
+  const actors = [...latest.keys()].sort()
+  const agreement: ReviewerAgreement[] = []
+  for (let i = 0; i < actors.length; i++)
+    for (let j = i + 1; j < actors.length; j++) {
+      const a = latest.get(actors[i]!)!
+      const b = latest.get(actors[j]!)!
+      const shared = [...a.keys()].filter((id) => b.has(id))
+      if (shared.length === 0) continue
+      const k = cohenKappa(
+        shared.map((id) => a.get(id)),
+        shared.map((id) => b.get(id)),
+      )
+      agreement.push({ a: actors[i]!, b: actors[j]!, shared: k.shared, agreed: k.agreed, kappa: k.kappa })
+    }
+  return { reviewers: [...counts.values()].sort((x, y) => (x.actor < y.actor ? -1 : 1)), agreement: agreement.sort((x, y) => y.shared - x.shared) }
+}
+
+/** Precision per class from the current audit sample, and the reviewers' figures; null when there is neither a sample nor a decision. */
 export async function auditReport(project: Project): Promise<AuditReport | null> {
   const file = await readAudit(project)
-  if (!file) return null
+  const figures = reviewerFigures(project.store.labels.decisions())
+  if (!file && figures.reviewers.length === 0) return null
   const classes = project.store.classes.list()
   const per = new Map(classes.map((c) => [c.id, { sampled: 0, checked: 0, correct: 0 }]))
-  for (const item of file.items) {
+  for (const item of file?.items ?? []) {
     const counts = per.get(item.classId)
     const row = project.store.images.get(item.imageId)
     if (!counts || !row) continue
@@ -79,7 +120,8 @@ export async function auditReport(project: Project): Promise<AuditReport | null>
     if (right) counts.correct++
   }
   return {
-    createdAt: file.createdAt,
+    createdAt: file?.createdAt ?? null,
+    ...figures,
     classes: classes.map((c) => {
       const n = per.get(c.id)!
       const w = wilson(n.correct, n.checked)

@@ -38,6 +38,16 @@ export interface LabelEventRow extends Required<LabelChange> {
   undone: boolean
 }
 
+/** One judgement of one image by a person (see Labels.decisions). */
+export interface Decision {
+  imageId: number
+  actor: string
+  /** null: the person cleared the label. */
+  classId: number | null
+  source: LabelSource
+  state: LabelState
+}
+
 export interface UndoResult {
   actionId: number
   imageIds: number[]
@@ -189,6 +199,26 @@ export class Labels {
       const a = this.sql.st('SELECT min(id) AS id FROM actions WHERE undoable = 1 AND undone = 1').get() as { id: number | null }
       return a.id === null ? null : this.log.toggle(a.id, 0)
     })
+  }
+
+  /** Who made each image's current label: the actor of its latest live event (a person, `round N`, an import). */
+  decidedBy(): Map<number, string> {
+    const rows = this.sql.st('SELECT i.id, e.actor FROM images i JOIN label_events e ON e.id = i.label_event_id').all() as { id: number; actor: string }[]
+    return new Map(rows.map((r) => [r.id, r.actor]))
+  }
+
+  /**
+   * The decisions people made, oldest first: live events of label gestures (seed labels, clears,
+   * accepts, rejects, corrections), without rounds' proposals and without the label moves of a class
+   * merge or delete (a change to the classes, not a judgement of the images).
+   */
+  decisions(): Decision[] {
+    return (
+      this.sql.st(
+        `SELECT e.image_id, e.actor, e.class_id, e.source, e.state FROM label_events e JOIN actions a ON a.id = e.action_id
+         WHERE a.undone = 0 AND e.state != 'proposed' AND a.kind IN ('label', 'accept', 'reject', 'relabel') ORDER BY e.id`,
+      ).all() as { image_id: number; actor: string; class_id: number | null; source: LabelSource; state: LabelState }[]
+    ).map((r) => ({ imageId: r.image_id, actor: r.actor, classId: r.class_id, source: r.source, state: r.state }))
   }
 
   /** Every label event of an image, oldest first (the audit trail). */
