@@ -3,7 +3,9 @@
  * person to judge; each class's pseudo-label precision is then estimated from its sample with a
  * Wilson 95% interval. The sample is kept in `<dataDir>/audit.json` (earlier samples too, so every
  * round keeps the precision its own proposals were audited at); the verdicts are the ordinary label
- * events (accept, reject, relabel), so audited items also feed the next round.
+ * events (accept, reject, relabel), so audited items also feed the next round. The report also
+ * gives each reviewer's decisions over the whole project and, for reviewers who judged the same
+ * images, their agreement (Cohen's kappa), from the actors of those events.
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { StudioError, type AuditedPrecision, type AuditReport, type ReviewerAgreement, type ReviewerDecisions } from '../../preload/contract'
