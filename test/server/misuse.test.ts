@@ -314,6 +314,9 @@ describe('HTTPS with --tls-cert and --tls-key', () => {
       expect(errors.pop()).toMatch(/--public-host "evil example"/)
       expect(await serve([path.join(tmp, 'no-such-folder'), '--port', '0'])).toBe(2)
       expect(errors.pop()).toMatch(/no-such-folder is not a folder/)
+      // The folder served must itself lie inside --root.
+      expect(await serve([tmp, '--root', staticDir, '--port', '0'])).toBe(2)
+      expect(errors.pop()).toMatch(/cannot open .*: .* is outside .*static/)
     } finally {
       spy.mockRestore()
     }
