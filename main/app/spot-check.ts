@@ -10,7 +10,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { StudioError, type AuditedPrecision, type AuditReport, type ReviewerAgreement, type ReviewerDecisions } from '../../preload/contract'
 import type { Project } from '../engine/project/project'
-import type { Decision, ImageRow, RoundRow } from '../engine/store'
+import type { ImageRow, RoundRow } from '../engine/store'
 import { auditSample, cohenKappa, wilson } from '../engine/selftrain/audit'
 
 interface AuditItem {
@@ -67,32 +67,30 @@ export async function startAudit(project: Project, perClass: number): Promise<Im
 /**
  * Each person's decisions, and for every two people who judged the same images Cohen's kappa over
  * their latest judgement of each: the class they stand behind (a seed label, a correction, an
- * accepted proposal's class) or "rejected". A person who cleared their label no longer judges it.
+ * accepted proposal's class) or "rejected".
  */
-export function reviewerFigures(decisions: readonly Decision[]): { reviewers: ReviewerDecisions[]; agreement: ReviewerAgreement[] } {
-  const counts = new Map<string, ReviewerDecisions>()
-  const latest = new Map<string, Map<number, string>>()
-  for (const d of decisions) {
-    const judged = latest.get(d.actor) ?? new Map<number, string>()
-    latest.set(d.actor, judged)
-    if (d.classId === null) {
-      judged.delete(d.imageId)
-      continue
-    }
-    const c = counts.get(d.actor) ?? { actor: d.actor, seeds: 0, accepted: 0, rejected: 0, relabelled: 0 }
-    counts.set(d.actor, c)
-    if (d.state === 'rejected') c.rejected++
-    else if (d.state === 'relabelled') c.relabelled++
-    else if (d.source === 'pseudo') c.accepted++
-    else c.seeds++
-    judged.set(d.imageId, d.state === 'rejected' ? 'rejected' : `class ${d.classId}`)
+export function reviewerFigures(project: Project): { reviewers: ReviewerDecisions[]; agreement: ReviewerAgreement[] } {
+  const reviewers = new Map<string, ReviewerDecisions>()
+  for (const { actor, source, state, count } of project.store.labels.decisionCounts()) {
+    const r = reviewers.get(actor) ?? { actor, seeds: 0, accepted: 0, rejected: 0, relabelled: 0 }
+    reviewers.set(actor, r)
+    if (state === 'rejected') r.rejected += count
+    else if (state === 'relabelled') r.relabelled += count
+    else if (source === 'pseudo') r.accepted += count
+    else r.seeds += count
   }
-  const actors = [...latest.keys()].sort()
+  const judged = new Map<string, Map<number, string>>()
+  for (const j of project.store.labels.sharedJudgements()) {
+    const mine = judged.get(j.actor) ?? new Map<number, string>()
+    judged.set(j.actor, mine)
+    mine.set(j.imageId, j.state === 'rejected' ? 'rejected' : `class ${j.classId}`)
+  }
+  const actors = [...judged.keys()].sort()
   const agreement: ReviewerAgreement[] = []
   for (let i = 0; i < actors.length; i++)
     for (let j = i + 1; j < actors.length; j++) {
-      const a = latest.get(actors[i]!)!
-      const b = latest.get(actors[j]!)!
+      const a = judged.get(actors[i]!)!
+      const b = judged.get(actors[j]!)!
       const shared = [...a.keys()].filter((id) => b.has(id))
       if (shared.length === 0) continue
       const k = cohenKappa(
@@ -101,13 +99,13 @@ export function reviewerFigures(decisions: readonly Decision[]): { reviewers: Re
       )
       agreement.push({ a: actors[i]!, b: actors[j]!, shared: k.shared, agreed: k.agreed, kappa: k.kappa })
     }
-  return { reviewers: [...counts.values()].sort((x, y) => (x.actor < y.actor ? -1 : 1)), agreement: agreement.sort((x, y) => y.shared - x.shared) }
+  return { reviewers: [...reviewers.values()], agreement: agreement.sort((x, y) => y.shared - x.shared) }
 }
 
 /** Precision per class from the current audit sample, and the reviewers' figures; null when there is neither a sample nor a decision. */
 export async function auditReport(project: Project): Promise<AuditReport | null> {
   const file = await readAudit(project)
-  const figures = reviewerFigures(project.store.labels.decisions())
+  const figures = reviewerFigures(project)
   if (!file && figures.reviewers.length === 0) return null
   const classes = project.store.classes.list()
   const per = new Map(classes.map((c) => [c.id, { sampled: 0, checked: 0, correct: 0 }]))

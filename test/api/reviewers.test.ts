@@ -35,6 +35,9 @@ beforeAll(async () => {
   labels.review([id(3), id(4), id(5)], 'accept', 'bob')
   labels.review([id(6), id(7)], 'reject', 'bob')
   labels.relabel([id(8)], dog, 'bob')
+  // Bob labels image 2 too, then clears his label: he no longer judges it (the clear is not counted).
+  labels.set([id(2)], cat, 'bob')
+  labels.set([id(2)], null, 'bob')
   // Carol's label is undone: it counts for nobody.
   labels.set([id(10)], dog, 'carol')
   labels.undo()
@@ -51,7 +54,7 @@ describe('audit report per reviewer', () => {
     expect(report?.createdAt).toBe(null)
     expect(report?.reviewers).toEqual([
       { actor: 'alice', seeds: 2, accepted: 4, rejected: 2, relabelled: 0 },
-      { actor: 'bob', seeds: 0, accepted: 3, rejected: 2, relabelled: 1 },
+      { actor: 'bob', seeds: 1, accepted: 3, rejected: 2, relabelled: 1 },
     ])
   })
 
@@ -81,7 +84,8 @@ describe('exports name who decided', () => {
     expect(by.has('img-10.png')).toBe(false)
     const json = await exportLabels(project, { format: 'json', scope: 'reviewed', dest: out('labels.json') })
     const rows = (JSON.parse(json.content ?? '') as { labels: { path: string; decided_by: string }[] }).labels
-    expect(rows.find((r) => r.path === 'img-2.png')?.decided_by).toBe('alice')
+    expect(rows.find((r) => r.path === 'img-1.png')?.decided_by).toBe('alice')
+    expect(rows.find((r) => r.path === 'img-8.png')?.decided_by).toBe('bob')
   })
 
   it('COCO puts decided_by in each annotation', async () => {
