@@ -1,6 +1,7 @@
 /**
  * What the e2e specs and the UI bench share: Debian's Chromium with the flags this closed network
- * needs, and the web host started as a user starts it (`tsx main/cli.ts serve --port 0`).
+ * needs, and the web host started as a user starts it (`tsx main/cli.ts serve --port 0`), with
+ * `--root /`: the specs open folders all over the machine (temporary copies, the shared datasets).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
@@ -26,7 +27,7 @@ export interface StudioServer {
  */
 export async function startStudioServer(opts: { dataDir: string; folder?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<StudioServer> {
   const timeoutMs = opts.timeoutMs ?? 60_000
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'main/cli.ts', 'serve', ...(opts.folder ? [opts.folder] : []), '--port', '0'], {
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'main/cli.ts', 'serve', ...(opts.folder ? [opts.folder] : []), '--port', '0', '--root', '/'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...opts.env, STUDIO_DATA_DIR: opts.dataDir },

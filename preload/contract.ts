@@ -217,8 +217,36 @@ export interface RoundStage {
   finishedAt: number | null
 }
 
+/** One person's decisions over the whole project (live events; undone ones do not count). */
+export interface ReviewerDecisions {
+  actor: string
+  /** Labels given to unlabelled or labelled images by hand. */
+  seeds: number
+  /** Pseudo-labels accepted, rejected, corrected to another class. */
+  accepted: number
+  rejected: number
+  relabelled: number
+}
+
+/**
+ * Two people who judged the same images, each by their latest judgement of it (the class they
+ * stand behind, or "rejected"): how many they share, how many alike, and Cohen's kappa.
+ */
+export interface ReviewerAgreement {
+  a: string
+  b: string
+  shared: number
+  agreed: number
+  /** null when chance agreement is certain (both gave one and the same answer throughout). */
+  kappa: number | null
+}
+
 export interface AuditReport {
-  createdAt: number
+  /** When the current spot-check sample was drawn; null before the first (the reviewer figures stand alone). */
+  createdAt: number | null
+  reviewers: ReviewerDecisions[]
+  /** Pairs of reviewers with images in common, most shared first. */
+  agreement: ReviewerAgreement[]
   classes: {
     classId: number
     name: string
@@ -353,6 +381,7 @@ export interface RequestResults {
   'projects.recent': RecentProject[]
   'projects.forget': RecentProject[]
   'audit.start': ImageInfo[]
+  /** null when there is neither a spot-check sample nor a decision by anyone. */
   'audit.report': AuditReport | null
   'suggest.seeds': ImageInfo[]
   /** Computed on first request (progress as job 'map'), then read from the project's data folder. */

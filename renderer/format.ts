@@ -28,3 +28,8 @@ export function formatBytes(bytes: number, unit?: (typeof UNITS)[number]): strin
   if (!unit) while (i < UNITS.length - 1 && bytes >= 1000 ** (i + 1)) i++
   return i === 0 ? `${bytes} B` : `${(bytes / 1000 ** i).toFixed(1)} ${UNITS[i]}`
 }
+
+/** A share in [0, 1] as a whole percentage; a dash when there is none yet. */
+export function formatPercent(x: number | null): string {
+  return x === null ? '–' : `${Math.round(x * 100)}%`
+}

@@ -30,6 +30,7 @@ const [cmd, cmdArgs] = electron
 if (!electron) {
   console.warn(`The Electron binary is not installed (${why}).`)
   console.warn('Serving the studio to your browser instead. To get the desktop app: `npm install electron` on a machine with internet access.')
+  console.warn('The browser may open only the folder given and those below it; `npm start -- --root DIR` allows all of DIR.')
 }
 const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))

@@ -89,7 +89,7 @@ test('the loop: seed labels, a round, twenty reviews by keyboard, a second round
   const file = await download
   expect(file.suggestedFilename()).toMatch(/^labels-.*\.csv$/)
   const csv = (await readFile(await file.path(), 'utf8')).trim().split('\r\n')
-  expect(csv[0]).toBe('path,class,status,confidence,round,sha256')
+  expect(csv[0]).toBe('path,class,status,confidence,round,sha256,decided_by')
   const rows = csv.slice(1).map((line) => line.split(','))
   expect(rows).toHaveLength(4 + 20)
   expect(rows.filter((r) => r[2] === 'accepted')).toHaveLength(accepted)

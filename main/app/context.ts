@@ -17,6 +17,12 @@ export interface HostOptions {
   pickFolder?: () => Promise<string | null>
   /** The app's own data folder, used for projects whose image folder is read-only. */
   appDataDir: string
+  /**
+   * Where requests may name folders and files (confine.ts): a real path (the web host's --root);
+   * null: nowhere (a web host started with neither a folder nor --root); absent: anywhere (the
+   * desktop app, whose user picks the folder).
+   */
+  root?: string | null
 }
 
 export interface StudioContext {

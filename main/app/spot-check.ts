@@ -3,13 +3,15 @@
  * person to judge; each class's pseudo-label precision is then estimated from its sample with a
  * Wilson 95% interval. The sample is kept in `<dataDir>/audit.json` (earlier samples too, so every
  * round keeps the precision its own proposals were audited at); the verdicts are the ordinary label
- * events (accept, reject, relabel), so audited items also feed the next round.
+ * events (accept, reject, relabel), so audited items also feed the next round. The report also
+ * gives each reviewer's decisions over the whole project and, for reviewers who judged the same
+ * images, their agreement (Cohen's kappa), from the actors of those events.
  */
 import { readFile, writeFile } from 'node:fs/promises'
-import { StudioError, type AuditedPrecision, type AuditReport } from '../../preload/contract'
+import { StudioError, type AuditedPrecision, type AuditReport, type ReviewerAgreement, type ReviewerDecisions } from '../../preload/contract'
 import type { Project } from '../engine/project/project'
 import type { ImageRow, RoundRow } from '../engine/store'
-import { auditSample, wilson } from '../engine/selftrain/audit'
+import { auditSample, cohenKappa, wilson } from '../engine/selftrain/audit'
 
 interface AuditItem {
   imageId: number
@@ -62,13 +64,52 @@ export async function startAudit(project: Project, perClass: number): Promise<Im
   return items
 }
 
-/** Precision per class from the current audit sample; null when no audit was started. */
+/**
+ * Each person's decisions, and for every two people who judged the same images Cohen's kappa over
+ * their latest judgement of each: the class they stand behind (a seed label, a correction, an
+ * accepted proposal's class) or "rejected".
+ */
+export function reviewerFigures(project: Project): { reviewers: ReviewerDecisions[]; agreement: ReviewerAgreement[] } {
+  const reviewers = new Map<string, ReviewerDecisions>()
+  for (const { actor, source, state, count } of project.store.labels.decisionCounts()) {
+    const r = reviewers.get(actor) ?? { actor, seeds: 0, accepted: 0, rejected: 0, relabelled: 0 }
+    reviewers.set(actor, r)
+    if (state === 'rejected') r.rejected += count
+    else if (state === 'relabelled') r.relabelled += count
+    else if (source === 'pseudo') r.accepted += count
+    else r.seeds += count
+  }
+  const judged = new Map<string, Map<number, string>>()
+  for (const j of project.store.labels.sharedJudgements()) {
+    const mine = judged.get(j.actor) ?? new Map<number, string>()
+    judged.set(j.actor, mine)
+    mine.set(j.imageId, j.state === 'rejected' ? 'rejected' : `class ${j.classId}`)
+  }
+  const actors = [...judged.keys()].sort()
+  const agreement: ReviewerAgreement[] = []
+  for (let i = 0; i < actors.length; i++)
+    for (let j = i + 1; j < actors.length; j++) {
+      const a = judged.get(actors[i]!)!
+      const b = judged.get(actors[j]!)!
+      const shared = [...a.keys()].filter((id) => b.has(id))
+      if (shared.length === 0) continue
+      const k = cohenKappa(
+        shared.map((id) => a.get(id)),
+        shared.map((id) => b.get(id)),
+      )
+      agreement.push({ a: actors[i]!, b: actors[j]!, shared: k.shared, agreed: k.agreed, kappa: k.kappa })
+    }
+  return { reviewers: [...reviewers.values()], agreement: agreement.sort((x, y) => y.shared - x.shared) }
+}
+
+/** Precision per class from the current audit sample, and the reviewers' figures; null when there is neither a sample nor a decision. */
 export async function auditReport(project: Project): Promise<AuditReport | null> {
   const file = await readAudit(project)
-  if (!file) return null
+  const figures = reviewerFigures(project)
+  if (!file && figures.reviewers.length === 0) return null
   const classes = project.store.classes.list()
   const per = new Map(classes.map((c) => [c.id, { sampled: 0, checked: 0, correct: 0 }]))
-  for (const item of file.items) {
+  for (const item of file?.items ?? []) {
     const counts = per.get(item.classId)
     const row = project.store.images.get(item.imageId)
     if (!counts || !row) continue
@@ -79,7 +120,8 @@ export async function auditReport(project: Project): Promise<AuditReport | null>
     if (right) counts.correct++
   }
   return {
-    createdAt: file.createdAt,
+    createdAt: file?.createdAt ?? null,
+    ...figures,
     classes: classes.map((c) => {
       const n = per.get(c.id)!
       const w = wilson(n.correct, n.checked)

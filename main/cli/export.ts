@@ -5,6 +5,7 @@
  * Exports a project's labels (or, with onnx, the latest round's student model) without a window.
  * The folder is the image folder the studio opened; its labels come from the same project data.
  * `--out` must not exist: the export is built beside it and renamed into place when whole.
+ * csv, json and coco name who decided each label (decided_by); yolo and folders cannot.
  * Exit codes: 0 done, 1 failure while working (disk full, a file gone, no round for onnx),
  * 2 bad usage or bad input (unknown option or format, no such folder, --out exists), 130 cancelled.
  */
@@ -21,7 +22,9 @@ import { StoreError } from '../engine/store'
 import { loadSettings } from '../app/settings'
 
 const FORMATS = [...LABEL_FORMATS, 'onnx'] as const
-const USAGE = `usage: npm run cli -- export <folder> --format ${FORMATS.join('|')} --out <path> [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]`
+const USAGE = `usage: npm run cli -- export <folder> --format ${FORMATS.join('|')} --out <path> [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]
+  who decided each label (the reviewer, or "round N" for a proposal) is the decided_by column of csv and
+  json and the "decided_by" of each coco annotation; yolo and folders have no place for it in their layout`
 
 export async function run(args: string[]): Promise<number> {
   let folder: string, format: (typeof FORMATS)[number], out: string, scope: ExportScope, valRatio: number, seed: number, link: boolean

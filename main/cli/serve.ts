@@ -1,50 +1,104 @@
+import { realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { APP_ROOT } from '../engine/paths'
 import { StudioApi } from '../app/studio'
 import { defaultAppDataDir } from '../engine/project/locations'
+import { isWildcard, validPublicHost } from '../server/guards'
+import { loadTls, type TlsFiles } from '../server/tls'
 import { startWebHost } from '../server/webhost'
 import { parseArgs, UsageError } from './args'
 
-const USAGE = 'usage: npm run serve -- <folder> [--port N] [--host H]\n  --port N  port to listen on (default 7878; 0 picks a free one)\n  --host H  address to bind (default 127.0.0.1; 0.0.0.0 lets other machines connect)'
+const USAGE = `usage: npm run serve -- [<folder>] [--root DIR] [--port N] [--host H] [--public-host NAME[,NAME...]] [--tls-cert FILE --tls-key FILE]
+  <folder>             the project to open at start
+  --root DIR           the only folder (and below) a browser may open or name files in (default: <folder>;
+                       with neither, a browser can open only the demo). \`--root /\` allows the whole machine
+  --port N             port to listen on (default 7878; 0 picks a free one)
+  --host H             address to bind (default 127.0.0.1; 0.0.0.0 lets other machines connect)
+  --public-host NAME   the name (NAME or NAME:PORT) browsers reach this server by; with --host 0.0.0.0 every
+                       request's Host header must be one of these or a loopback name (defeats DNS rebinding)
+  --tls-cert FILE      serve HTTPS with this PEM certificate ...
+  --tls-key FILE       ... and its unencrypted PEM private key`
 
 /** The built renderer, next to the sources: out/renderer. */
 export const RENDERER_DIR = path.join(APP_ROOT, 'out/renderer')
 
+interface ServeOptions {
+  folder: string | undefined
+  root: string | undefined
+  port: number
+  host: string
+  publicHosts: string[]
+  tlsFiles: { cert: string; key: string } | null
+}
+
+function serveOptions(args: string[]): ServeOptions | 'help' {
+  const { positional, options } = parseArgs(args, ['port', 'host', 'root', 'public-host', 'tls-cert', 'tls-key'])
+  if (options.has('help')) return 'help'
+  const text = (name: string): string | undefined => {
+    const v = options.get(name)
+    if (v === true) throw new UsageError(`--${name} needs a value`)
+    return v
+  }
+  const port = Number(text('port') ?? 7878)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, not "${String(options.get('port'))}"`)
+  const publicHosts = (text('public-host') ?? '').split(',').filter((n) => n !== '')
+  const bad = publicHosts.find((n) => !validPublicHost(n))
+  if (bad !== undefined) throw new UsageError(`--public-host "${bad}" is not a host name (NAME or NAME:PORT, e.g. studio.lab.example or studio.lab.example:443)`)
+  const cert = text('tls-cert')
+  const key = text('tls-key')
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--tls-cert and --tls-key go together: give the certificate and its key')
+  return { folder: positional[0], root: text('root'), port, host: text('host') ?? '127.0.0.1', publicHosts, tlsFiles: cert && key ? { cert, key } : null }
+}
+
+/** The real path of the folder a browser may open in (--root, else the folder served); null when neither is given. */
+async function rootFolder(o: ServeOptions): Promise<string | null> {
+  const given = o.root ?? o.folder
+  if (given === undefined) return null
+  const abs = path.resolve(given)
+  const isDir = await stat(abs).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
+  if (!isDir) throw new UsageError(`${o.root !== undefined ? '--root' : 'the folder'} ${abs} is not a folder`)
+  return realpath(abs)
+}
+
 export async function run(args: string[]): Promise<number> {
-  let folder: string | undefined
-  let port: number
-  let host: string
+  let o: ServeOptions
+  let root: string | null
+  let tls: TlsFiles | undefined
   try {
-    const { positional, options } = parseArgs(args, ['port', 'host'])
-    if (options.has('help')) {
+    const parsed = serveOptions(args)
+    if (parsed === 'help') {
       console.log(USAGE)
       return 0
     }
-    folder = positional[0]
-    port = Number(options.get('port') ?? 7878)
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a whole number from 0 to 65535, not "${String(options.get('port'))}"`)
-    const h = options.get('host') ?? '127.0.0.1'
-    if (h === true) throw new UsageError('--host needs an address')
-    host = h
+    o = parsed
+    root = await rootFolder(o)
+    if (o.tlsFiles) tls = await loadTls(o.tlsFiles.cert, o.tlsFiles.key)
   } catch (err) {
-    console.error(`${(err as Error).message}\n${USAGE}`)
+    console.error(err instanceof UsageError ? `${err.message}\n${USAGE}` : (err as Error).message)
     return 2
   }
 
-  const api = new StudioApi({ host: 'web', appDataDir: defaultAppDataDir() })
-  if (folder) {
-    const reply = await api.handle('project.open', { folder })
+  const api = new StudioApi({ host: 'web', appDataDir: defaultAppDataDir(), root })
+  if (o.folder) {
+    const reply = await api.handle('project.open', { folder: o.folder })
     if (!reply.ok) {
-      console.error(`cannot open ${folder}: ${reply.error.message}`)
+      console.error(`cannot open ${o.folder}: ${reply.error.message}`)
       return 2
     }
     const p = api.info().project
     console.log(`opened ${p?.folder}: ${p?.imageCount} images, ${p?.unreadable.length} unreadable`)
   }
-  const web = await startWebHost({ api, staticDir: RENDERER_DIR, port, host })
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
-    console.log(`listening on ${host}: anyone who can reach this machine and has the token can see the project's images`)
+  const web = await startWebHost({ api, staticDir: RENDERER_DIR, port: o.port, host: o.host, publicHosts: o.publicHosts, ...(tls ? { tls } : {}) })
+  if (o.host !== '127.0.0.1' && o.host !== 'localhost' && o.host !== '::1') {
+    console.log(`listening on ${o.host}: anyone who can reach this machine and has the token can see the project's images`)
+    if (!tls) console.log('without --tls-cert/--tls-key the token and the images cross the network unencrypted')
   }
+  if (isWildcard(o.host) && o.publicHosts.length === 0)
+    console.warn(`warning: bound to ${o.host} without --public-host, so the Host header is not checked (a DNS-rebinding page could reach the studio); add --public-host <the name browsers use>`)
+  console.log(root === null ? 'browsers can open only the demo project (start with a folder or --root DIR to allow more)' : `browsers may open folders inside ${root}`)
   console.log(`Pseudolabel Studio is served at ${web.url}`)
   console.log('Open that URL in a browser (the token in it is the key). Ctrl+C stops the server.')
   await new Promise<void>((resolve) => {

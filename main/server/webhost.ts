@@ -3,14 +3,22 @@
  * server-sent events (progress), so a team can review on a GPU workstation from their laptops.
  *
  * Security rules, in the order a request meets them:
- * 1. Host must name this server (defeats DNS rebinding) unless it listens on a wildcard address.
- * 2. A token must come with every request: `?token=` on the first page (then a cookie), the cookie,
- *    or `Authorization: Bearer`. Without it: 401.
- * 3. Requests that change state must be POSTs whose Origin, when present, is this server.
- * 4. Bodies are capped and parsed as JSON, then validated against the contract's schema in app/handlers.
- * 5. Images are read only through StudioApi.media, which keeps every path inside the project folder.
+ * 1. Host must name this server (defeats DNS rebinding): a loopback name, the bound address or a
+ *    `publicHosts` name. Bound to a wildcard address with no public names, any Host passes.
+ * 2. An address with too many failed token attempts (10 a minute) gets 429 with Retry-After for
+ *    every request until its window clears (guards.ts FailedTokenLimiter).
+ * 3. A token must come with every request: `?token=` on the first page (then a cookie), the cookie,
+ *    or `Authorization: Bearer`. Without it: 401, and the attempt counts against the address.
+ * 4. Requests that change state must be POSTs whose Origin, when present, is this server.
+ * 5. Bodies are capped and parsed as JSON, then validated against the contract's schema in app/handlers.
+ * 6. Images are read only through StudioApi.media, which keeps every path inside the project folder;
+ *    folders and files named in requests (project.open, teacher files) must lie inside the host's
+ *    root (HostOptions.root, `serve --root`; app/confine.ts).
+ * 7. One token holds at most 8 open event streams; more get 429.
+ * With `tls`, all of it runs over HTTPS and the cookie is Secure.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile, realpath } from 'node:fs/promises'
 import path from 'node:path'
@@ -20,6 +28,8 @@ import { toErrorShape } from '../app/errors'
 import { parseMediaPath } from '../app/media'
 import { StudioApi } from '../app/studio'
 import { PathRefused } from '../engine/library/safe-path'
+import { FailedTokenLimiter, hostAllowed, isWildcard, StreamSlots, withPort } from './guards'
+import type { TlsFiles } from './tls'
 
 /**
  * A bulk label action on a selection (Ctrl+A at 100k images) carries up to 200,000 ids
@@ -51,10 +61,18 @@ export interface WebHostOptions {
   host?: string
   /** Fixed token for tests; a random one otherwise. */
   token?: string
+  /** Names the server is reached by besides loopback and the bound address (`--public-host`). */
+  publicHosts?: readonly string[]
+  /** Serve HTTPS with this certificate and key (`--tls-cert`, `--tls-key`; see tls.ts). */
+  tls?: TlsFiles
+  /** Failed token attempts per address and minute before 429 (default 10). */
+  failedTokenLimit?: number
+  /** Open event streams per token (default 8). */
+  streamsPerToken?: number
 }
 
 export interface WebHost {
-  server: Server
+  server: Server | HttpsServer
   url: string
   token: string
   close(): Promise<void>
@@ -64,6 +82,7 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message)
   }
@@ -72,7 +91,10 @@ class HttpError extends Error {
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(24).toString('base64url')
   const bindHost = options.host ?? '127.0.0.1'
-  const wildcard = bindHost === '0.0.0.0' || bindHost === '::'
+  const wildcard = isWildcard(bindHost)
+  const scheme = options.tls ? 'https' : 'http'
+  const failures = new FailedTokenLimiter(options.failedTokenLimit)
+  const streams = new StreamSlots(options.streamsPerToken)
   const staticRoot = await realpath(options.staticDir).catch(() => {
     throw new Error(`the renderer is not built: ${options.staticDir} is missing; run \`npm run build\` or use \`npm run serve\``)
   })
@@ -82,18 +104,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     for (const res of eventStreams) res.write(frame)
   })
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       const status = err instanceof HttpError ? err.status : err instanceof PathRefused ? err.status : 500
-      const error = err instanceof HttpError ? { code: status === 401 ? 'forbidden' : 'invalid_input', message: err.message } : toErrorShape(err)
-      if (!res.headersSent) sendJson(res, status, { ok: false, error })
+      const error = err instanceof HttpError ? { code: status === 401 || status === 429 ? 'forbidden' : 'invalid_input', message: err.message } : toErrorShape(err)
+      if (!res.headersSent) sendJson(res, status, { ok: false, error }, err instanceof HttpError ? err.headers : {})
       else res.end()
     })
-  })
+  }
+  const server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener)
 
   let port = 0
-  const allowedHosts = (): Set<string> =>
-    new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${port}`])
 
   function tokenOf(req: IncomingMessage, url: URL): string | undefined {
     const auth = req.headers.authorization
@@ -106,7 +127,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     return url.searchParams.get('token') ?? undefined
   }
 
-  function tokenValid(candidate: string | undefined): boolean {
+  function tokenValid(candidate: string | undefined): candidate is string {
     if (!candidate) return false
     const a = Buffer.from(candidate)
     const b = Buffer.from(token)
@@ -115,18 +136,24 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = req.headers.host ?? ''
-    if (!wildcard && !allowedHosts().has(host.toLowerCase())) throw new HttpError(421, `unexpected Host header "${host}"`)
-    const url = new URL(req.url ?? '/', `http://${host || 'localhost'}`)
+    if (!hostAllowed(host, { bindHost, port, publicHosts: options.publicHosts ?? [] })) throw new HttpError(421, `unexpected Host header "${host}"`)
+    const address = req.socket.remoteAddress ?? ''
+    const wait = failures.retryAfter(address)
+    if (wait !== null) throw new HttpError(429, `too many wrong tokens from ${address}: try again in ${wait} s, with the URL the studio printed`, { 'Retry-After': String(wait) })
+    const url = new URL(req.url ?? '/', `${scheme}://${host || 'localhost'}`)
     const presented = tokenOf(req, url)
-    if (!tokenValid(presented)) throw new HttpError(401, 'missing or wrong token: open the URL the studio printed when it started (it carries ?token=...)')
+    if (!tokenValid(presented)) {
+      failures.fail(address)
+      throw new HttpError(401, 'missing or wrong token: open the URL the studio printed when it started (it carries ?token=...)')
+    }
     const origin = req.headers.origin
-    if (origin !== undefined && origin !== `http://${host}`) throw new HttpError(403, `cross-origin request from ${origin} refused`)
+    if (origin !== undefined && origin !== `${scheme}://${host}`) throw new HttpError(403, `cross-origin request from ${origin} refused`)
 
     // The token came in the URL: keep it in a cookie and take it out of the address bar.
     if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/media/')) {
       url.searchParams.delete('token')
       res.writeHead(303, {
-        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${options.tls ? '; Secure' : ''}`,
         Location: url.pathname + url.search,
         'Cache-Control': 'no-store',
       })
@@ -147,10 +174,15 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return
     }
     if (pathname === '/api/events') {
+      const slot = presented
+      if (!streams.take(slot)) throw new HttpError(429, `this token already holds ${streams.perToken} open event streams: close some of the studio's tabs`)
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
       res.write(': connected\n\n')
       eventStreams.add(res)
-      req.on('close', () => eventStreams.delete(res))
+      req.on('close', () => {
+        eventStreams.delete(res)
+        streams.release(slot)
+      })
       return
     }
     if (pathname.startsWith('/media/')) {
@@ -199,11 +231,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     server.listen(options.port ?? 0, bindHost, () => resolve())
   })
   port = (server.address() as AddressInfo).port
+  // The address others should use: the first public name when there is one.
+  const publicName = options.publicHosts?.[0]
   const shownHost = wildcard ? '127.0.0.1' : bindHost.includes(':') ? `[${bindHost}]` : bindHost
+  const authority = publicName ? withPort(publicName, port) : `${shownHost}:${port}`
   return {
     server,
     token,
-    url: `http://${shownHost}:${port}/?token=${token}`,
+    url: `${scheme}://${authority}/?token=${token}`,
     close: async () => {
       unsubscribe()
       for (const res of eventStreams) res.end()
@@ -249,8 +284,8 @@ function statusFor(code: string): number {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' })
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' })
   res.end(text)
 }

@@ -50,6 +50,20 @@ export const useRounds = create<RoundsState>((set, get) => ({
   },
 }))
 
+/**
+ * The audit report reads every reviewer's decisions (and another reviewer's can start it anew):
+ * after a burst of label changes (a review session is one change a keystroke) it is asked for
+ * once, a moment after the last.
+ */
+let auditReload: ReturnType<typeof setTimeout> | null = null
+function reloadAuditSoon(): void {
+  if (auditReload !== null) clearTimeout(auditReload)
+  auditReload = setTimeout(() => {
+    auditReload = null
+    void useRounds.getState().loadAudit()
+  }, 400)
+}
+
 studio.onEvent((event) => {
   if (event.type === 'round.status') {
     const rounds = useRounds.getState().rounds.filter((r) => r.id !== event.round.id)
@@ -57,5 +71,5 @@ studio.onEvent((event) => {
   } else if (event.type === 'project.opened') {
     void useRounds.getState().load()
     void useRounds.getState().loadAudit()
-  } else if (event.type === 'labels.changed' && useRounds.getState().audit) void useRounds.getState().loadAudit()
+  } else if (event.type === 'labels.changed') reloadAuditSoon()
 })

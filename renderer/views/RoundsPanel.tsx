@@ -1,14 +1,13 @@
 import { useEffect, useState } from 'react'
 import type { ClassInfo, RoundInfo } from '../../preload/contract'
-import { formatDuration } from '../format'
+import { formatDuration, formatPercent } from '../format'
 import { useReview } from '../stores/review'
 import { useRounds } from '../stores/rounds'
 import { useLabels } from '../stores/labels'
 import { classColor } from '../../preload/vocabulary'
 import { stageViews } from './round-progress'
+import { ReviewerTable } from './ReviewerTable'
 import { ZeroShotHint, roundMethod } from './ZeroShotHint'
-
-const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`)
 
 /** Start and cancel rounds, see what each one did, and open the review queue. */
 export function RoundsPanel() {
@@ -68,12 +67,13 @@ export function RoundsPanel() {
                   <td>
                     {c.checked}/{c.sampled}
                   </td>
-                  <td>{c.precision === null ? '–' : `${pct(c.precision)} (${pct(c.low)}–${pct(c.high)})`}</td>
+                  <td>{c.precision === null ? '–' : `${formatPercent(c.precision)} (${formatPercent(c.low)}–${formatPercent(c.high)})`}</td>
                 </tr>
               ))}
           </tbody>
         </table>
       )}
+      {audit && audit.reviewers.length > 1 && <ReviewerTable reviewers={audit.reviewers} agreement={audit.agreement} />}
       {rounds.length > 0 && (
         <table className="rounds-table" data-testid="rounds-table">
           <thead>
@@ -93,7 +93,7 @@ export function RoundsPanel() {
                 </td>
                 {r.status === 'done' ? (
                   <>
-                    <td>{pct(r.kfoldAccuracy)}</td>
+                    <td>{formatPercent(r.kfoldAccuracy)}</td>
                     <td>{r.ece === null ? '–' : r.ece.toFixed(3)}</td>
                     <td>{r.proposals.toLocaleString()}</td>
                   </>

@@ -9,6 +9,7 @@ import type { Project } from '../../engine/project/project'
 import { ImportError, importTeacher, inspectFile, spreadSample } from '../../engine/teacher/import'
 import { installedModelsDir } from '../../engine/teacher/manifest'
 import type { ImportChoices } from '../../engine/teacher/inspect'
+import { confined } from '../confine'
 import type { HandlerGroup } from './handler'
 
 /** The engine's refusals are the user's to fix (another output, size, id): said as invalid input. */
@@ -36,7 +37,7 @@ function toChoices(c: Partial<TeacherImportChoices>): ImportChoices {
 export const modelImportHandlers = {
   'models.inspect': ({ path: file }, ctx) =>
     userFacing(async (): Promise<TeacherInspection> => {
-      const { file: ref, inspection, proposal } = await inspectFile(file, {}, installedModelsDir(ctx.host.appDataDir))
+      const { file: ref, inspection, proposal } = await inspectFile(await confined(ctx.host, file, 'model file'), {}, installedModelsDir(ctx.host.appDataDir))
       const p = proposal.preprocess
       return {
         path: ref.path,
@@ -56,7 +57,7 @@ export const modelImportHandlers = {
   'models.import': ({ path: file, choices, dryRun }, ctx) =>
     userFacing(async () => {
       const images = projectImages(ctx.requireProject())
-      const r = await importTeacher(file, toChoices(choices), { modelsDir: installedModelsDir(ctx.host.appDataDir), images, dryRun: dryRun ?? false })
+      const r = await importTeacher(await confined(ctx.host, file, 'model file'), toChoices(choices), { modelsDir: installedModelsDir(ctx.host.appDataDir), images, dryRun: dryRun ?? false })
       const m = r.manifest
       return {
         id: m.id,

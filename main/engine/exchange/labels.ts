@@ -17,15 +17,18 @@ export interface ExportedLabel {
   confidence: number | null
   round: number | null
   sha256: string
+  /** Who set the label: the reviewer (`user` with a single token), `round N` for a proposal, an import. Named as in the files. */
+  decided_by: string | null
 }
 
 export function collectLabels(project: Project, images: readonly ImageRow[], scope: ExportScope): ExportedLabel[] {
   const names = new Map(project.store.classes.list().map((c) => [c.id, c.name]))
+  const decidedBy = project.store.labels.decidedBy()
   const out: ExportedLabel[] = []
   for (const row of images) {
     if (row.classId === null || !row.path) continue
     if (row.status !== 'human' && row.status !== 'accepted' && !(scope === 'with-proposals' && row.status === 'proposed')) continue
-    const label = { class: names.get(row.classId) ?? String(row.classId), status: row.status, confidence: row.confidence, round: row.roundId, sha256: row.hash }
+    const label = { class: names.get(row.classId) ?? String(row.classId), status: row.status, confidence: row.confidence, round: row.roundId, sha256: row.hash, decided_by: decidedBy.get(row.id) ?? null }
     // Exact duplicates are one image with one label; every file of it is listed.
     for (const file of row.fileCount > 1 ? project.store.images.filesOf(row.id) : [row.path]) out.push({ path: file, ...label })
   }
@@ -40,7 +43,8 @@ function csvField(v: string | number | null): string {
 
 export function formatLabels(labels: readonly ExportedLabel[], format: ExportFormat): string {
   if (format === 'json') return JSON.stringify({ labels }, null, 1) + '\n'
-  const header = ['path', 'class', 'status', 'confidence', 'round', 'sha256']
-  const lines = labels.map((l) => [l.path, l.class, l.status, l.confidence === null ? null : +l.confidence.toFixed(4), l.round, l.sha256].map(csvField).join(','))
+  // decided_by came last, after the first release: readers that pick columns by header read both.
+  const header = ['path', 'class', 'status', 'confidence', 'round', 'sha256', 'decided_by']
+  const lines = labels.map((l) => [l.path, l.class, l.status, l.confidence === null ? null : +l.confidence.toFixed(4), l.round, l.sha256, l.decided_by].map(csvField).join(','))
   return [header.join(','), ...lines].join('\r\n') + '\r\n'
 }

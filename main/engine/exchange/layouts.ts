@@ -131,8 +131,8 @@ export interface CocoImage {
  * image with a category_id and no bbox, segmentation or area (as in COCO-style classification
  * exports of FiftyOne and Label Studio). Unreviewed proposals carry the round's calibrated
  * confidence as "score", the field COCO results use for a prediction's confidence; labels a person
- * made or accepted have none. file_name is the path relative to the image folder named in
- * info.image_root.
+ * made or accepted have none. "decided_by" names who set the label (a reviewer, or the round that
+ * proposed it). file_name is the path relative to the image folder named in info.image_root.
  */
 export function* cocoChunks(labels: readonly ExportedLabel[], images: ReadonlyMap<string, CocoImage>, classNames: readonly string[], imageRoot: string): Generator<string> {
   const catId = new Map(classNames.map((c, i) => [c, i + 1]))
@@ -148,6 +148,7 @@ export function* cocoChunks(labels: readonly ExportedLabel[], images: ReadonlyMa
     const l = labels[i]!
     const a: Record<string, unknown> = { id: i + 1, image_id: i + 1, category_id: catId.get(l.class) ?? 0 }
     if (l.status === 'proposed' && l.confidence !== null) a.score = +l.confidence.toFixed(6)
+    if (l.decided_by !== null) a.decided_by = l.decided_by
     yield `${i ? ',\n' : ''}${JSON.stringify(a)}`
   }
   yield '\n]}\n'

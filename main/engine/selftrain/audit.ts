@@ -32,6 +32,38 @@ export function auditSample(labels: Int32Array, classes: number, perClass: numbe
   return Int32Array.from(out)
 }
 
+/** Two raters' agreement on the items both judged: how many, how many alike, and Cohen's kappa. */
+export interface Agreement {
+  shared: number
+  agreed: number
+  /** (p_o - p_e) / (1 - p_e); null when chance agreement is already certain (both used one and the same category throughout) or nothing is shared. */
+  kappa: number | null
+}
+
+/**
+ * Cohen's kappa (Cohen 1960) for two raters' categories of the same items, `a[i]` and `b[i]` of
+ * item i: the observed agreement p_o corrected for the agreement p_e that raters with the same
+ * category frequencies would reach by chance, p_e = sum over categories of p_a(k) p_b(k).
+ * 1 is perfect agreement, 0 what chance gives, below 0 worse than chance.
+ */
+export function cohenKappa<T>(a: readonly T[], b: readonly T[]): Agreement {
+  if (a.length !== b.length) throw new Error(`cohenKappa: ${a.length} and ${b.length} ratings; each item needs one from each rater`)
+  const n = a.length
+  const countA = new Map<T, number>()
+  const countB = new Map<T, number>()
+  let agreed = 0
+  for (let i = 0; i < n; i++) {
+    if (a[i] === b[i]) agreed++
+    countA.set(a[i]!, (countA.get(a[i]!) ?? 0) + 1)
+    countB.set(b[i]!, (countB.get(b[i]!) ?? 0) + 1)
+  }
+  if (n === 0) return { shared: 0, agreed: 0, kappa: null }
+  let chance = 0
+  for (const [k, na] of countA) chance += (na / n) * ((countB.get(k) ?? 0) / n)
+  const observed = agreed / n
+  return { shared: n, agreed, kappa: chance >= 1 ? null : (observed - chance) / (1 - chance) }
+}
+
 export interface AuditDecision {
   /** the pseudo-label shown */
   label: number

@@ -38,6 +38,18 @@ export interface LabelEventRow extends Required<LabelChange> {
   undone: boolean
 }
 
+/** A person's latest judgement of an image (see Labels.sharedJudgements). */
+export interface Judgement {
+  imageId: number
+  actor: string
+  classId: number
+  state: LabelState
+}
+
+/** The live label events of people's gestures (FROM clause; callers add `AND ...`). */
+const DECISIONS = `label_events e JOIN actions a ON a.id = e.action_id
+  WHERE a.undone = 0 AND e.state != 'proposed' AND a.kind IN ('label', 'accept', 'reject', 'relabel')`
+
 export interface UndoResult {
   actionId: number
   imageIds: number[]
@@ -189,6 +201,42 @@ export class Labels {
       const a = this.sql.st('SELECT min(id) AS id FROM actions WHERE undoable = 1 AND undone = 1').get() as { id: number | null }
       return a.id === null ? null : this.log.toggle(a.id, 0)
     })
+  }
+
+  /** Who made each image's current label: the actor of its latest live event (a person, `round N`, an import). */
+  decidedBy(): Map<number, string> {
+    const rows = this.sql.st('SELECT i.id, e.actor FROM images i JOIN label_events e ON e.id = i.label_event_id').all() as { id: number; actor: string }[]
+    return new Map(rows.map((r) => [r.id, r.actor]))
+  }
+
+  /**
+   * How many decisions each person made, by source and state: live events of label gestures (seed
+   * labels, accepts, rejects, corrections; clears are not counted), without rounds' proposals and
+   * without the label moves of a class merge or delete (a change to the classes, not a judgement).
+   */
+  decisionCounts(): { actor: string; source: LabelSource; state: LabelState; count: number }[] {
+    return this.sql.st(`SELECT e.actor, e.source, e.state, count(*) AS count FROM ${DECISIONS} AND e.class_id IS NOT NULL GROUP BY e.actor, e.source, e.state ORDER BY e.actor`).all() as {
+      actor: string
+      source: LabelSource
+      state: LabelState
+      count: number
+    }[]
+  }
+
+  /**
+   * Each person's latest live decision on each image (as decisionCounts counts them), for the images
+   * that more than one person judged: what agreement between reviewers is measured on. A person
+   * whose latest decision cleared the label no longer judges the image. Aggregated in SQLite, so a
+   * project with one reviewer reads no row.
+   */
+  sharedJudgements(): Judgement[] {
+    return (
+      this.sql.st(
+        `WITH d AS (SELECT e.id, e.image_id, e.actor, e.class_id, e.state FROM ${DECISIONS}),
+              latest AS (SELECT d.* FROM d JOIN (SELECT max(id) AS id FROM d GROUP BY image_id, actor) m ON m.id = d.id WHERE d.class_id IS NOT NULL)
+         SELECT image_id, actor, class_id, state FROM latest WHERE image_id IN (SELECT image_id FROM latest GROUP BY image_id HAVING count(*) > 1)`,
+      ).all() as { image_id: number; actor: string; class_id: number; state: LabelState }[]
+    ).map((r) => ({ imageId: r.image_id, actor: r.actor, classId: r.class_id, state: r.state }))
   }
 
   /** Every label event of an image, oldest first (the audit trail). */
