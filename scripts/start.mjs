@@ -3,7 +3,6 @@
 // studio to a browser instead and says so, rather than failing.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,17 +24,17 @@ try {
   why = String(err.message).split('\n')[0]
 }
 
-// In place of the desktop app, the browser may open what the desktop app could: folders in your
-// home folder (the server listens on this machine only, behind its token). `serve` alone is
-// stricter: only the folder it serves.
-const serveArgs = args.some((a) => a === '--root' || a.startsWith('--root=')) ? args : [...args, '--root', homedir()]
+// In place of the desktop app, the browser may open any folder, as the desktop app can (the server
+// listens on this machine only, behind its token). `serve` alone is stricter: only the folder it
+// serves, or --root.
+const serveArgs = args.some((a) => a === '--root' || a.startsWith('--root=')) ? args : [...args, '--root', path.parse(root).root]
 const [cmd, cmdArgs] = electron
   ? [electron, ['.', ...args]]
   : [process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'main/cli.ts', 'serve', ...serveArgs]]
 if (!electron) {
   console.warn(`The Electron binary is not installed (${why}).`)
   console.warn('Serving the studio to your browser instead. To get the desktop app: `npm install electron` on a machine with internet access.')
-  if (serveArgs !== args) console.warn(`The browser may open folders in ${homedir()}; \`npm start -- --root DIR\` allows DIR instead.`)
+  if (serveArgs !== args) console.warn('The browser may open any folder of this machine, as the desktop app can; `npm start -- --root DIR` allows only DIR.')
 }
 const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' })
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
