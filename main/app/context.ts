@@ -17,6 +17,9 @@ export interface HostOptions {
   pickFolder?: () => Promise<string | null>
   /** The app's own data folder, used for projects whose image folder is read-only. */
   appDataDir: string
+  /** false: opening a project does not start the teacher pass; `teacher.run` does (the CLI's
+   *  verbs, most of which need no embeddings). Default true. */
+  embedOnOpen?: boolean
 }
 
 export interface StudioContext {
