@@ -35,7 +35,7 @@ export function run(args: string[]): Promise<number> {
     }
     v.say(`${p.folder}: ${p.imageCount} images (${p.fileCount} files, ${p.unreadableCount} unreadable)`)
     v.say(`  ${IMAGE_STATUSES.map((st) => `${st} ${totals[st]}`).join(', ')}`)
-    v.say(`classes: ${classes.length ? '' : 'none yet'}`)
+    v.say(classes.length ? 'classes:' : 'classes: none yet')
     for (const c of classes) v.say(`  ${c.name}: ${IMAGE_STATUSES.filter((st) => st !== 'unlabelled').map((st) => `${st} ${c.counts[st]}`).join(', ')}`)
     v.say(`teacher: ${settings.teacher}${teacher ? ` (${teacher.name}${teacher.state === 'installed' ? '' : `, ${teacher.state}`})` : ' (not found in the catalog)'}`)
     if (!last) v.say('rounds: none yet')
