@@ -193,11 +193,20 @@ describe('the project lock', () => {
       expect(refused.stderr).toMatch(/--wait SECONDS/)
       const exported = await cli('export', folder, '--format', 'csv', '--out', path.join(dataRoot, 'never.csv'))
       expect(exported.code).toBe(75)
+      // Ctrl+C while waiting: cancelled, 130
+      let sent = false
+      const interrupted = await runCli(['round', folder, '--wait', '60'], env, (text, kill) => {
+        if (sent || !/waiting up to/.test(text)) return
+        sent = true
+        kill('SIGINT')
+      })
+      expect(interrupted.code, interrupted.stderr).toBe(130)
+      expect(interrupted.stderr).toMatch(/cancelled/)
 
       // close the project once the second process says it waits for it
       let said!: () => void
       const saysItWaits = new Promise<void>((r) => (said = r))
-      const waiting = runCli(['status', folder, '--wait', '60', '--json'], env, 100_000, (text) => {
+      const waiting = runCli(['status', folder, '--wait', '60', '--json'], env, (text) => {
         if (/waiting up to/.test(text)) said()
       })
       await saysItWaits

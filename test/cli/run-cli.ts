@@ -8,8 +8,8 @@ export interface CliRun {
   stderr: string
 }
 
-/** `onStderr` sees stderr as it comes (e.g. to act once the verb says it waits). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 150_000, onStderr?: (text: string) => void): Promise<CliRun> {
+/** `onStderr` sees stderr so far as it comes, and may signal the child (a Ctrl+C once the verb says where it is). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv, onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void, timeoutMs = 150_000): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: ROOT, env })
     let stdout = ''
@@ -17,7 +17,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 150_0
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString()
-      onStderr?.(stderr)
+      onStderr?.(stderr, (sig) => child.kill(sig))
     })
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.on('exit', (code) => {
