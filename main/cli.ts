@@ -21,7 +21,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args:
   embed: { summary: 'embed <folder> [--model ID] [--provider P]   embed every image with a teacher (resumable)', load: () => import('./cli/embed') },
   eval: { summary: 'eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials N]   self-training evaluation against the peers', load: () => import('./cli/eval') },
   export: {
-    summary: 'export <folder> --format csv|json|coco|yolo|folders|onnx --out PATH [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]   export labels or the student model',
+    summary: 'export <folder> --format csv|json|coco|yolo|folders|onnx --out PATH [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N] [--wait S]   export labels or the student model',
     load: () => import('./cli/export'),
   },
   models: { summary: 'models list | pull <id> [--mirror URL] | import <file.onnx> | remove <id>   the teachers on this machine: catalog, verified downloads', load: () => import('./cli/models') },
