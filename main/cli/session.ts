@@ -177,19 +177,24 @@ export class Session {
   /** Opens `folder` without starting the teacher (`embed()` runs it for the verbs that need it). */
   static async open(folder: string, waitSeconds: number, signal: AbortSignal): Promise<Session> {
     const api = new StudioApi({ host: 'web', appDataDir: defaultAppDataDir(), embedOnOpen: false })
-    const opened = await waitForLock(
-      async () => {
-        const reply = await api.handle('project.open', { folder })
-        if (reply.ok) return reply.value as ProjectSummary
-        const code = exitFor(reply.error.code)
-        throw new CliError(code === EXIT.busy ? busyMessage(reply.error.message) : `cannot open ${folder}: ${reply.error.message}`, code)
-      },
-      isOpenElsewhere,
-      waitSeconds,
-      signal,
-      folder,
-    )
-    return new Session(api, opened)
+    try {
+      const opened = await waitForLock(
+        async () => {
+          const reply = await api.handle('project.open', { folder })
+          if (reply.ok) return reply.value as ProjectSummary
+          const code = exitFor(reply.error.code)
+          throw new CliError(code === EXIT.busy ? busyMessage(reply.error.message) : `cannot open ${folder}: ${reply.error.message}`, code)
+        },
+        isOpenElsewhere,
+        waitSeconds,
+        signal,
+        folder,
+      )
+      return new Session(api, opened)
+    } catch (err) {
+      await api.close()
+      throw err
+    }
   }
 
   /** The request's result; a refusal throws a CliError whose exit code follows the error's code. */
