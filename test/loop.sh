@@ -26,7 +26,8 @@ echo '{"provider":"cpu"}' >"$STUDIO_DATA_DIR/settings.json"
 # Flatten: each image under a name made from a hash, its class only in the key.
 echo "path,class" >"$KEY"
 for cls in ants bees; do
-  find "$SRC/$cls" -maxdepth 1 -type f | LC_ALL=C sort | head -n "$PER_CLASS" | while read -r f; do
+  # sed reads to the end (head would close the pipe early, and pipefail would count that as a failure)
+  find "$SRC/$cls" -maxdepth 1 -type f | LC_ALL=C sort | sed -n "1,${PER_CLASS}p" | while read -r f; do
     name="$(printf '%s' "$cls/$(basename "$f")" | sha1sum | cut -c1-16).${f##*.}"
     cp "$f" "$IMAGES/$name"
     echo "$name,$cls" >>"$KEY"

@@ -125,6 +125,10 @@ describe('the loop, verb by verb', () => {
     expect(round.code, round.stderr).toBe(0)
     expect(round.stderr).toMatch(/round 1: training and selecting/)
     expect(round.stdout).toMatch(/^round 1: k-fold accuracy \d+\.\d%, calibration error \d+\.\d%, \d+ proposals \(ants \d+, bees \d+\)/)
+    // --strategy applies to this round only: the threshold at 0.5 proposes every unlabelled image
+    // (two classes), and the app's settings are as they were
+    expect(round.stdout).toMatch(/, 4 proposals \(/)
+    expect(JSON.parse(await readFile(path.join(dataRoot, 'settings.json'), 'utf8'))).toEqual({ provider: 'cpu' })
     const twice = await cli('round', folder, '--rounds', '2', '--accept-above', '0.99', '--json')
     expect(twice.code, twice.stderr).toBe(0)
     const rounds = json<{ rounds: { id: number; status: string; proposals: number; accepted: number; proposalsPerClass: Record<string, number> }[] }>(twice.stdout).rounds
