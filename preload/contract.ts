@@ -311,6 +311,16 @@ export interface SimilarImage {
   similarity: number
 }
 
+/** A human label the out-of-sample head contradicts: its class and the one the head suggests, with both probabilities. */
+export interface LabelIssueInfo {
+  image: ImageInfo
+  classId: number
+  suggestedClassId: number
+  /** The k-fold head's probability of the given class and of the suggested one (held out: it never saw this label). */
+  pGiven: number
+  pSuggested: number
+}
+
 /** A class's probability for one image, from a round's calibrated head. */
 export interface ClassProbability {
   classId: number
@@ -371,6 +381,8 @@ export interface RequestResults {
   'labels.set': LabelResult
   'labels.review': LabelResult
   'labels.relabel': LabelResult
+  /** Most suspect first; empty when the head agrees with every label. */
+  'labels.issues': LabelIssueInfo[]
   /** null when there was nothing to undo or redo. */
   'labels.undo': LabelResult | null
   'labels.redo': LabelResult | null

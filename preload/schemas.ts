@@ -138,7 +138,13 @@ export const requestSchemas = {
   /** The project's rounds, oldest first, with their metrics. */
   'rounds.list': z.object({}).strict(),
   /** Train on the human and accepted labels, propose pseudo-labels for the rest (runs in the background). */
-  'rounds.start': z.object({}).strict(),
+  'rounds.start': z
+    .object({
+      /** This round only: another selection strategy or knob than the settings' (the CLI's `round --strategy`). */
+      strategy: z.enum(STRATEGY_NAMES).optional(),
+      strategyParam: z.number().min(0).max(1).nullable().optional(),
+    })
+    .strict(),
   /** The project's classes with their counts per state. */
   'classes.list': z.object({}).strict(),
   /** A new class (or the existing one of that name). */
@@ -152,6 +158,8 @@ export const requestSchemas = {
   'classes.setColor': z.object({ id: imageId, color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a colour is #rrggbb').nullable() }).strict(),
   /** Seed labels by a person; `classId` null clears the label. */
   'labels.set': z.object({ imageIds: imageIds, classId: imageId.nullable() }).strict(),
+  /** Human labels that the k-fold head, not having seen them, most disagrees with (confident learning), most suspect first. */
+  'labels.issues': z.object({}).strict(),
   /** Accept or reject the current pseudo-labels of these images. */
   'labels.review': z.object({ imageIds: imageIds, decision: z.enum(REVIEW_DECISIONS) }).strict(),
   /** Correct these images' labels to another class. */

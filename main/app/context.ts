@@ -23,6 +23,9 @@ export interface HostOptions {
    * desktop app, whose user picks the folder).
    */
   root?: string | null
+  /** false: opening a project does not start the teacher pass; `teacher.run` does (the CLI's
+   *  verbs, most of which need no embeddings). Default true. */
+  embedOnOpen?: boolean
 }
 
 export interface StudioContext {

@@ -11,7 +11,8 @@ export function fromStoreError(err: unknown, folder: string): unknown {
   if (!(err instanceof StoreError)) return err
   switch (err.code) {
     case 'open_elsewhere':
-      return new StudioError('open_elsewhere', `${folder} is open in another studio window or process; close it there first`)
+      // The store's message names the process holding it (pid and host), which helps find it.
+      return new StudioError('open_elsewhere', `${folder}: ${err.message}`)
     case 'no_writable_location':
       return new StudioError('forbidden', err.message)
     default:

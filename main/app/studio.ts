@@ -149,12 +149,13 @@ export class StudioApi {
     }
     this.project = project
     await rememberProject(this.hostOptions.appDataDir, abs).catch((err: unknown) => console.warn(`recent projects: could not save ${abs}: ${(err as Error).message}`))
-    await this.jobs.teacher.start(project, await this.teacherSettings(project))
+    const embed = this.hostOptions.embedOnOpen !== false
+    if (embed) await this.jobs.teacher.start(project, await this.teacherSettings(project))
     project.watch((change) => {
       if (!change.report || this.project !== project) return
       this.emit({ type: 'project.changed', project: summary(project) })
       // New images get embedded; those already in the cache are skipped.
-      void this.teacherSettings(project).then((settings) => this.jobs.teacher.start(project, settings))
+      if (embed) void this.teacherSettings(project).then((settings) => this.jobs.teacher.start(project, settings))
     })
     const result = summary(project)
     this.emit({ type: 'project.opened', project: result })

@@ -21,13 +21,14 @@
  *
  * Exit codes: 0 done (even if some images could not be decoded: they are listed), 1 failure while
  * working (model cannot run, disk error), 2 bad usage or bad input (unknown option, no such folder,
- * bad manifest or model file), 130 cancelled.
+ * bad manifest or model file), 75 the project is open elsewhere, 130 cancelled.
  */
 import { stat } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import path from 'node:path'
 import { defaultAppDataDir, studioPathsFor } from '../engine/project/locations'
 import { ProjectLock } from '../engine/store/db'
+import { EXIT, busyMessage, isOpenElsewhere } from './session'
 import { ManifestError, OnnxError, ShardError, defaultModelSearchDirs, embedFolder, embeddingCacheDir, mergeShards, parseShard } from '../engine/teacher'
 import type { EmbedProgress, ProviderReport, Shard } from '../engine/teacher'
 import { DEFAULT_TEACHER, PROVIDER_SETTINGS, type ProviderSetting } from '../../preload/vocabulary'
@@ -149,6 +150,10 @@ export async function run(args: string[]): Promise<number> {
       console.error('cancelled; finished images are kept in the cache, run again to resume')
       return 130
     }
+    if (isOpenElsewhere(err)) {
+      console.error(busyMessage((err as Error).message))
+      return EXIT.busy
+    }
     console.error(err instanceof Error ? err.message : String(err))
     return err instanceof ManifestError || err instanceof OnnxError ? 2 : 1
   } finally {
@@ -189,6 +194,10 @@ async function merge(folder: string, dirs: string[], cacheDirOption: string | un
     if (ac.signal.aborted) {
       console.error('cancelled; what was merged is kept, run the merge again to finish')
       return 130
+    }
+    if (isOpenElsewhere(err)) {
+      console.error(busyMessage((err as Error).message))
+      return EXIT.busy
     }
     console.error(err instanceof Error ? err.message : String(err))
     return err instanceof ShardError ? 2 : 1

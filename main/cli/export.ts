@@ -7,7 +7,8 @@
  * `--out` must not exist: the export is built beside it and renamed into place when whole.
  * csv, json and coco name who decided each label (decided_by); yolo and folders cannot.
  * Exit codes: 0 done, 1 failure while working (disk full, a file gone, no round for onnx),
- * 2 bad usage or bad input (unknown option or format, no such folder, --out exists), 130 cancelled.
+ * 2 bad usage or bad input (unknown option or format, no such folder, --out exists), 75 the
+ * project is open in the studio or another process (--wait SECONDS waits for it), 130 cancelled.
  */
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -18,16 +19,16 @@ import { LABEL_FORMATS, type ExportScope, type LabelFormat } from '../../preload
 import { exportStudent } from '../engine/exchange/student'
 import { defaultModelSearchDirs } from '../engine/teacher/manifest'
 import { Project } from '../engine/project/project'
-import { StoreError } from '../engine/store'
+import { EXIT, busyMessage, isOpenElsewhere, waitForLock } from './session'
 import { loadSettings } from '../app/settings'
 
 const FORMATS = [...LABEL_FORMATS, 'onnx'] as const
-const USAGE = `usage: npm run cli -- export <folder> --format ${FORMATS.join('|')} --out <path> [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]
+const USAGE = `usage: npm run cli -- export <folder> --format ${FORMATS.join('|')} --out <path> [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N] [--wait SECONDS]
   who decided each label (the reviewer, or "round N" for a proposal) is the decided_by column of csv and
   json and the "decided_by" of each coco annotation; yolo and folders have no place for it in their layout`
 
 export async function run(args: string[]): Promise<number> {
-  let folder: string, format: (typeof FORMATS)[number], out: string, scope: ExportScope, valRatio: number, seed: number, link: boolean
+  let folder: string, format: (typeof FORMATS)[number], out: string, scope: ExportScope, valRatio: number, seed: number, link: boolean, wait: number
   try {
     const { values: v, positionals } = parseArgs({
       args,
@@ -39,6 +40,7 @@ export async function run(args: string[]): Promise<number> {
         link: { type: 'boolean', default: false },
         val: { type: 'string', default: '0.2' },
         seed: { type: 'string', default: '0' },
+        wait: { type: 'string', default: '0' },
       },
     })
     if (positionals.length !== 1) throw new Error('one folder is needed')
@@ -54,6 +56,8 @@ export async function run(args: string[]): Promise<number> {
     seed = Number(v.seed)
     if (!Number.isInteger(seed)) throw new Error('--seed must be an integer')
     link = v.link ?? false
+    wait = Number(v.wait)
+    if (!(wait >= 0 && Number.isFinite(wait))) throw new Error(`--wait must be a number of seconds >= 0, not "${v.wait}"`)
     if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new Error(`${folder} is not a folder`)
     if (await stat(out).catch(() => null)) throw new Error(`${out} already exists; choose a path that does not (an export never overwrites)`)
   } catch (err) {
@@ -62,17 +66,22 @@ export async function run(args: string[]): Promise<number> {
   }
 
   const appDataDir = defaultAppDataDir()
-  let project: Project
-  try {
-    project = await Project.open(folder, projectOpenOptions(folder, appDataDir))
-  } catch (err) {
-    if (err instanceof StoreError && err.code === 'open_elsewhere') console.error(`${folder} is open in the studio or another process; close it there first`)
-    else console.error(`cannot open ${folder}: ${(err as Error).message}`)
-    return 1
-  }
   const abort = new AbortController()
   const onInt = () => abort.abort()
   process.once('SIGINT', onInt)
+  let project: Project
+  try {
+    project = await waitForLock(() => Project.open(folder, projectOpenOptions(folder, appDataDir)), isOpenElsewhere, wait, abort.signal, folder)
+  } catch (err) {
+    process.off('SIGINT', onInt)
+    if (abort.signal.aborted) return EXIT.cancelled
+    if (isOpenElsewhere(err)) {
+      console.error(busyMessage(`${folder}: ${(err as Error).message}`))
+      return EXIT.busy
+    }
+    console.error(`cannot open ${folder}: ${(err as Error).message}`)
+    return EXIT.failed
+  }
   try {
     await project.index({ signal: abort.signal })
     if (format === 'onnx') {

@@ -14,7 +14,7 @@ import { ProjectPaths } from '../../main/engine/project/paths'
 import { projectDataDir } from '../../main/engine/project/locations'
 import { embeddingCacheDir, loadEmbeddings } from '../../main/engine/teacher'
 import type { StudioEvent, TeacherStatus } from '../../preload/contract'
-import { runCli } from '../shared'
+import { runCli } from '../cli/run-cli'
 import { callStudio, hymenopteraSubset, openEmbedded } from '../studio-harness'
 
 let folder: string

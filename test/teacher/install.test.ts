@@ -4,7 +4,6 @@
  * tokenizer too, the tokenizer's hash pinned), progress as job 'download', a cancel that keeps the
  * .part, "I already have the file", removal (never the shipped default), and `models list|pull|remove`.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
@@ -14,6 +13,7 @@ import { StudioApi } from '../../main/app/studio'
 import { DEFAULT_TEACHER } from '../../preload/vocabulary'
 import type { ProgressEvent, RequestName, StudioEvent } from '../../preload/contract'
 import { ROOT } from '../shared'
+import { runCli as cli } from '../cli/run-cli'
 import { callStudio, until } from '../studio-harness'
 import { MODEL_FILE, MODEL_SHA256, startModelServer, writeTestManifest, type ModelServer } from './model-server'
 
@@ -125,23 +125,6 @@ describe('teachers through the contract', () => {
   })
 })
 
-function cli(args: string[], env: NodeJS.ProcessEnv, onStderr?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: ROOT, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString()
-      onStderr?.(stderr, (s) => child.kill(s))
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 describe('cli models', () => {
   it('lists, pulls with progress on stderr, cancels with Ctrl+C (130, .part kept), and removes', { timeout: 120_000 }, async () => {

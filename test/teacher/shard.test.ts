@@ -14,7 +14,8 @@ import { projectDataDir } from '../../main/engine/project/locations'
 import { ProjectLock } from '../../main/engine/store/db'
 import { EmbeddingCache, embeddingCacheDir, loadEmbeddings, parseShard, shardOf } from '../../main/engine/teacher'
 import { readCacheHeader } from '../../main/engine/teacher/cache'
-import { hymenopteraSubset, runCli } from '../shared'
+import { hymenopteraSubset } from '../shared'
+import { runCli } from '../cli/run-cli'
 
 let folder: string
 let tmp: string
@@ -177,7 +178,7 @@ describe('what the merge and --shard refuse', () => {
     try {
       for (const args of [['--merge', shardsDir], cpu]) {
         const r = await runCli(['embed', folder, ...args], env)
-        expect(r.code).toBe(1)
+        expect(r.code).toBe(75)
         expect(r.stderr).toMatch(/open in another studio window or process/)
       }
     } finally {

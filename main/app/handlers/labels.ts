@@ -6,6 +6,7 @@ import type { LabelResult } from '../../../preload/contract'
 import type { StudioContext } from '../context'
 import { imageInfo } from '../dto'
 import { filterIds, proposalCountsAbove } from '../image-queries'
+import { projectLabelIssues } from '../label-issues'
 import { suggestSeeds } from '../seed-suggestions'
 import { requireClass } from './classes'
 import type { HandlerGroup } from './handler'
@@ -33,6 +34,7 @@ export const labelHandlers = {
     project.store.labels.relabel(imageIds, classId)
     return ctx.labelsChanged(imageIds)
   },
+  'labels.issues': (_input, ctx) => projectLabelIssues(ctx.requireProject(), ctx.jobs.teacher.cacheFile()),
   'labels.undo': (_input, ctx) => undoStep(ctx, 'undo'),
   'labels.redo': (_input, ctx) => undoStep(ctx, 'redo'),
   'proposals.countAbove': ({ threshold }, ctx) => proposalCountsAbove(ctx.requireProject(), threshold),

@@ -11,7 +11,7 @@ export const roundHandlers = {
     const audits = await roundAudits(project, rounds)
     return rounds.map((r) => roundInfo(r, audits.get(r.id) ?? null))
   },
-  'rounds.start': async (_input, ctx) => {
+  'rounds.start': async (input, ctx) => {
     // The round reads the embeddings of the teacher that made them (the demo's may differ from the settings').
     const teacher = ctx.jobs.teacher.current().model
     // Its manifest is read once, from the app's models folder first (a downloaded or imported
@@ -19,6 +19,11 @@ export const roundHandlers = {
     const searchDirs = defaultModelSearchDirs(ctx.host.appDataDir)
     const manifest = await loadManifest(teacher, searchDirs).catch(() => null)
     const textAligned = manifest?.manifest.text !== undefined
-    return ctx.jobs.rounds.start(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), { ...(await ctx.settings()), teacher, textAligned, searchDirs, ...(manifest ? { manifest } : {}) })
+    return ctx.jobs.rounds.start(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), { ...(await ctx.settings()), ...withoutUndefined(input), teacher, textAligned, searchDirs, ...(manifest ? { manifest } : {}) })
   },
 } satisfies HandlerGroup
+
+/** The round's own choices over the settings', leaving out those it does not make. */
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -6,6 +6,7 @@
 import type { Project } from '../project/project'
 import type { ImageRow } from '../store'
 import type { ExportScope } from '../../../preload/vocabulary'
+import { csvField } from './csv'
 
 export type ExportFormat = 'csv' | 'json'
 
@@ -33,12 +34,6 @@ export function collectLabels(project: Project, images: readonly ImageRow[], sco
     for (const file of row.fileCount > 1 ? project.store.images.filesOf(row.id) : [row.path]) out.push({ path: file, ...label })
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-}
-
-/** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. */
-function csvField(v: string | number | null): string {
-  const s = v === null ? '' : String(v)
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
 export function formatLabels(labels: readonly ExportedLabel[], format: ExportFormat): string {
