@@ -18,8 +18,8 @@ import type { ImportFormat } from '../../../preload/vocabulary'
 import { IMAGE_EXTENSIONS } from '../library/scan'
 
 /** A source the studio cannot import, with a message that names the file (and line) and what to do. */
-export class ImportError extends Error {
-  override name = 'ImportError'
+export class LabelImportError extends Error {
+  override name = 'LabelImportError'
 }
 
 /** One label as the source gives it. */
@@ -57,23 +57,23 @@ const CONFIDENCE_COLUMNS = ['confidence', 'score', 'probability']
 
 const SHA256 = /^[0-9a-f]{64}$/
 
-/** The rows of `source` in `format`; bad input throws ImportError before (or instead of) the rest. */
+/** The rows of `source` in `format`; bad input throws LabelImportError before (or instead of) the rest. */
 export async function* readSource(format: ImportFormat, source: string, projectFolder: string, signal?: AbortSignal): AsyncGenerator<SourceRow> {
   const st = await stat(source).catch((err: NodeJS.ErrnoException) => {
-    throw new ImportError(err.code === 'ENOENT' ? `${source} does not exist; give the path of the ${isFolderSource(format) ? 'folder' : 'file'} to import` : `cannot read ${source}: ${err.code ?? err.message}`)
+    throw new LabelImportError(err.code === 'ENOENT' ? `${source} does not exist; give the path of the ${isFolderSource(format) ? 'folder' : 'file'} to import` : `cannot read ${source}: ${err.code ?? err.message}`)
   })
   if (isFolderSource(format)) {
-    if (!st.isDirectory()) throw new ImportError(`${source} is a file, not a folder: the ${format === 'yolo' ? 'YOLO classification layout' : 'class folders import'} reads a folder (of ${format === 'yolo' ? 'train/<class>/<file>' : '<class>/<file>'})`)
+    if (!st.isDirectory()) throw new LabelImportError(`${source} is a file, not a folder: the ${format === 'yolo' ? 'YOLO classification layout' : 'class folders import'} reads a folder (of ${format === 'yolo' ? 'train/<class>/<file>' : '<class>/<file>'})`)
     yield* readFolders(format, source, projectFolder, signal)
     return
   }
-  if (st.isDirectory()) throw new ImportError(`${source} is a folder, not a file: ${format} imports read one file (class folders and YOLO read a folder)`)
+  if (st.isDirectory()) throw new LabelImportError(`${source} is a folder, not a file: ${format} imports read one file (class folders and YOLO read a folder)`)
   if (format === 'csv') {
     yield* readCsv(source, signal)
     return
   }
   if (st.size > JSON_LIMIT) {
-    throw new ImportError(`${source} is ${(st.size / 1e6).toFixed(0)} MB: JSON imports are read whole, up to ${JSON_LIMIT / 1024 / 1024} MB. Export the labels as CSV (read as a stream, any size) or split the file.`)
+    throw new LabelImportError(`${source} is ${(st.size / 1e6).toFixed(0)} MB: JSON imports are read whole, up to ${JSON_LIMIT / 1024 / 1024} MB. Export the labels as CSV (read as a stream, any size) or split the file.`)
   }
   const doc = parseJson(await readText(source, signal), source)
   if (format === 'json') yield* studioJsonRows(doc, source)
@@ -123,7 +123,7 @@ function decodeOrExplain(decoder: TextDecoder, chunk: Uint8Array, file: string, 
   try {
     return decoder.decode(chunk, { stream: more })
   } catch {
-    throw new ImportError(
+    throw new LabelImportError(
       `${file} is not ${encoding === 'utf-8' ? 'UTF-8' : encoding.toUpperCase()} text (undecodable bytes in the 1 MB from byte ${offset.toLocaleString('en')}): its encoding is unknown. Save it as UTF-8 (in a spreadsheet: "CSV UTF-8") and import it again.`,
     )
   }
@@ -131,12 +131,12 @@ function decodeOrExplain(decoder: TextDecoder, chunk: Uint8Array, file: string, 
 
 /** An error reading `file`, in words (permission, vanished); ImportErrors and cancels pass through. */
 function readFailure(err: unknown, file: string): Error {
-  if (err instanceof ImportError || (err as Error)?.name === 'AbortError') return err as Error
+  if (err instanceof LabelImportError || (err as Error)?.name === 'AbortError') return err as Error
   const code = (err as NodeJS.ErrnoException)?.code
-  if (code === 'EACCES' || code === 'EPERM') return new ImportError(`cannot read ${file}: no permission (${code}); make it readable or copy it somewhere you can read`)
-  if (code === 'ENOENT') return new ImportError(`${file} does not exist (was it moved while importing?)`)
-  if (code === 'EISDIR') return new ImportError(`${file} is a folder, not a file`)
-  return new ImportError(`cannot read ${file}: ${(err as Error)?.message ?? String(err)}`)
+  if (code === 'EACCES' || code === 'EPERM') return new LabelImportError(`cannot read ${file}: no permission (${code}); make it readable or copy it somewhere you can read`)
+  if (code === 'ENOENT') return new LabelImportError(`${file} does not exist (was it moved while importing?)`)
+  if (code === 'EISDIR') return new LabelImportError(`${file} is a folder, not a file`)
+  return new LabelImportError(`cannot read ${file}: ${(err as Error)?.message ?? String(err)}`)
 }
 
 async function readText(file: string, signal?: AbortSignal): Promise<string> {
@@ -163,7 +163,7 @@ export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGene
   let line = 1
   let recordLine = 1
   let recordLength = 0
-  const malformed = (what: string, at = recordLine) => new ImportError(`${file} line ${at}: ${what}; fix that line (or re-export the file) and import again`)
+  const malformed = (what: string, at = recordLine) => new LabelImportError(`${file} line ${at}: ${what}; fix that line (or re-export the file) and import again`)
   const endField = () => {
     fields.push(closed || !field.endsWith('\r') ? field : field.slice(0, -1))
     field = ''
@@ -238,22 +238,22 @@ async function* readCsv(file: string, signal?: AbortSignal): AsyncGenerator<Sour
       const find = (names: readonly string[]) => names.map((n) => header.indexOf(n)).find((i) => i >= 0) ?? -1
       columns = { path: find(PATH_COLUMNS), class: find(CLASS_COLUMNS), confidence: find(CONFIDENCE_COLUMNS), sha256: header.indexOf('sha256'), width: fields.length }
       const shown = fields.slice(0, 12).join(', ')
-      if (columns.path < 0) throw new ImportError(`${file} line ${line}: no column names the image (the header is: ${shown}); name it "path" (or file, file_name, filename, image), with paths relative to the project folder or file names`)
-      if (columns.class < 0) throw new ImportError(`${file} line ${line}: no class column (the header is: ${shown}); name the column with the class "class" or "label"`)
+      if (columns.path < 0) throw new LabelImportError(`${file} line ${line}: no column names the image (the header is: ${shown}); name it "path" (or file, file_name, filename, image), with paths relative to the project folder or file names`)
+      if (columns.class < 0) throw new LabelImportError(`${file} line ${line}: no class column (the header is: ${shown}); name the column with the class "class" or "label"`)
       continue
     }
     const need = Math.max(columns.path, columns.class) + 1
-    if (fields.length < need) throw new ImportError(`${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'} where the header has ${columns.width}; fix that line (a missing comma, or a comma in an unquoted field) and import again`)
+    if (fields.length < need) throw new LabelImportError(`${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'} where the header has ${columns.width}; fix that line (a missing comma, or a comma in an unquoted field) and import again`)
     const p = fields[columns.path]!.trim()
-    if (!p) throw new ImportError(`${file} line ${line}: the path is empty; give each row the image's path or file name`)
+    if (!p) throw new LabelImportError(`${file} line ${line}: the path is empty; give each row the image's path or file name`)
     const cls = fields[columns.class]!.trim()
     const conf = columns.confidence >= 0 ? (fields[columns.confidence] ?? '').trim() : ''
     const confidence = conf === '' ? null : Number(conf)
-    if (confidence !== null && !(confidence >= 0 && confidence <= 1)) throw new ImportError(`${file} line ${line}: the confidence "${conf}" is not a number from 0 to 1`)
+    if (confidence !== null && !(confidence >= 0 && confidence <= 1)) throw new LabelImportError(`${file} line ${line}: the confidence "${conf}" is not a number from 0 to 1`)
     const sha = columns.sha256 >= 0 ? (fields[columns.sha256] ?? '').trim().toLowerCase() : ''
     yield { where: `line ${line}`, path: p, class: cls, confidence, sha256: SHA256.test(sha) ? sha : null, file: null, skip: cls ? null : 'no class' }
   }
-  if (!columns) throw new ImportError(`${file} is empty: a CSV import needs a header (path,class) and one row per image`)
+  if (!columns) throw new LabelImportError(`${file} is empty: a CSV import needs a header (path,class) and one row per image`)
 }
 
 // ---------------------------------------------------------------- JSON formats
@@ -262,7 +262,7 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text)
   } catch (err) {
-    throw new ImportError(`${file} is not valid JSON (${(err as Error).message}); check that it is the whole file, as exported`)
+    throw new LabelImportError(`${file} is not valid JSON (${(err as Error).message}); check that it is the whole file, as exported`)
   }
 }
 
@@ -282,14 +282,14 @@ function* studioJsonRows(doc: unknown, file: string): Generator<SourceRow> {
   const list = isObject(doc) && Array.isArray(doc.labels) ? doc.labels : Array.isArray(doc) ? doc : null
   const item0 = list?.[0]
   if (!list || (list.length > 0 && !(isObject(item0) && (PATH_COLUMNS.some((k) => k in item0) && CLASS_COLUMNS.some((k) => k in item0))))) {
-    throw new ImportError(`${file} is not a label list in the studio's JSON format: expected {"labels": [{"path": ..., "class": ...}, ...]} (or a list of such objects).${looksLike(doc)}`)
+    throw new LabelImportError(`${file} is not a label list in the studio's JSON format: expected {"labels": [{"path": ..., "class": ...}, ...]} (or a list of such objects).${looksLike(doc)}`)
   }
   for (let i = 0; i < list.length; i++) {
     const it = list[i]
     const where = `labels[${i}]`
-    if (!isObject(it)) throw new ImportError(`${file} ${where} is not an object with a path and a class`)
+    if (!isObject(it)) throw new LabelImportError(`${file} ${where} is not an object with a path and a class`)
     const p = PATH_COLUMNS.map((k) => str(it[k])).find((v) => v) ?? null
-    if (!p) throw new ImportError(`${file} ${where} has no path (or file name)`)
+    if (!p) throw new LabelImportError(`${file} ${where} has no path (or file name)`)
     const cls = (CLASS_COLUMNS.map((k) => str(it[k])).find((v) => v !== null) ?? '').trim()
     const c = CONFIDENCE_COLUMNS.map((k) => it[k]).find((v) => typeof v === 'number')
     const confidence = typeof c === 'number' && c >= 0 && c <= 1 ? c : null
@@ -306,7 +306,7 @@ function* studioJsonRows(doc: unknown, file: string): Generator<SourceRow> {
 function* cocoRows(doc: unknown, file: string, projectFolder: string): Generator<SourceRow> {
   if (!isObject(doc) || !Array.isArray(doc.images) || !Array.isArray(doc.annotations) || !Array.isArray(doc.categories)) {
     const missing = ['images', 'annotations', 'categories'].filter((k) => !isObject(doc) || !Array.isArray(doc[k]))
-    throw new ImportError(`${file} is not COCO JSON: it has no "${missing.join('", "')}" list${missing.length > 1 ? 's' : ''}.${looksLike(doc)}`)
+    throw new LabelImportError(`${file} is not COCO JSON: it has no "${missing.join('", "')}" list${missing.length > 1 ? 's' : ''}.${looksLike(doc)}`)
   }
   const categories = new Map<number, string>()
   for (const c of doc.categories) if (isObject(c) && typeof c.id === 'number' && typeof c.name === 'string') categories.set(c.id, c.name)
@@ -327,7 +327,7 @@ function* cocoRows(doc: unknown, file: string, projectFolder: string): Generator
   for (let i = 0; i < doc.images.length; i++) {
     const im = doc.images[i]
     const where = `images[${i}]`
-    if (!isObject(im) || typeof im.file_name !== 'string') throw new ImportError(`${file} ${where} has no file_name`)
+    if (!isObject(im) || typeof im.file_name !== 'string') throw new LabelImportError(`${file} ${where} has no file_name`)
     const p = under ? path.posix.join(under.split(path.sep).join('/'), im.file_name) : im.file_name
     const v = [...(votes.get(im.id) ?? new Map<number, { n: number; score: number | null }>())].sort((a, b) => b[1].n - a[1].n)
     const base = { where, path: p, sha256: null, file: null }
@@ -341,7 +341,7 @@ function* cocoRows(doc: unknown, file: string, projectFolder: string): Generator
     }
     const [catId, vote] = v[0]!
     const name = categories.get(catId)
-    if (name === undefined) throw new ImportError(`${file}: an annotation of ${where} names category ${catId}, which "categories" does not list`)
+    if (name === undefined) throw new LabelImportError(`${file}: an annotation of ${where} names category ${catId}, which "categories" does not list`)
     const score = vote.score
     yield { ...base, class: name, confidence: score !== null && score >= 0 && score <= 1 ? score : null, skip: null }
   }
@@ -366,15 +366,15 @@ function choiceOf(results: unknown): { choices: string[]; score: number | null }
  */
 function* labelStudioRows(doc: unknown, file: string): Generator<SourceRow> {
   if (!Array.isArray(doc) || (doc.length > 0 && !(isObject(doc[0]) && isObject(doc[0].data)))) {
-    throw new ImportError(`${file} is not a Label Studio JSON export: expected a list of tasks, each with "data" (the image) and "annotations".${looksLike(doc)}`)
+    throw new LabelImportError(`${file} is not a Label Studio JSON export: expected a list of tasks, each with "data" (the image) and "annotations".${looksLike(doc)}`)
   }
   for (let i = 0; i < doc.length; i++) {
     const task = doc[i]
     const where = `tasks[${i}]`
-    if (!isObject(task) || !isObject(task.data)) throw new ImportError(`${file} ${where} has no "data"`)
+    if (!isObject(task) || !isObject(task.data)) throw new LabelImportError(`${file} ${where} has no "data"`)
     const data = task.data
     const url = str(data.image) ?? Object.values(data).map(str).find((v) => v !== null) ?? null
-    if (!url) throw new ImportError(`${file} ${where} names no image in "data"`)
+    if (!url) throw new LabelImportError(`${file} ${where} names no image in "data"`)
     const p = labelStudioPath(url)
     const annotations = (Array.isArray(task.annotations) ? task.annotations : []).filter((a): a is Record<string, unknown> => isObject(a) && a.was_cancelled !== true)
     const latest = annotations.map((a) => choiceOf(a.result)).filter((c) => c !== null).at(-1)
@@ -435,7 +435,7 @@ async function* readFolders(format: 'yolo' | 'folders', source: string, projectF
   }
   const top = new Set(entries.filter((e) => e.isDirectory() && path.resolve(e.parentPath) === path.resolve(source)).map((e) => e.name))
   if (format === 'yolo' && !top.has('train')) {
-    throw new ImportError(`${source} is not the YOLO classification layout: it has no train/ folder (expected train/<class>/<file>, val/<class>/<file>, names.txt). For a folder of <class>/<file>, use class folders.`)
+    throw new LabelImportError(`${source} is not the YOLO classification layout: it has no train/ folder (expected train/<class>/<file>, val/<class>/<file>, names.txt). For a folder of <class>/<file>, use class folders.`)
   }
   const inProject = isInside(projectFolder, source)
   const files = entries
@@ -460,5 +460,5 @@ async function* readFolders(format: 'yolo' | 'folders', source: string, projectF
       yield { ...base, class: folder, skip: null }
     }
   }
-  if (classified === 0) throw new ImportError(`${source} holds no images in class folders (expected ${format === 'yolo' ? 'train/<class>/<file>' : '<class>/<file>, or train/<class>/<file>'})`)
+  if (classified === 0) throw new LabelImportError(`${source} holds no images in class folders (expected ${format === 'yolo' ? 'train/<class>/<file>' : '<class>/<file>, or train/<class>/<file>'})`)
 }
