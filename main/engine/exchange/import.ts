@@ -174,21 +174,27 @@ export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGene
       const firstLine = text.slice(0, text.indexOf('\n') >>> 0)
       delimiter = firstLine.includes(',') ? 44 : firstLine.includes(';') ? 59 : firstLine.includes('\t') ? 9 : 44
     }
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i)
-      if (++recordLength > MAX_CSV_RECORD) throw malformed(`a record longer than ${MAX_CSV_RECORD.toLocaleString('en')} characters (an unclosed quote?)`)
+    const tooLong = () => malformed(`a record longer than ${MAX_CSV_RECORD.toLocaleString('en')} characters (an unclosed quote?)`)
+    let i = 0
+    while (i < text.length) {
       if (state === 1) {
-        if (c === 34) state = 2
-        else {
-          if (c === 10) line++
-          field += text[i]
-        }
+        // Inside quotes everything up to the next quote is data, line breaks included.
+        const q = text.indexOf('"', i)
+        const end = q < 0 ? text.length : q
+        for (let k = text.indexOf('\n', i); k >= 0 && k < end; k = text.indexOf('\n', k + 1)) line++
+        field += text.slice(i, end)
+        recordLength += end - i + 1
+        if (recordLength > MAX_CSV_RECORD) throw tooLong()
+        if (q >= 0) state = 2
+        i = end + 1
         continue
       }
+      const c = text.charCodeAt(i)
       if (state === 2) {
         if (c === 34) {
           field += '"'
           state = 1
+          i++
           continue
         }
         state = 0
@@ -216,9 +222,21 @@ export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGene
         state = 1
         started = true
       } else {
-        field += text[i]
+        // A run of plain characters, appended at once.
+        let j = i + 1
+        for (; j < text.length; j++) {
+          const d = text.charCodeAt(j)
+          if (d === delimiter || d === 10 || d === 34) break
+        }
+        field += text.slice(i, j)
+        recordLength += j - i
+        if (recordLength > MAX_CSV_RECORD) throw tooLong()
         started = true
+        i = j
+        continue
       }
+      if (++recordLength > MAX_CSV_RECORD) throw tooLong()
+      i++
     }
   }
   if (state === 1) throw malformed('a quoted field is never closed (a missing closing quote)')
