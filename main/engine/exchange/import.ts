@@ -57,8 +57,8 @@ const CONFIDENCE_COLUMNS = ['confidence', 'score', 'probability']
 
 const SHA256 = /^[0-9a-f]{64}$/
 
-/** The rows of `source` in `format`; bad input throws LabelImportError before (or instead of) the rest. */
-export async function* readSource(format: ImportFormat, source: string, projectFolder: string, signal?: AbortSignal): AsyncGenerator<SourceRow> {
+/** The rows of `source` in `format`, a batch at a time; bad input throws LabelImportError before (or instead of) the rest. */
+export async function* readSource(format: ImportFormat, source: string, projectFolder: string, signal?: AbortSignal): AsyncGenerator<SourceRow[]> {
   const st = await stat(source).catch((err: NodeJS.ErrnoException) => {
     throw new LabelImportError(err.code === 'ENOENT' ? `${source} does not exist; give the path of the ${isFolderSource(format) ? 'folder' : 'file'} to import` : `cannot read ${source}: ${err.code ?? err.message}`)
   })
@@ -76,9 +76,9 @@ export async function* readSource(format: ImportFormat, source: string, projectF
     throw new LabelImportError(`${source} is ${(st.size / 1e6).toFixed(0)} MB: JSON imports are read whole, up to ${JSON_LIMIT / 1024 / 1024} MB. Export the labels as CSV (read as a stream, any size) or split the file.`)
   }
   const doc = parseJson(await readText(source, signal), source)
-  if (format === 'json') yield* studioJsonRows(doc, source)
-  else if (format === 'coco') yield* cocoRows(doc, source, projectFolder)
-  else yield* labelStudioRows(doc, source)
+  if (format === 'json') yield [...studioJsonRows(doc, source)]
+  else if (format === 'coco') yield [...cocoRows(doc, source, projectFolder)]
+  else yield [...labelStudioRows(doc, source)]
 }
 
 // ---------------------------------------------------------------- text and encodings
@@ -152,8 +152,9 @@ async function readText(file: string, signal?: AbortSignal): Promise<string> {
  * quoted field; records end with \n or \r\n. The delimiter is the header's: a comma, else a semicolon
  * or a tab (spreadsheets in many locales write semicolons). `line` is where the record starts.
  */
-export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGenerator<{ line: number; fields: string[] }> {
+export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGenerator<{ line: number; fields: string[] }[]> {
   let delimiter = -1
+  let delimiterChar = ','
   let fields: string[] = []
   let field = ''
   // 0: outside quotes, 1: inside a quoted field, 2: a quote inside a quoted field (closing, or the first of "")
@@ -170,9 +171,12 @@ export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGene
     closed = false
   }
   for await (const text of textChunks(file, signal)) {
+    // Records go out a chunk at a time: one await per record would cost more than parsing it.
+    const batch: { line: number; fields: string[] }[] = []
     if (delimiter < 0) {
       const firstLine = text.slice(0, text.indexOf('\n') >>> 0)
       delimiter = firstLine.includes(',') ? 44 : firstLine.includes(';') ? 59 : firstLine.includes('\t') ? 9 : 44
+      delimiterChar = String.fromCharCode(delimiter)
     }
     const tooLong = () => malformed(`a record longer than ${MAX_CSV_RECORD.toLocaleString('en')} characters (an unclosed quote?)`)
     let i = 0
@@ -189,6 +193,21 @@ export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGene
         i = end + 1
         continue
       }
+      if (state === 0 && !started && !closed && field === '' && fields.length === 0) {
+        // Fast path: a whole record in this chunk without a quote is split by the engine.
+        const nl = text.indexOf('\n', i)
+        if (nl >= 0 && nl - i <= MAX_CSV_RECORD) {
+          const seg = text.slice(i, nl)
+          if (!seg.includes('"')) {
+            const cut = seg.endsWith('\r') ? seg.slice(0, -1) : seg
+            if (cut !== '') batch.push({ line: recordLine, fields: cut.split(delimiterChar) })
+            line++
+            recordLine = line
+            i = nl + 1
+            continue
+          }
+        }
+      }
       const c = text.charCodeAt(i)
       if (state === 2) {
         if (c === 34) {
@@ -204,9 +223,9 @@ export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGene
         endField()
         started = true
       } else if (c === 10) {
-        if (started || field !== '' || closed) {
+        if (started || (field !== '' && field !== '\r') || closed) {
           endField()
-          yield { line: recordLine, fields }
+          batch.push({ line: recordLine, fields })
         }
         fields = []
         field = ''
@@ -238,38 +257,43 @@ export async function* csvRecords(file: string, signal?: AbortSignal): AsyncGene
       if (++recordLength > MAX_CSV_RECORD) throw tooLong()
       i++
     }
+    if (batch.length) yield batch
   }
   if (state === 1) throw malformed('a quoted field is never closed (a missing closing quote)')
   if (state === 2) closed = true
-  if (started || field !== '' || closed) {
+  if (started || (field !== '' && field !== '\r') || closed) {
     endField()
-    yield { line: recordLine, fields }
+    yield [{ line: recordLine, fields }]
   }
 }
 
-async function* readCsv(file: string, signal?: AbortSignal): AsyncGenerator<SourceRow> {
+async function* readCsv(file: string, signal?: AbortSignal): AsyncGenerator<SourceRow[]> {
   let columns: { path: number; class: number; confidence: number; sha256: number; width: number } | null = null
-  for await (const { line, fields } of csvRecords(file, signal)) {
-    if (fields.every((f) => f.trim() === '')) continue // a blank line, or a spreadsheet's empty row
-    if (!columns) {
-      const header = fields.map((f) => f.trim().toLowerCase())
-      const find = (names: readonly string[]) => names.map((n) => header.indexOf(n)).find((i) => i >= 0) ?? -1
-      columns = { path: find(PATH_COLUMNS), class: find(CLASS_COLUMNS), confidence: find(CONFIDENCE_COLUMNS), sha256: header.indexOf('sha256'), width: fields.length }
-      const shown = fields.slice(0, 12).join(', ')
-      if (columns.path < 0) throw new LabelImportError(`${file} line ${line}: no column names the image (the header is: ${shown}); name it "path" (or file, file_name, filename, image), with paths relative to the project folder or file names`)
-      if (columns.class < 0) throw new LabelImportError(`${file} line ${line}: no class column (the header is: ${shown}); name the column with the class "class" or "label"`)
-      continue
+  for await (const records of csvRecords(file, signal)) {
+    const rows: SourceRow[] = []
+    for (const { line, fields } of records) {
+      if (fields.every((f) => f.trim() === '')) continue // a blank line, or a spreadsheet's empty row
+      if (!columns) {
+        const header = fields.map((f) => f.trim().toLowerCase())
+        const find = (names: readonly string[]) => names.map((n) => header.indexOf(n)).find((i) => i >= 0) ?? -1
+        columns = { path: find(PATH_COLUMNS), class: find(CLASS_COLUMNS), confidence: find(CONFIDENCE_COLUMNS), sha256: header.indexOf('sha256'), width: fields.length }
+        const shown = fields.slice(0, 12).join(', ')
+        if (columns.path < 0) throw new LabelImportError(`${file} line ${line}: no column names the image (the header is: ${shown}); name it "path" (or file, file_name, filename, image), with paths relative to the project folder or file names`)
+        if (columns.class < 0) throw new LabelImportError(`${file} line ${line}: no class column (the header is: ${shown}); name the column with the class "class" or "label"`)
+        continue
+      }
+      const need = Math.max(columns.path, columns.class) + 1
+      if (fields.length < need) throw new LabelImportError(`${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'} where the header has ${columns.width}; fix that line (a missing comma, or a comma in an unquoted field) and import again`)
+      const p = fields[columns.path]!.trim()
+      if (!p) throw new LabelImportError(`${file} line ${line}: the path is empty; give each row the image's path or file name`)
+      const cls = fields[columns.class]!.trim()
+      const conf = columns.confidence >= 0 ? (fields[columns.confidence] ?? '').trim() : ''
+      const confidence = conf === '' ? null : Number(conf)
+      if (confidence !== null && !(confidence >= 0 && confidence <= 1)) throw new LabelImportError(`${file} line ${line}: the confidence "${conf}" is not a number from 0 to 1`)
+      const sha = columns.sha256 >= 0 ? (fields[columns.sha256] ?? '').trim().toLowerCase() : ''
+      rows.push({ where: `line ${line}`, path: p, class: cls, confidence, sha256: SHA256.test(sha) ? sha : null, file: null, skip: cls ? null : 'no class' })
     }
-    const need = Math.max(columns.path, columns.class) + 1
-    if (fields.length < need) throw new LabelImportError(`${file} line ${line}: ${fields.length} field${fields.length === 1 ? '' : 's'} where the header has ${columns.width}; fix that line (a missing comma, or a comma in an unquoted field) and import again`)
-    const p = fields[columns.path]!.trim()
-    if (!p) throw new LabelImportError(`${file} line ${line}: the path is empty; give each row the image's path or file name`)
-    const cls = fields[columns.class]!.trim()
-    const conf = columns.confidence >= 0 ? (fields[columns.confidence] ?? '').trim() : ''
-    const confidence = conf === '' ? null : Number(conf)
-    if (confidence !== null && !(confidence >= 0 && confidence <= 1)) throw new LabelImportError(`${file} line ${line}: the confidence "${conf}" is not a number from 0 to 1`)
-    const sha = columns.sha256 >= 0 ? (fields[columns.sha256] ?? '').trim().toLowerCase() : ''
-    yield { where: `line ${line}`, path: p, class: cls, confidence, sha256: SHA256.test(sha) ? sha : null, file: null, skip: cls ? null : 'no class' }
+    yield rows
   }
   if (!columns) throw new LabelImportError(`${file} is empty: a CSV import needs a header (path,class) and one row per image`)
 }
@@ -444,7 +468,7 @@ export function isInside(root: string, p: string): boolean {
  * the folder that holds it. The YOLO classification layout is the same below train/ and val/; it
  * must have train/. Hidden folders (a project's .pseudolabel) are not read.
  */
-async function* readFolders(format: 'yolo' | 'folders', source: string, projectFolder: string, signal?: AbortSignal): AsyncGenerator<SourceRow> {
+async function* readFolders(format: 'yolo' | 'folders', source: string, projectFolder: string, signal?: AbortSignal): AsyncGenerator<SourceRow[]> {
   let entries
   try {
     entries = await readdir(source, { recursive: true, withFileTypes: true })
@@ -472,10 +496,10 @@ async function* readFolders(format: 'yolo' | 'folders', source: string, projectF
     })
     const p = inProject ? path.relative(path.resolve(projectFolder), abs).split(path.sep).join('/') : where
     const base = { where, path: p, confidence: null, sha256: null, file: { abs, size: st.size } }
-    if (folder === null || (rel.length === 2 && SPLITS.has(folder.toLowerCase()))) yield { ...base, class: '', skip: 'not inside a class folder' }
+    if (folder === null || (rel.length === 2 && SPLITS.has(folder.toLowerCase()))) yield [{ ...base, class: '', skip: 'not inside a class folder' }]
     else {
       classified++
-      yield { ...base, class: folder, skip: null }
+      yield [{ ...base, class: folder, skip: null }]
     }
   }
   if (classified === 0) throw new LabelImportError(`${source} holds no images in class folders (expected ${format === 'yolo' ? 'train/<class>/<file>' : '<class>/<file>, or train/<class>/<file>'})`)

@@ -113,7 +113,8 @@ class ProjectIndex {
 
 type Found = { imageId: number; how: 'path' | 'name' | 'hash' } | { ambiguous: number } | null
 
-async function find(row: SourceRow, index: ProjectIndex, folder: string): Promise<Found> {
+/** The row's image; a promise only when the file must be hashed (most rows are found without an await). */
+function find(row: SourceRow, index: ProjectIndex, folder: string): Found | Promise<Found> {
   const p = normalise(row.path, folder)
   const fits = (id: number) => {
     const img = index.images.get(id)!
@@ -128,12 +129,14 @@ async function find(row: SourceRow, index: ProjectIndex, folder: string): Promis
     const id = named.values().next().value!
     if (fits(id)) return { imageId: id, how: 'name' }
   }
-  const hash = row.sha256 ?? (row.file ? await hashFile(row.file.abs) : null)
-  const byHash = hash === null ? undefined : index.byHash.get(hash)
-  if (byHash !== undefined) return { imageId: byHash, how: 'hash' }
-  if (byPath !== undefined) return { imageId: byPath, how: 'path' }
-  if (named && named.size > 1) return { ambiguous: named.size }
-  return null
+  const byHash = (hash: string | null): Found => {
+    const id = hash === null ? undefined : index.byHash.get(hash)
+    if (id !== undefined) return { imageId: id, how: 'hash' }
+    if (byPath !== undefined) return { imageId: byPath, how: 'path' }
+    if (named && named.size > 1) return { ambiguous: named.size }
+    return null
+  }
+  return row.file && !row.sha256 ? hashFile(row.file.abs).then(byHash) : byHash(row.sha256)
 }
 
 /** The project's class for a name from the source: the same name, or for folder sources the class whose folder name (safeName) it is. */
@@ -177,14 +180,15 @@ export async function planImport(project: Project, o: ImportOptions): Promise<Im
   // One entry per image (bounded by the project, not by the source's size).
   const chosen = new Map<number, { className: string; confidence: number | null; where: string } | 'contradicted'>()
   const resolve = classResolver(project, o.format)
-  for await (const row of readSource(o.format, o.source, project.folder, o.signal)) {
+  for await (const batch of readSource(o.format, o.source, project.folder, o.signal)) for (const row of batch) {
     o.signal?.throwIfAborted()
     report.rows++
     if (row.skip !== null) {
       note(report.skipped, `${row.path} (${row.where}): ${row.skip}`)
       continue
     }
-    const found = await find(row, index, project.folder)
+    let found = find(row, index, project.folder)
+    if (found instanceof Promise) found = await found
     if (found === null) {
       note(report.unmatched, `${row.path} (${row.where})`)
       continue
