@@ -6,6 +6,7 @@ import { useNotices } from './stores/notices'
 import { useProject } from './stores/project'
 import { ClassPanel } from './views/ClassPanel'
 import { ExportPanel } from './views/ExportPanel'
+import { ImportPanel } from './views/ImportPanel'
 import { FilterBar } from './views/FilterBar'
 import { Grid } from './views/grid/Grid'
 import { MainTabs } from './views/map/MainTabs'
@@ -119,6 +120,7 @@ export function App() {
                 <ClassPanel />
                 <RoundsPanel />
                 <ExportPanel />
+                <ImportPanel />
               </div>
               <div className="grid-column">
                 <MainTabs />

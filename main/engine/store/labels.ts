@@ -5,7 +5,6 @@
  * round labels by, each one committed action, durable when it returns.
  */
 import { statusOf, type LabelSource, type LabelState } from '../../../preload/vocabulary'
-import type { Classes } from './classes'
 import type { Images } from './images'
 import type { Sql } from './sql'
 
@@ -57,6 +56,13 @@ export interface ImportedLabel {
   imageId: number
   className: string
   confidence: number | null
+}
+
+/** What an import needs of the classes (store.classes; named here, not imported: classes.ts imports this file). */
+export interface ImportClasses {
+  list(): { id: number; name: string }[]
+  ensure(name: string): number
+  createdBy(ids: readonly number[], actionId: number): void
 }
 
 export interface ActionOptions {
@@ -171,7 +177,7 @@ export class Labels {
    * round does not withdraw them (it withdraws only its predecessors' proposals), and accepting or
    * rejecting them works as for any proposal.
    */
-  importLabels(items: readonly ImportedLabel[], newClasses: readonly string[], opts: { as: 'human' | 'proposal'; origin: string; actor?: string }, classes: Classes): { actionId: number; imageIds: number[] } {
+  importLabels(items: readonly ImportedLabel[], newClasses: readonly string[], opts: { as: 'human' | 'proposal'; origin: string; actor?: string }, classes: ImportClasses): { actionId: number; imageIds: number[] } {
     if (items.length === 0) throw new Error('no labels to import')
     return this.sql.transaction(() => {
       const ids = new Map(classes.list().map((c) => [c.name, c.id]))
