@@ -78,7 +78,7 @@ export function ImportPanel() {
       />
       <p className="muted hint">{hint}</p>
       <label className="row">
-        Labels come in as
+        Import as
         <select value={as} onChange={(e) => change(setAs)(e.target.value as ImportAs)} aria-label="Labels come in as">
           <option value="human">my labels</option>
           <option value="proposal">proposals to review</option>
