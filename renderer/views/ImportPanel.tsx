@@ -1,6 +1,7 @@
 import { useState } from 'react'
 import type { LabelImport } from '../../preload/contract'
 import type { ImportAs, ImportFormat } from '../../preload/vocabulary'
+import { useProject } from '../stores/project'
 import { studio } from '../transport'
 
 const FORMATS: { format: ImportFormat; label: string; hint: string }[] = [
@@ -25,7 +26,9 @@ export function ImportPanel() {
   const [busy, setBusy] = useState(false)
   const [report, setReport] = useState<LabelImport | null>(null)
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null)
+  const canPickFolder = useProject((st) => st.info?.canPickFolder ?? false)
   const hint = FORMATS.find((f) => f.format === format)!.hint
+  const folderFormat = format === 'folders' || format === 'yolo'
 
   /** Any change of what to import makes the shown report stale. */
   const change = <T,>(set: (v: T) => void) => (v: T) => {
@@ -68,7 +71,7 @@ export function ImportPanel() {
       <input
         type="text"
         value={source}
-        placeholder={format === 'folders' || format === 'yolo' ? '/path/to/folder' : '/path/to/labels.' + (format === 'csv' ? 'csv' : 'json')}
+        placeholder={folderFormat ? '/path/to/folder' : '/path/to/labels.' + (format === 'csv' ? 'csv' : 'json')}
         aria-label="Path of the file or folder to import"
         title={`The path on the machine the studio runs on: ${hint}`}
         onChange={(e) => change(setSource)(e.target.value)}
@@ -76,6 +79,19 @@ export function ImportPanel() {
           if (e.key === 'Enter' && source.trim() && !busy) void call(true)
         }}
       />
+      {folderFormat && canPickFolder && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            void studio.call('dialog.pickFolder', {}).then((picked) => {
+              if (picked) change(setSource)(picked)
+            })
+          }
+        >
+          Choose folder…
+        </button>
+      )}
       <p className="muted hint">{hint}</p>
       <label className="row">
         Import as

@@ -118,6 +118,25 @@ describe('an import is one action', () => {
     expect(copy.store.images.get(imageIds[0]!)?.status).toBe('human')
   })
 
+  it('a class an undone import created comes back when a person creates it, or another import names it', async () => {
+    const copy = await freshCopy('revive')
+    const csv = path.join(dir, 'revive.csv')
+    await writeFile(csv, `path,class\nbees/${(await readdir(path.join(copy.folder, 'bees'))).sort()[0]},apis\n`)
+    await importLabels(copy, { format: 'csv', source: csv })
+    copy.store.labels.undo()
+    expect(copy.store.classes.list()).toEqual([])
+    // Another action ends the redo stack: the import is undone for good, its class with it ...
+    copy.store.labels.set([copy.store.queries.allImages()[0]!.id], null)
+    expect(copy.store.classes.list()).toEqual([])
+    // ... until an import names it again (same id: history keeps naming it) or a person creates it.
+    const again = await importLabels(copy, { format: 'csv', source: csv })
+    expect(again.report.newClasses).toEqual(['apis'])
+    const id = copy.store.classes.list()[0]!.id
+    copy.store.labels.undo()
+    expect(copy.store.classes.ensure('apis')).toBe(id)
+    expect(copy.store.classes.list().map((c) => c.name)).toEqual(['apis'])
+  })
+
   it('as proposals: waiting for review with the file’s confidence, accepted like a round’s, and not withdrawn by a round', async () => {
     const copy = await freshCopy('proposals')
     const bees = (await readdir(path.join(copy.folder, 'bees'))).sort()
@@ -132,6 +151,10 @@ describe('an import is one action', () => {
     copy.store.labels.review([a!.id], 'accept')
     copy.store.labels.review([b!.id], 'reject')
     expect([copy.store.images.get(a!.id)?.status, copy.store.images.get(b!.id)?.status]).toEqual(['accepted', 'rejected'])
+    // A person's seed label is still no pseudo-label to review.
+    const seed = copy.store.images.byPath(`bees/${bees[2]}`)!
+    copy.store.labels.set([seed.id], copy.store.classes.ensure('bees'))
+    expect(copy.store.labels.review([seed.id], 'reject')).toBeNull()
   })
 
   it('a label a person gave is kept unless asked to replace it, and the report names the conflict', async () => {

@@ -162,8 +162,9 @@ export class Labels {
     const changes: LabelChange[] = []
     for (const id of imageIds) {
       const img = this.images.get(id)
-      // A pseudo-label has a round, or came from an import as a proposal (no round: see importLabels).
-      if (!img || img.classId === null || (img.roundId === null && img.status !== 'proposed')) continue
+      // A seed label (a person's, no round) is not a pseudo-label to review; an imported proposal
+      // is one without a round (see importLabels).
+      if (!img || img.classId === null || (img.roundId === null && img.status === 'human')) continue
       changes.push({ imageId: id, classId: img.classId, source: 'pseudo', state: decision === 'accept' ? 'accepted' : 'rejected', roundId: img.roundId, confidence: img.confidence, uncertainty: img.uncertainty })
     }
     return changes.length ? this.add(changes, { actor, kind: decision }) : null
