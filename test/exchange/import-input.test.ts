@@ -119,8 +119,8 @@ describe('bad input: a clear message, nothing written', () => {
   it('a JSON above the limit is refused before it is read, and CSV is suggested', async () => {
     const big = path.join(dir, 'big.json')
     await writeFile(big, '')
-    await truncate(big, JSON_LIMIT + 1) // sparse: no disk space, no time
-    await expect(run('coco', big)).rejects.toThrow(/big\.json is 210 MB: JSON imports are read whole, up to 200 MB\. Export the labels as CSV/)
+    await truncate(big, 2 * JSON_LIMIT) // sparse: no disk space, no time
+    await expect(run('coco', big)).rejects.toThrow(/big\.json is 400\.0 MB: JSON imports are read whole, up to 200 MB\. Export the labels as CSV/)
     nothingWritten()
   })
 

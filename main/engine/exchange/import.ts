@@ -40,7 +40,7 @@ export interface SourceRow {
 }
 
 /** JSON formats are parsed whole: above this size the import refuses, and says to use CSV. */
-export const JSON_LIMIT = 200 * 1024 * 1024
+export const JSON_LIMIT = 200_000_000
 /** A CSV record longer than this is an error (most likely an unclosed quote), so memory stays bounded. */
 export const MAX_CSV_RECORD = 1 << 16
 
@@ -73,7 +73,7 @@ export async function* readSource(format: ImportFormat, source: string, projectF
     return
   }
   if (st.size > JSON_LIMIT) {
-    throw new LabelImportError(`${source} is ${(st.size / 1e6).toFixed(0)} MB: JSON imports are read whole, up to ${JSON_LIMIT / 1024 / 1024} MB. Export the labels as CSV (read as a stream, any size) or split the file.`)
+    throw new LabelImportError(`${source} is ${(st.size / 1e6).toFixed(1)} MB: JSON imports are read whole, up to ${JSON_LIMIT / 1e6} MB. Export the labels as CSV (read as a stream, any size) or split the file.`)
   }
   const doc = parseJson(await readText(source, signal), source)
   if (format === 'json') yield [...studioJsonRows(doc, source)]
