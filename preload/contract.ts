@@ -172,6 +172,8 @@ export interface LabelEvent {
   /** Milliseconds since the epoch. */
   at: number
   undone: boolean
+  /** The file or folder an imported label came from; null for labels made in the studio or by a round. */
+  origin: string | null
 }
 
 /** What a label action changed; the UI refreshes those images. */

@@ -40,6 +40,8 @@ describe('labels.import', () => {
     const done = await call('labels.import', { format: 'csv', path: csv, as: 'proposal' })
     expect(done.imageIds).toHaveLength(2)
     expect(events.filter((e) => e.type === 'labels.changed')).toHaveLength(before + 1)
+    const history = await call('images.history', { imageId: done.imageIds[0] })
+    expect(history.at(-1)).toMatchObject({ origin: csv, source: 'pseudo', state: 'proposed', className: 'bees', undone: false })
     const classes = await call('classes.list')
     expect(classes.map((c) => [c.name, c.counts.proposed])).toEqual([['bees', 2]])
 
