@@ -56,6 +56,9 @@ describe('labels.import', () => {
     const reply = await studio.handle('labels.import', { format: 'csv', path: csv })
     expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
     expect(!reply.ok && reply.error.message).toMatch(/bad\.csv line 2: 1 field where the header has 2/)
+    // Only label files: a report quotes what it read, and the web host serves more than the machine's users.
+    const passwd = await studio.handle('labels.import', { format: 'csv', path: '/etc/passwd', dryRun: true })
+    expect(passwd).toMatchObject({ ok: false, error: { code: 'invalid_input', message: '/etc/passwd: a csv import reads a .csv, .tsv, .txt file; give the label file\'s path (or rename it)' } })
     const unknown = await studio.handle('labels.import', { format: 'xml', path: csv })
     expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
   })

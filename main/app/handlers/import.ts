@@ -5,13 +5,25 @@
  */
 import path from 'node:path'
 import { StudioError } from '../../../preload/contract'
+import type { ImportFormat } from '../../../preload/vocabulary'
 import { LabelImportError } from '../../engine/exchange/import'
 import { importLabels } from '../../engine/exchange/match'
 import type { HandlerGroup } from './handler'
 
+/**
+ * The file endings each file format accepts through the contract. The web host serves people who
+ * hold its URL, not accounts on the machine: a report quotes lines of the file it read (a header,
+ * names), so a request may only read files that look like label files, never e.g. /etc/passwd.
+ */
+const ENDINGS: Partial<Record<ImportFormat, readonly string[]>> = { csv: ['.csv', '.tsv', '.txt'], json: ['.json'], coco: ['.json'], labelstudio: ['.json'] }
+
 export const importHandlers = {
   'labels.import': async ({ format, path: source, dryRun, onConflict, as }, ctx) => {
     const project = ctx.requireProject()
+    const endings = ENDINGS[format]
+    if (endings && !endings.includes(path.extname(source).toLowerCase())) {
+      throw new StudioError('invalid_input', `${source}: a ${format} import reads a ${endings.join(', ')} file; give the label file's path (or rename it)`)
+    }
     try {
       const { report, imageIds } = await importLabels(project, { format, source: path.resolve(source), dryRun: dryRun ?? false, onConflict: onConflict ?? 'keep', as: as ?? 'human' })
       if (imageIds.length) ctx.labelsChanged(imageIds)
