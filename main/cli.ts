@@ -6,7 +6,7 @@
  * 130 cancelled (Ctrl+C).
  */
 const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args: string[]) => Promise<number> }> }> = {
-  embed: { summary: 'embed <folder> [--model ID] [--provider P]   embed every image with a teacher (resumable)', load: () => import('./cli/embed') },
+  embed: { summary: 'embed <folder> [--model ID] [--provider P] [--shard I/N --out DIR | --merge DIR...]   embed every image with a teacher (resumable), or one shard of it', load: () => import('./cli/embed') },
   eval: { summary: 'eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials N]   self-training evaluation against the peers', load: () => import('./cli/eval') },
   export: {
     summary: 'export <folder> --format csv|json|coco|yolo|folders|onnx --out PATH [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N]   export labels or the student model',

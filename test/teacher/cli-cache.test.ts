@@ -4,7 +4,6 @@
  * STUDIO_DATA_DIR, where the CLI used to write `<folder>/.pseudolabel/teacher` while the studio
  * read `<dataDir>/teacher`, so the studio embedded everything a second time.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
@@ -15,29 +14,13 @@ import { ProjectPaths } from '../../main/engine/project/paths'
 import { projectDataDir } from '../../main/engine/project/locations'
 import { embeddingCacheDir, loadEmbeddings } from '../../main/engine/teacher'
 import type { StudioEvent, TeacherStatus } from '../../preload/contract'
-import { ROOT } from '../shared'
+import { runCli } from '../shared'
 import { callStudio, hymenopteraSubset, openEmbedded } from '../studio-harness'
 
 let folder: string
 let dataRoot: string
 let studio: StudioApi | null = null
 const savedDataDir = process.env.STUDIO_DATA_DIR
-
-/** Runs `npm run cli -- <args>` (tsx main/cli.ts) as a child process; resolves with its exit code and stdout. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: ROOT, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 beforeAll(async () => {
   folder = await hymenopteraSubset('cli-cache-', 2)
@@ -54,7 +37,7 @@ afterAll(async () => {
 
 describe('cli embed, then the studio', () => {
   it('share the teacher cache: the studio embeds nothing the CLI embedded', { timeout: 240_000 }, async () => {
-    const run = await cli(['embed', folder, '--provider', 'cpu', '--threads', '1'], { ...process.env, STUDIO_DATA_DIR: dataRoot })
+    const run = await runCli(['embed', folder, '--provider', 'cpu', '--threads', '1'], { ...process.env, STUDIO_DATA_DIR: dataRoot })
     expect(run.code, run.stderr).toBe(0)
     expect(run.stdout).toMatch(/embedded 4 images \(0 already cached/)
     const teacherDir = new ProjectPaths(projectDataDir(dataRoot, folder)).teacher

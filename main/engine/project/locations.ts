@@ -8,7 +8,7 @@
  *   (tests use it to leave shared datasets untouched);
  * - the demo always keeps its data in the app's data folder.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { accessSync, constants, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -71,7 +71,9 @@ function writable(dir: string): boolean {
     mkdirSync(dir, { recursive: true })
     accessSync(dir, constants.W_OK)
     // access() says yes for root on a read-only mount; a real write settles it.
-    const probe = path.join(dir, `.probe-${process.pid}`)
+    // A name no other process uses, on any machine: shards on several machines probe one shared
+    // folder at once, and pids repeat across machines (every container's first process is 1).
+    const probe = path.join(dir, `.probe-${randomUUID()}`)
     writeFileSync(probe, '')
     renameSync(probe, path.join(dir, '.probe'))
     return true

@@ -6,6 +6,8 @@
  * Fixed records make the index (id -> row) one pass over the file and a torn tail easy to find:
  * a partial record, or a full-size one whose CRC does not match, is cut off and redone.
  * Float32 throughout: float16 was not measured for accuracy, so it is not used.
+ * A shard's file (one share of a folder, see shard.ts) is the same, with `shard: {index, count}` in
+ * its header JSON.
  */
 import { mkdir, open, stat } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
@@ -25,10 +27,18 @@ export interface CacheKey {
   scoresDim: number
 }
 
-interface Header extends CacheKey {
+/** One share of a folder embedded apart (engine/teacher/shard.ts): shard `index` of `count`, 0-based. */
+export interface Shard {
+  index: number
+  count: number
+}
+
+export interface CacheHeader extends CacheKey {
   format: 1
   idBytes: number
   dtype: 'float32'
+  /** Present in a shard's file: which share of the folder it holds. */
+  shard?: Shard
 }
 
 export function cacheFileName(key: Pick<CacheKey, 'modelSha256' | 'preprocessHash'>): string {
@@ -37,8 +47,11 @@ export function cacheFileName(key: Pick<CacheKey, 'modelSha256' | 'preprocessHas
 
 const recordBytes = (k: Pick<CacheKey, 'dim' | 'scoresDim'>) => ID_BYTES + 4 * (k.dim + k.scoresDim) + 4
 
-function encodeHeader(k: CacheKey): Buffer {
-  const h: Header = { format: 1, modelSha256: k.modelSha256, preprocessHash: k.preprocessHash, dim: k.dim, scoresDim: k.scoresDim, idBytes: ID_BYTES, dtype: 'float32' }
+/** How many whole records a cache file of `bytes` bytes holds (good or not). */
+export const recordsIn = (k: Pick<CacheKey, 'dim' | 'scoresDim'>, bytes: number) => Math.max(0, Math.floor((bytes - HEADER_BYTES) / recordBytes(k)))
+
+function encodeHeader(k: CacheKey, shard?: Shard): Buffer {
+  const h: CacheHeader = { format: 1, modelSha256: k.modelSha256, preprocessHash: k.preprocessHash, dim: k.dim, scoresDim: k.scoresDim, idBytes: ID_BYTES, dtype: 'float32', ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}) }
   const json = Buffer.from(JSON.stringify(h))
   const buf = Buffer.alloc(HEADER_BYTES)
   buf.write(MAGIC, 0, 'latin1')
@@ -47,13 +60,23 @@ function encodeHeader(k: CacheKey): Buffer {
   return buf
 }
 
-async function readHeader(fh: FileHandle, file: string): Promise<Header> {
+async function readHeader(fh: FileHandle, file: string): Promise<CacheHeader> {
   const buf = Buffer.alloc(HEADER_BYTES)
   const { bytesRead } = await fh.read(buf, 0, HEADER_BYTES, 0)
   if (bytesRead < 12 || buf.toString('latin1', 0, 8) !== MAGIC) throw new Error(`${file} is not an embedding cache (bad magic)`)
   const len = buf.readUInt32LE(8)
   if (len > HEADER_BYTES - 12) throw new Error(`${file}: bad header length`)
-  return JSON.parse(buf.toString('utf8', 12, 12 + len)) as Header
+  return JSON.parse(buf.toString('utf8', 12, 12 + len)) as CacheHeader
+}
+
+/** The header of a cache file: its teacher key, and its shard when it is one. */
+export async function readCacheHeader(file: string): Promise<CacheHeader> {
+  const fh = await open(file, 'r')
+  try {
+    return await readHeader(fh, file)
+  } finally {
+    await fh.close()
+  }
 }
 
 function decodeId(buf: Buffer, at: number): string {
@@ -63,26 +86,33 @@ function decodeId(buf: Buffer, at: number): string {
 }
 
 /**
- * Reads records in chunks, calling `each(row, chunk, offset)` for every record whose CRC matches,
- * and stops at the first bad or partial one. Returns the number of good records.
+ * Reads records in chunks of up to SCAN_RECORDS and yields each chunk with the number of leading
+ * records whose CRC matches (at offsets 0, rec, 2 rec, ...); stops after the first bad or partial
+ * one. The chunk buffer is reused: use it before asking for the next.
  */
-async function scan(fh: FileHandle, size: number, rec: number, each: (row: number, chunk: Buffer, at: number) => void): Promise<number> {
+async function* chunks(fh: FileHandle, size: number, rec: number): AsyncGenerator<{ chunk: Buffer; good: number }> {
   const chunk = Buffer.allocUnsafe(rec * SCAN_RECORDS)
-  let row = 0
   let pos = HEADER_BYTES
   while (pos + rec <= size) {
     const want = Math.min(chunk.length, Math.floor((size - pos) / rec) * rec)
     const { bytesRead } = await fh.read(chunk, 0, want, pos)
     const n = Math.floor(bytesRead / rec)
-    for (let i = 0; i < n; i++) {
-      const at = i * rec
-      if (crc32(chunk.subarray(at, at + rec - 4)) !== chunk.readUInt32LE(at + rec - 4)) return row
-      each(row++, chunk, at)
-    }
-    if (n === 0) break
+    let good = 0
+    while (good < n && crc32(chunk.subarray(good * rec, (good + 1) * rec - 4)) === chunk.readUInt32LE((good + 1) * rec - 4)) good++
+    if (good > 0) yield { chunk, good }
+    if (good < n || n === 0) return
     pos += n * rec
   }
-  return row
+}
+
+/** Calls `each(chunk, offset)` for every good record (see chunks); returns how many there were. */
+async function scan(fh: FileHandle, size: number, rec: number, each: (chunk: Buffer, at: number) => void): Promise<number> {
+  let rows = 0
+  for await (const { chunk, good } of chunks(fh, size, rec)) {
+    for (let i = 0; i < good; i++) each(chunk, i * rec)
+    rows += good
+  }
+  return rows
 }
 
 export interface OpenReport {
@@ -115,9 +145,13 @@ export class EmbeddingCache {
   }
 
   /** Opens (or creates) the cache for `key` in `dir`, indexing it and cutting any torn tail. */
-  static async open(dir: string, key: CacheKey): Promise<EmbeddingCache> {
-    await mkdir(dir, { recursive: true })
-    const file = path.join(dir, cacheFileName(key))
+  static open(dir: string, key: CacheKey): Promise<EmbeddingCache> {
+    return EmbeddingCache.openFile(path.join(dir, cacheFileName(key)), key)
+  }
+
+  /** Opens (or creates) the cache file `file` for `key`, and for one shard of a folder when `shard` is given. */
+  static async openFile(file: string, key: CacheKey, shard?: Shard): Promise<EmbeddingCache> {
+    await mkdir(path.dirname(file), { recursive: true })
     const fh = await open(file, 'a+').then(async (h) => {
       // 'a+' only to create it; positional writes need 'r+' (Linux ignores the position in append mode).
       await h.close()
@@ -127,7 +161,7 @@ export class EmbeddingCache {
       let size = (await fh.stat()).size
       if (size < HEADER_BYTES) {
         await fh.truncate(0)
-        await fh.write(encodeHeader(key), 0, HEADER_BYTES, 0)
+        await fh.write(encodeHeader(key, shard), 0, HEADER_BYTES, 0)
         await fh.sync()
         size = HEADER_BYTES
       } else {
@@ -135,10 +169,14 @@ export class EmbeddingCache {
         if (h.modelSha256 !== key.modelSha256 || h.preprocessHash !== key.preprocessHash || h.dim !== key.dim || h.scoresDim !== key.scoresDim || h.idBytes !== ID_BYTES) {
           throw new Error(`${file} was written for a different teacher (header ${JSON.stringify(h)})`)
         }
+        if (h.shard?.index !== shard?.index || h.shard?.count !== shard?.count) {
+          const what = (s: Shard | undefined) => (s ? `shard ${s.index}/${s.count}` : 'a whole folder')
+          throw new Error(`${file} holds ${what(h.shard)}, not ${what(shard)}`)
+        }
       }
       const rec = recordBytes(key)
       const ids: string[] = []
-      const good = await scan(fh, size, rec, (_row, chunk, at) => ids.push(decodeId(chunk, at)))
+      const good = await scan(fh, size, rec, (chunk, at) => ids.push(decodeId(chunk, at)))
       const end = HEADER_BYTES + good * rec
       if (end < size) {
         await fh.truncate(end)
@@ -220,7 +258,7 @@ export async function loadEmbeddings(file: string, opts: { ids?: string[]; score
     const h = await readHeader(fh, file)
     const rec = recordBytes(h)
     const size = (await stat(file)).size
-    const max = Math.max(0, Math.floor((size - HEADER_BYTES) / rec))
+    const max = recordsIn(h, size)
     // Slot per distinct id, in first-seen order: a repeated id must not point past the end.
     let want: Map<string, number> | undefined
     if (opts.ids) {
@@ -236,7 +274,7 @@ export async function loadEmbeddings(file: string, opts: { ids?: string[]; score
     const found: (string | undefined)[] = new Array(slots)
     const seen = new Set<string>()
     let next = 0
-    await scan(fh, size, rec, (_row, chunk, at) => {
+    await scan(fh, size, rec, (chunk, at) => {
       const id = decodeId(chunk, at)
       if (seen.has(id)) return
       seen.add(id)
@@ -258,6 +296,40 @@ export async function loadEmbeddings(file: string, opts: { ids?: string[]; score
       if (l2 && logits) l2.set(logits.subarray(s * h.scoresDim, (s + 1) * h.scoresDim), j * h.scoresDim)
     })
     return { ids, dim: h.dim, data: d2, scoresDim: h.scoresDim, ...(l2 ? { logits: l2 } : {}) }
+  } finally {
+    await fh.close()
+  }
+}
+
+/**
+ * Streams a cache file's records, up to SCAN_RECORDS at a time, each a copy (memory stays bounded
+ * by one chunk whatever the file's size). Ends at a torn or damaged tail: `records` then says how
+ * many good ones there were and `damaged` that the file holds more bytes than that.
+ */
+export async function* readRecords(file: string): AsyncGenerator<CacheRecord[], { records: number; damaged: boolean }> {
+  const fh = await open(file, 'r')
+  try {
+    const h = await readHeader(fh, file)
+    const rec = recordBytes(h)
+    const size = (await fh.stat()).size
+    let records = 0
+    for await (const { chunk, good } of chunks(fh, size, rec)) {
+      const out: CacheRecord[] = []
+      for (let i = 0; i < good; i++) {
+        const at = i * rec
+        const embedding = new Float32Array(h.dim)
+        Buffer.from(embedding.buffer).set(chunk.subarray(at + ID_BYTES, at + ID_BYTES + h.dim * 4))
+        const r: CacheRecord = { id: decodeId(chunk, at), embedding }
+        if (h.scoresDim > 0) {
+          r.scores = new Float32Array(h.scoresDim)
+          Buffer.from(r.scores.buffer).set(chunk.subarray(at + ID_BYTES + h.dim * 4, at + ID_BYTES + (h.dim + h.scoresDim) * 4))
+        }
+        out.push(r)
+      }
+      records += good
+      yield out
+    }
+    return { records, damaged: HEADER_BYTES + records * rec < size }
   } finally {
     await fh.close()
   }

@@ -6,10 +6,11 @@ import path from 'node:path'
 import { hashFile } from '../library/identify'
 import { walk } from '../library/indexer'
 import { mapLimit } from '../library/scan'
-import { EmbeddingCache } from './cache'
+import { EmbeddingCache, type CacheKey } from './cache'
 import type { EmbedItem, EmbedOptions, EmbedSummary } from './embed'
 import { embedImages } from './embed'
 import type { LoadedManifest } from './manifest'
+import { finishShard, openShardCache, shardOf, type Shard } from './shard'
 import type { TeacherOptions } from './teacher'
 import { Teacher } from './teacher'
 
@@ -17,14 +18,14 @@ import { Teacher } from './teacher'
 export const modelCacheDir = (cacheDir: string) => path.join(cacheDir, 'models')
 export const embeddingCacheDir = (cacheDir: string) => path.join(cacheDir, 'embeddings')
 
+/** What a teacher's embeddings are keyed on: its model sha256 and preprocessing hash, and their sizes. */
+function cacheKeyOf(teacher: Teacher): CacheKey {
+  return { modelSha256: teacher.model.modelSha256, preprocessHash: teacher.model.preprocessHash, dim: teacher.dim, scoresDim: teacher.scoresDim }
+}
+
 /** Opens the cache that belongs to a teacher (its model sha256 and preprocessing hash). */
 export function openCacheFor(teacher: Teacher, cacheDir: string): Promise<EmbeddingCache> {
-  return EmbeddingCache.open(embeddingCacheDir(cacheDir), {
-    modelSha256: teacher.model.modelSha256,
-    preprocessHash: teacher.model.preprocessHash,
-    dim: teacher.dim,
-    scoresDim: teacher.scoresDim,
-  })
+  return EmbeddingCache.open(embeddingCacheDir(cacheDir), cacheKeyOf(teacher))
 }
 
 /** Lists the images of a folder with their content hashes (files that cannot be read are listed apart). */
@@ -56,20 +57,35 @@ export interface EmbedFolderOptions extends Omit<TeacherOptions, 'cacheDir'>, Em
   onTeacher?: (t: Teacher) => void
   /** Content hashing runs before embedding; this reports it (done, total). */
   onHashProgress?: (done: number, total: number) => void
+  /**
+   * Embed only this shard's share of the folder, into its own file in `dir` instead of the cache
+   * (see shard.ts); the file is marked finished only when the whole share has been through.
+   */
+  shard?: Shard & { dir: string }
 }
 
-export async function embedFolder(root: string, model: string | LoadedManifest, opts: EmbedFolderOptions): Promise<EmbedSummary & { unreadable: { relPath: string; reason: string }[] }> {
-  const { cacheDir } = opts
+export interface FolderSummary extends EmbedSummary {
+  unreadable: { relPath: string; reason: string }[]
+  /** Files listed and hashed (a shard embeds only its share of them). */
+  files: number
+}
+
+export async function embedFolder(root: string, model: string | LoadedManifest, opts: EmbedFolderOptions): Promise<FolderSummary> {
+  const { cacheDir, shard } = opts
   const { items, unreadable } = await listWithIds(root, opts.signal, opts.onHashProgress)
+  const share = shard ? items.filter((it) => shardOf(it.id, shard.count) === shard.index) : items
   const teacher = await Teacher.open(model, { ...opts, cacheDir: modelCacheDir(cacheDir) })
   try {
     opts.onTeacher?.(teacher)
-    const cache = await openCacheFor(teacher, cacheDir)
+    const cache = shard ? await openShardCache(shard.dir, cacheKeyOf(teacher), shard) : await openCacheFor(teacher, cacheDir)
+    let summary: EmbedSummary
     try {
-      return { ...(await embedImages(teacher, cache, items, opts)), unreadable }
+      summary = await embedImages(teacher, cache, share, opts)
     } finally {
       await cache.close()
     }
+    // A shard is finished once its whole share went through (an image that failed to decode would fail again).
+    return { ...summary, ...(shard ? { cacheFile: await finishShard(cache.file) } : {}), unreadable, files: items.length }
   } finally {
     await teacher.close()
   }

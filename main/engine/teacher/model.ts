@@ -4,7 +4,7 @@
  * input) moved into the graph, so JavaScript only copies bytes. Edited models are cached by the
  * source's sha256.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { DECODE_VERSION } from './preprocess'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -209,7 +209,9 @@ export async function prepareModel(loaded: LoadedManifest, opts: PrepareOptions)
   }
   const bytes = editGraph(source, edit)
   await mkdir(opts.cacheDir, { recursive: true })
-  const tmp = `${editedPath}.${process.pid}.tmp`
+  // Unique per process on any machine: shards on several machines may prepare the same model in
+  // one shared folder at once, and pids repeat across machines (every container's first is 1).
+  const tmp = `${editedPath}.${randomUUID()}.tmp`
   await writeFile(tmp, bytes)
   await rename(tmp, editedPath)
   return { ...base, bytes }
