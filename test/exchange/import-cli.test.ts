@@ -4,29 +4,19 @@
  * input exit with 2 and say why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { hymenopteraSubset, ROOT } from '../shared'
+import { hymenopteraSubset, runCli } from '../shared'
 
 let dir: string
 let folder: string
 let env: NodeJS.ProcessEnv
 
-/** Runs the CLI; resolves with its exit code and everything it printed. */
-function cli(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: ROOT, env })
-    let output = ''
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, output })
-    })
-  })
+/** The CLI as a user runs it: exit code and everything it printed. */
+async function cli(args: string[]): Promise<{ code: number | null; output: string }> {
+  const r = await runCli(args, env)
+  return { code: r.code, output: r.stdout + r.stderr }
 }
 
 beforeAll(async () => {
