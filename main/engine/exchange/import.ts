@@ -130,7 +130,7 @@ function decodeOrExplain(decoder: TextDecoder, chunk: Uint8Array, file: string, 
 }
 
 /** An error reading `file`, in words (permission, vanished); ImportErrors and cancels pass through. */
-function readFailure(err: unknown, file: string): Error {
+export function readFailure(err: unknown, file: string): Error {
   if (err instanceof LabelImportError || (err as Error)?.name === 'AbortError') return err as Error
   const code = (err as NodeJS.ErrnoException)?.code
   if (code === 'EACCES' || code === 'EPERM') return new LabelImportError(`cannot read ${file}: no permission (${code}); make it readable or copy it somewhere you can read`)

@@ -19,7 +19,7 @@ import type { ImportAs, ImportConflict, ImportFormat } from '../../../preload/vo
 import { hashFile } from '../library/identify'
 import type { Project } from '../project/project'
 import type { ImageRow } from '../store'
-import { isFolderSource, isInside, readSource, type SourceRow } from './import'
+import { isFolderSource, isInside, readFailure, readSource, type SourceRow } from './import'
 import { safeName } from './layouts'
 
 /** How many names each list of the report shows. */
@@ -136,7 +136,11 @@ function find(row: SourceRow, index: ProjectIndex, folder: string): Found | Prom
     if (named && named.size > 1) return { ambiguous: named.size }
     return null
   }
-  return row.file && !row.sha256 ? hashFile(row.file.abs).then(byHash) : byHash(row.sha256)
+  if (!row.file || row.sha256) return byHash(row.sha256)
+  const file = row.file.abs
+  return hashFile(file).then(byHash, (err: unknown) => {
+    throw readFailure(err, file)
+  })
 }
 
 /** The project's class for a name from the source: the same name, or for folder sources the class whose folder name (safeName) it is. */
@@ -180,35 +184,37 @@ export async function planImport(project: Project, o: ImportOptions): Promise<Im
   // One entry per image (bounded by the project, not by the source's size).
   const chosen = new Map<number, { className: string; confidence: number | null; where: string } | 'contradicted'>()
   const resolve = classResolver(project, o.format)
-  for await (const batch of readSource(o.format, o.source, project.folder, o.signal)) for (const row of batch) {
-    o.signal?.throwIfAborted()
-    report.rows++
-    if (row.skip !== null) {
-      note(report.skipped, `${row.path} (${row.where}): ${row.skip}`)
-      continue
+  for await (const batch of readSource(o.format, o.source, project.folder, o.signal)) {
+    for (const row of batch) {
+      o.signal?.throwIfAborted()
+      report.rows++
+      if (row.skip !== null) {
+        note(report.skipped, `${row.path} (${row.where}): ${row.skip}`)
+        continue
+      }
+      let found = find(row, index, project.folder)
+      if (found instanceof Promise) found = await found
+      if (found === null) {
+        note(report.unmatched, `${row.path} (${row.where})`)
+        continue
+      }
+      if ('ambiguous' in found) {
+        note(report.ambiguous, `${row.path} (${row.where}): ${found.ambiguous} images have a file of that name`)
+        continue
+      }
+      report.matched++
+      report[found.how === 'path' ? 'byPath' : found.how === 'name' ? 'byName' : 'byHash']++
+      const className = resolve(row.class).name
+      const before = chosen.get(found.imageId)
+      if (before === 'contradicted') continue
+      if (before && before.className !== className) {
+        // Exact duplicates are one image: two files of it labelled differently cannot both hold.
+        note(report.ambiguous, `${row.path} (${row.where}): "${className}", but ${before.where} gives the same image "${before.className}"`)
+        chosen.set(found.imageId, 'contradicted')
+        continue
+      }
+      if (!before) chosen.set(found.imageId, { className, confidence: row.confidence, where: `${row.path} (${row.where})` })
     }
-    let found = find(row, index, project.folder)
-    if (found instanceof Promise) found = await found
-    if (found === null) {
-      note(report.unmatched, `${row.path} (${row.where})`)
-      continue
-    }
-    if ('ambiguous' in found) {
-      note(report.ambiguous, `${row.path} (${row.where}): ${found.ambiguous} images have a file of that name`)
-      continue
-    }
-    report.matched++
-    report[found.how === 'path' ? 'byPath' : found.how === 'name' ? 'byName' : 'byHash']++
-    const className = resolve(row.class).name
-    const before = chosen.get(found.imageId)
-    if (before === 'contradicted') continue
-    if (before && before.className !== className) {
-      // Exact duplicates are one image: two files of it labelled differently cannot both hold.
-      note(report.ambiguous, `${row.path} (${row.where}): "${className}", but ${before.where} gives the same image "${before.className}"`)
-      chosen.set(found.imageId, 'contradicted')
-      continue
-    }
-    if (!before) chosen.set(found.imageId, { className, confidence: row.confidence, where: `${row.path} (${row.where})` })
   }
 
   const names = new Map(project.store.classes.list().map((c) => [c.id, c.name]))
