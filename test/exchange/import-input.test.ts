@@ -151,8 +151,9 @@ describe('bad input: a clear message, nothing written', () => {
       clearInterval(timer)
     }
     console.log(`200 MB CSV: ${((Date.now() - started) / 1000).toFixed(1)} s, peak heap + buffers above the start ${(peak / 1e6).toFixed(0)} MB`)
-    // Read whole, the file alone would be 400 MB of string; streamed, the heap only churns.
-    expect(peak).toBeLessThan(150e6)
+    // Read whole, the file alone would be 400 MB of string; streamed, the heap only churns (27-100 MB
+    // measured here, as the garbage collector lags).
+    expect(peak).toBeLessThan(200e6)
     nothingWritten()
   }, 120_000)
 })
