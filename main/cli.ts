@@ -24,6 +24,10 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args:
     summary: 'export <folder> --format csv|json|coco|yolo|folders|onnx --out PATH [--scope reviewed|with-proposals] [--link] [--val 0.2] [--seed N] [--wait S]   export labels or the student model',
     load: () => import('./cli/export'),
   },
+  import: {
+    summary: 'import <folder> --format csv|json|coco|yolo|folders|labelstudio --in PATH [--dry-run] [--on-conflict keep|replace] [--as human|proposal]   import labels (one undoable action)',
+    load: () => import('./cli/import'),
+  },
   models: { summary: 'models list | pull <id> [--mirror URL] | import <file.onnx> | remove <id>   the teachers on this machine: catalog, verified downloads', load: () => import('./cli/models') },
   serve: { summary: 'serve [<folder>] [--root DIR] [--port N] [--host H] [--public-host NAME] [--tls-cert F --tls-key F]   serve the studio to a browser', load: () => import('./cli/serve') },
 }

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod'
 import type { requestSchemas } from './schemas'
-import type { ImageStatus, LabelSource, LabelState, ProviderName, ProviderSetting, RoundStatus, StrategyName, TeacherUse } from './vocabulary'
+import type { ImageStatus, ImportAs, ImportConflict, ImportFormat, LabelSource, LabelState, ProviderName, ProviderSetting, RoundStatus, StrategyName, TeacherUse } from './vocabulary'
 
 export type RequestName = keyof typeof requestSchemas
 export type RequestInput<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
@@ -172,6 +172,8 @@ export interface LabelEvent {
   /** Milliseconds since the epoch. */
   at: number
   undone: boolean
+  /** The file or folder an imported label came from; null for labels made in the studio or by a round. */
+  origin: string | null
 }
 
 /** What a label action changed; the UI refreshes those images. */
@@ -273,6 +275,46 @@ export interface LabelExport {
   copied: number
   /** What the user should know about the result (e.g. a class with too few images for val/). */
   warnings: string[]
+}
+
+/** A count with the first few examples (names as the import source gives them, with where they are). */
+export interface ImportExamples {
+  count: number
+  first: string[]
+}
+
+/**
+ * What a label import found (`labels.import`): shown by a dry run before anything is written, and
+ * again once applied. An applied import is one action: one undo takes it back.
+ */
+export interface LabelImport {
+  format: ImportFormat
+  /** The file or folder read (on the machine main runs on). */
+  source: string
+  as: ImportAs
+  onConflict: ImportConflict
+  /** Rows (labels) in the source, skipped ones included. */
+  rows: number
+  /** Rows matched to an image of the project, and how: path, unique file name, content hash. */
+  matched: number
+  byPath: number
+  byName: number
+  byHash: number
+  unmatched: ImportExamples
+  /** File names several images share, and images the source gives two different classes. */
+  ambiguous: ImportExamples
+  /** Rows without a usable label (no class, no annotation, a tie), each with why. */
+  skipped: ImportExamples
+  /** Classes the import creates. */
+  newClasses: string[]
+  /** Images a person labelled with another class: kept or replaced, as `onConflict` says. */
+  conflicts: { count: number; first: { path: string; current: string; imported: string }[] }
+  /** Images that already have the imported class. */
+  unchanged: number
+  /** Labels the import writes (a dry run: would write). */
+  toWrite: number
+  /** The images labelled; empty for a dry run. */
+  imageIds: number[]
 }
 
 export interface StudentExport {
@@ -388,6 +430,8 @@ export interface RequestResults {
   'labels.redo': LabelResult | null
   'images.history': LabelEvent[]
   'labels.export': LabelExport
+  /** A dry run reports and writes nothing; otherwise one undoable action (labels.changed names its images). */
+  'labels.import': LabelImport
   'student.export': StudentExport
   'project.openDemo': ProjectSummary
   'projects.recent': RecentProject[]

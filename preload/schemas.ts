@@ -3,7 +3,7 @@
  * renderer is untrusted). Kept apart from contract.ts so the renderer bundle carries no validator.
  */
 import { z } from 'zod'
-import { CANCELLABLE_JOBS, EXPORT_SCOPES, LABEL_FORMATS, LIMITS, PROVIDER_SETTINGS, TEACHER_FILE_ROLES, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
+import { CANCELLABLE_JOBS, EXPORT_SCOPES, IMPORT_AS, IMPORT_CONFLICTS, IMPORT_FORMATS, LABEL_FORMATS, LIMITS, PROVIDER_SETTINGS, TEACHER_FILE_ROLES, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
 
 const relPath = z.string().min(1).max(LIMITS.maxPath)
 const folder = z.string().min(1).max(LIMITS.maxPath)
@@ -181,6 +181,21 @@ export const requestSchemas = {
       scope: z.enum(EXPORT_SCOPES),
       link: z.boolean().optional(),
       valRatio: z.number().min(0).max(0.9).optional(),
+    })
+    .strict(),
+  /**
+   * Labels read from a file (csv, json, coco, labelstudio) or folder (yolo, folders) on the machine
+   * main runs on, matched to the project's images by path, file name, then content hash. `dryRun`
+   * reports without writing; otherwise one undoable action. Labels come in as a person's or as
+   * proposals to review; a person's label of another class is kept unless `onConflict` is replace.
+   */
+  'labels.import': z
+    .object({
+      format: z.enum(IMPORT_FORMATS),
+      path: filePath,
+      dryRun: z.boolean().optional(),
+      onConflict: z.enum(IMPORT_CONFLICTS).optional(),
+      as: z.enum(IMPORT_AS).optional(),
     })
     .strict(),
   /** The latest round's student (teacher + head) as one ONNX model in the project's exports folder. */

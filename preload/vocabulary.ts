@@ -85,6 +85,16 @@ export type LabelFormat = (typeof LABEL_FORMATS)[number]
 export const EXPORT_SCOPES = ['reviewed', 'with-proposals'] as const
 export type ExportScope = (typeof EXPORT_SCOPES)[number]
 
+/** Label import formats: every export format, and Label Studio's JSON export (its choices). */
+export const IMPORT_FORMATS = [...LABEL_FORMATS, 'labelstudio'] as const
+export type ImportFormat = (typeof IMPORT_FORMATS)[number]
+/** What an import does to an image a person already labelled with another class. */
+export const IMPORT_CONFLICTS = ['keep', 'replace'] as const
+export type ImportConflict = (typeof IMPORT_CONFLICTS)[number]
+/** Imported labels come in as a person's labels, or as proposals to review (labels from another model). */
+export const IMPORT_AS = ['human', 'proposal'] as const
+export type ImportAs = (typeof IMPORT_AS)[number]
+
 /** Colours given to new classes in turn (and the fallback, by position, for a class without one). */
 export const CLASS_PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#808000'] as const
 

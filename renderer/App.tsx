@@ -7,6 +7,7 @@ import { useProject } from './stores/project'
 import { ClassPanel } from './views/ClassPanel'
 import { ClassPicker } from './views/ClassPicker'
 import { ExportPanel } from './views/ExportPanel'
+import { ImportPanel } from './views/ImportPanel'
 import { FilterBar } from './views/FilterBar'
 import { Grid } from './views/grid/Grid'
 import { MainTabs } from './views/map/MainTabs'
@@ -120,6 +121,7 @@ export function App() {
                 <ClassPanel />
                 <RoundsPanel />
                 <ExportPanel />
+                <ImportPanel />
               </div>
               <div className="grid-column">
                 <MainTabs />

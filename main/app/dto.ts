@@ -56,5 +56,5 @@ export function labelHistory(project: Project, imageId: number): LabelEvent[] {
   const names = new Map(project.store.classes.listWithDeleted().map((c) => [c.id, c.deleted ? `${c.name} (deleted)` : c.name]))
   return project.store.labels
     .history(imageId)
-    .map((e) => ({ id: e.id, classId: e.classId, className: e.classId === null ? null : (names.get(e.classId) ?? null), source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone }))
+    .map((e) => ({ id: e.id, classId: e.classId, className: e.classId === null ? null : (names.get(e.classId) ?? null), source: e.source, state: e.state, roundId: e.roundId, confidence: e.confidence, actor: e.actor, at: e.at, undone: e.undone, origin: e.origin }))
 }

@@ -136,6 +136,20 @@ describe('--root: a browser opens and names only what lies inside the root', () 
     }
   })
 
+  it('refuses label files and folders to import from outside the root', async () => {
+    expect((await call(port, token, 'project.open', { folder: path.join(root, 'inside') })).status).toBe(200)
+    await writeFile(path.join(outside, 'labels.csv'), 'path,class\na.png,red\n')
+    for (const [format, source] of [
+      ['csv', path.join(outside, 'labels.csv')],
+      ['csv', path.join(root, 'link-out', 'labels.csv')],
+      ['folders', outside],
+    ] as const) {
+      const a = await call(port, token, 'labels.import', { format, path: source, dryRun: true })
+      expect(a.status, source).toBe(403)
+      expect(errorOf(a)?.message, source).toMatch(/outside/)
+    }
+  })
+
   it('refuses a teacher setting that is a path to a manifest', async () => {
     const a = await call(port, token, 'settings.set', { teacher: '../../elsewhere/evil.json' })
     expect(a.status).toBe(403)

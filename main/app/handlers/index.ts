@@ -12,6 +12,7 @@ import { classHandlers } from './classes'
 import { exportHandlers } from './export'
 import type { HandlerTable } from './handler'
 import { imageHandlers } from './images'
+import { importHandlers } from './import'
 import { labelHandlers } from './labels'
 import { mapHandlers } from './map'
 import { modelImportHandlers } from './model-import'
@@ -32,6 +33,7 @@ const handlers: HandlerTable = {
   ...teachersHandlers,
   ...settingsHandlers,
   ...exportHandlers,
+  ...importHandlers,
   ...auditHandlers,
   ...mapHandlers,
   ...modelImportHandlers,

@@ -17,8 +17,10 @@ export class ClassConflict extends Error {
   override name = 'ClassConflict'
 }
 
-/** SQL condition (over classes c LEFT JOIN actions a ON a.id = c.deleted_by): the class is not deleted. */
-const LIVE_CLASS = '(c.deleted_by IS NULL OR a.undone != 0)'
+/** Classes with the actions that deleted (a) and created (cb) them, for LIVE_CLASS. */
+const CLASSES_JOIN = 'classes c LEFT JOIN actions a ON a.id = c.deleted_by LEFT JOIN actions cb ON cb.id = c.created_by'
+/** SQL condition (over CLASSES_JOIN): the class is not deleted, and the import that created it (if one did) is not undone. */
+const LIVE_CLASS = '((c.deleted_by IS NULL OR a.undone != 0) AND (c.created_by IS NULL OR cb.undone = 0))'
 
 export class Classes {
   constructor(
@@ -28,12 +30,12 @@ export class Classes {
 
   /** The live classes. */
   list(): ClassRow[] {
-    return this.sql.st(`SELECT c.id, c.name, c.color FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by WHERE ${LIVE_CLASS} ORDER BY c.id`).all() as unknown as ClassRow[]
+    return this.sql.st(`SELECT c.id, c.name, c.color FROM ${CLASSES_JOIN} WHERE ${LIVE_CLASS} ORDER BY c.id`).all() as unknown as ClassRow[]
   }
 
   /** Every class ever made, deleted ones included: names for history and old rounds. */
   listWithDeleted(): (ClassRow & { deleted: boolean })[] {
-    return (this.sql.st(`SELECT c.id, c.name, c.color, NOT (${LIVE_CLASS}) AS deleted FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by ORDER BY c.id`).all() as { id: number; name: string; color: string | null; deleted: number }[]).map((c) => ({
+    return (this.sql.st(`SELECT c.id, c.name, c.color, NOT (${LIVE_CLASS}) AS deleted FROM ${CLASSES_JOIN} ORDER BY c.id`).all() as { id: number; name: string; color: string | null; deleted: number }[]).map((c) => ({
       ...c,
       deleted: c.deleted !== 0,
     }))
@@ -45,17 +47,23 @@ export class Classes {
     if (!trimmed) throw new Error('a class needs a name')
     const found = this.sql.st('SELECT id FROM classes WHERE name = ?').get(trimmed) as { id: number } | undefined
     if (found) {
-      this.sql.st('UPDATE classes SET deleted_by = NULL WHERE id = ?').run(found.id)
+      // Named by a person (or an import) again: it lives whatever became of an action that deleted or created it.
+      this.sql.st('UPDATE classes SET deleted_by = NULL, created_by = NULL WHERE id = ?').run(found.id)
       return found.id
     }
     return Number(this.sql.st('INSERT INTO classes (name, color, created_at) VALUES (?, ?, ?)').run(trimmed, color, Date.now()).lastInsertRowid)
+  }
+
+  /** Ties these classes' life to the action that created them (an import): undoing it hides them again. */
+  createdBy(ids: readonly number[], actionId: number): void {
+    for (const id of ids) this.sql.st('UPDATE classes SET created_by = ? WHERE id = ?').run(actionId, id)
   }
 
   /** Renames a class. A live class of that name is an error; a deleted one gives the name up (it is suffixed). */
   rename(id: number, name: string): void {
     const trimmed = name.trim()
     this.sql.transaction(() => {
-      const holder = this.sql.st(`SELECT c.id, ${LIVE_CLASS} AS live FROM classes c LEFT JOIN actions a ON a.id = c.deleted_by WHERE c.name = ?`).get(trimmed) as { id: number; live: number } | undefined
+      const holder = this.sql.st(`SELECT c.id, ${LIVE_CLASS} AS live FROM ${CLASSES_JOIN} WHERE c.name = ?`).get(trimmed) as { id: number; live: number } | undefined
       if (holder && holder.id !== id) {
         if (holder.live) throw new ClassConflict(`a class named "${trimmed}" exists already; merge one into the other to put their images together`)
         this.sql.st('UPDATE classes SET name = ? WHERE id = ?').run(`${trimmed} (deleted ${holder.id})`, holder.id)

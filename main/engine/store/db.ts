@@ -148,6 +148,11 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE actions ADD COLUMN origin TEXT;
   `,
+  // A class an import created: it lives only while that action is live, so one undo of the import
+  // takes its new classes away with its labels.
+  `
+  ALTER TABLE classes ADD COLUMN created_by INTEGER REFERENCES actions(id);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

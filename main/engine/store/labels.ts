@@ -63,6 +63,20 @@ export interface Proposal {
   uncertainty?: number
 }
 
+/** One label of an import: the image it matched, the class it names, the source's confidence if any. */
+export interface ImportedLabel {
+  imageId: number
+  className: string
+  confidence: number | null
+}
+
+/** What an import needs of the classes (store.classes; named here, not imported: classes.ts imports this file). */
+export interface ImportClasses {
+  list(): { id: number; name: string }[]
+  ensure(name: string): number
+  createdBy(ids: readonly number[], actionId: number): void
+}
+
 export interface ActionOptions {
   actor: string
   kind?: string
@@ -160,10 +174,42 @@ export class Labels {
     const changes: LabelChange[] = []
     for (const id of imageIds) {
       const img = this.images.get(id)
-      if (!img || img.classId === null || img.roundId === null) continue
+      // A seed label (a person's, no round) is not a pseudo-label to review; an imported proposal
+      // is one without a round (see importLabels).
+      if (!img || img.classId === null || (img.roundId === null && img.status === 'human')) continue
       changes.push({ imageId: id, classId: img.classId, source: 'pseudo', state: decision === 'accept' ? 'accepted' : 'rejected', roundId: img.roundId, confidence: img.confidence, uncertainty: img.uncertainty })
     }
     return changes.length ? this.add(changes, { actor, kind: decision }) : null
+  }
+
+  /**
+   * Labels read from a file or folder: one undoable action (kind 'import', origin the source), so
+   * one undo takes the whole import back, with the classes it created (`newClasses`, created here
+   * in the same transaction and tied to the action). As 'human' they are seed labels; as 'proposal'
+   * they are pseudo-labels with no round, waiting in the review queue like a round's: a later
+   * round does not withdraw them (it withdraws only its predecessors' proposals), and accepting or
+   * rejecting them works as for any proposal.
+   */
+  importLabels(items: readonly ImportedLabel[], newClasses: readonly string[], opts: { as: 'human' | 'proposal'; origin: string; actor?: string }, classes: ImportClasses): { actionId: number; imageIds: number[] } {
+    if (items.length === 0) throw new Error('no labels to import')
+    return this.sql.transaction(() => {
+      const ids = new Map(classes.list().map((c) => [c.name, c.id]))
+      const created = newClasses.map((name) => {
+        const id = classes.ensure(name)
+        ids.set(name.trim(), id)
+        return id
+      })
+      const changes = items.map((it): LabelChange => {
+        const classId = ids.get(it.className.trim())
+        if (classId === undefined) throw new Error(`class "${it.className}" is neither a class of the project nor one to create`)
+        return opts.as === 'human'
+          ? { imageId: it.imageId, classId, source: 'human', state: 'accepted' }
+          : { imageId: it.imageId, classId, source: 'pseudo', state: 'proposed', confidence: it.confidence }
+      })
+      const actionId = this.log.record(changes, { actor: opts.actor ?? 'user', kind: 'import', origin: opts.origin }, Date.now())
+      classes.createdBy(created, actionId)
+      return { actionId, imageIds: items.map((it) => it.imageId) }
+    })
   }
 
   /** A person corrects a (pseudo-)label to another class. */
