@@ -113,7 +113,7 @@ export function ImageFacts({ image, facts, classes }: { image: ImageInfo | undef
           <ol className="history" data-testid="label-history">
             {history.map((e) => (
               <li key={e.id} className={e.undone ? 'undone' : ''}>
-                {describeEvent(e, className)} <span className="muted">· {e.actor} · {new Date(e.at).toLocaleString()}</span>
+                {describeEvent(e, className)} <span className="muted">· {e.actor}{e.origin ? ` · imported from ${e.origin}` : ''} · {new Date(e.at).toLocaleString()}</span>
               </li>
             ))}
           </ol>
