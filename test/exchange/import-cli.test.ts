@@ -52,7 +52,7 @@ describe('npm run cli -- import', () => {
     const exported = await cli(['export', folder, '--format', 'csv', '--out', out])
     expect(exported.code).toBe(0)
     const lines = (await readFile(out, 'utf8')).trim().split('\r\n')
-    expect(lines[0]).toBe('path,class,status,confidence,round,sha256')
+    expect(lines[0]).toBe('path,class,status,confidence,round,sha256,decided_by')
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(',')).sort()).toEqual(rows.sort())
 
     // The same file again: every image already has its class.
