@@ -5,21 +5,26 @@
  * Security rules, in the order a request meets them:
  * 1. Host must name this server (defeats DNS rebinding) unless it listens on a wildcard address.
  * 2. A token must come with every request: `?token=` on the first page (then a cookie), the cookie,
- *    or `Authorization: Bearer`. Without it: 401.
+ *    or `Authorization: Bearer`. Without it: 401. With named reviewers, each token is one reviewer's
+ *    and their requests are made as them (label events record the name; undo and leases are theirs).
+ *    An `Idempotency-Key` header on a request makes a retry of it harmless (see handlers/labels.ts).
  * 3. Requests that change state must be POSTs whose Origin, when present, is this server.
  * 4. Bodies are capped and parsed as JSON, then validated against the contract's schema in app/handlers.
  * 5. Images are read only through StudioApi.media, which keeps every path inside the project folder.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import { readFile, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { StudioEvent } from '../../preload/contract'
 import { toErrorShape } from '../app/errors'
 import { parseMediaPath } from '../app/media'
+import { USER, type Caller } from '../app/context'
 import { StudioApi } from '../app/studio'
 import { PathRefused } from '../engine/library/safe-path'
+import { LEASE_TTL_MS } from '../engine/store'
+import { newToken, type Reviewer } from './reviewers'
 
 /**
  * A bulk label action on a selection (Ctrl+A at 100k images) carries up to 200,000 ids
@@ -49,16 +54,24 @@ export interface WebHostOptions {
   staticDir: string
   port?: number
   host?: string
-  /** Fixed token for tests; a random one otherwise. */
+  /** Fixed token for tests; a random one otherwise. Not used when reviewers are named. */
   token?: string
+  /** Named reviewers, each with their own token; none: one shared token for the one user. */
+  reviewers?: readonly Reviewer[]
 }
 
 export interface WebHost {
   server: Server
+  /** The first URL of `urls`. */
   url: string
   token: string
+  /** One URL per reviewer (reviewer null: the shared token). */
+  urls: { reviewer: string | null; url: string }[]
   close(): Promise<void>
 }
+
+/** The longest Idempotency-Key taken (printable ASCII). */
+const MAX_REQUEST_ID = 200
 
 class HttpError extends Error {
   constructor(
@@ -70,17 +83,24 @@ class HttpError extends Error {
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
-  const token = options.token ?? randomBytes(24).toString('base64url')
+  const named = options.reviewers && options.reviewers.length > 0 ? options.reviewers : null
+  const keys: { reviewer: string | null; token: string }[] = named ? named.map((r) => ({ reviewer: r.name, token: r.token })) : [{ reviewer: null, token: options.token ?? newToken() }]
   const bindHost = options.host ?? '127.0.0.1'
   const wildcard = bindHost === '0.0.0.0' || bindHost === '::'
   const staticRoot = await realpath(options.staticDir).catch(() => {
     throw new Error(`the renderer is not built: ${options.staticDir} is missing; run \`npm run build\` or use \`npm run serve\``)
   })
-  const eventStreams = new Set<ServerResponse>()
+  /** Each open event stream with the actor whose page it is: their review leases last while it is open. */
+  const eventStreams = new Map<ServerResponse, string>()
   const unsubscribe = options.api.onEvent((event: StudioEvent) => {
     const frame = `data: ${JSON.stringify(event)}\n\n`
-    for (const res of eventStreams) res.write(frame)
+    for (const res of eventStreams.keys()) res.write(frame)
   })
+  const heartbeat = setInterval(() => {
+    for (const actor of new Set(eventStreams.values())) options.api.reviewerPresent(actor)
+    for (const res of eventStreams.keys()) res.write(': ping\n\n')
+  }, LEASE_TTL_MS / 3)
+  heartbeat.unref()
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -106,11 +126,22 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     return url.searchParams.get('token') ?? undefined
   }
 
-  function tokenValid(candidate: string | undefined): boolean {
-    if (!candidate) return false
+  /** The key a presented token matches (compared in constant time), or undefined. */
+  function keyOf(candidate: string | undefined): { reviewer: string | null; token: string } | undefined {
+    if (!candidate) return undefined
     const a = Buffer.from(candidate)
-    const b = Buffer.from(token)
-    return a.length === b.length && timingSafeEqual(a, b)
+    return keys.find((k) => {
+      const b = Buffer.from(k.token)
+      return a.length === b.length && timingSafeEqual(a, b)
+    })
+  }
+
+  function callerOf(req: IncomingMessage, reviewer: string | null): Caller {
+    const key = req.headers['idempotency-key']
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > MAX_REQUEST_ID || !/^[\x21-\x7e]+$/.test(key))) {
+      throw new HttpError(400, `Idempotency-Key must be 1 to ${MAX_REQUEST_ID} printable characters without spaces`)
+    }
+    return { ...USER, ...(reviewer === null ? {} : { actor: reviewer, reviewer }), requestId: key ?? null }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,7 +149,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (!wildcard && !allowedHosts().has(host.toLowerCase())) throw new HttpError(421, `unexpected Host header "${host}"`)
     const url = new URL(req.url ?? '/', `http://${host || 'localhost'}`)
     const presented = tokenOf(req, url)
-    if (!tokenValid(presented)) throw new HttpError(401, 'missing or wrong token: open the URL the studio printed when it started (it carries ?token=...)')
+    const key = keyOf(presented)
+    if (!key) throw new HttpError(401, 'missing or wrong token: open the URL the studio printed when it started (it carries ?token=...)')
     const origin = req.headers.origin
     if (origin !== undefined && origin !== `http://${host}`) throw new HttpError(403, `cross-origin request from ${origin} refused`)
 
@@ -126,7 +158,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/media/')) {
       url.searchParams.delete('token')
       res.writeHead(303, {
-        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'Set-Cookie': `${COOKIE}=${key.token}; HttpOnly; SameSite=Strict; Path=/`,
         Location: url.pathname + url.search,
         'Cache-Control': 'no-store',
       })
@@ -141,7 +173,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       const type = req.headers['content-type'] ?? ''
       if (!type.startsWith('application/json')) throw new HttpError(415, 'the body must be JSON (Content-Type: application/json)')
       const body = await readJsonBody(req)
-      const reply = await options.api.handle(decodeURIComponent(pathname.slice('/api/call/'.length)), body)
+      const reply = await options.api.handle(decodeURIComponent(pathname.slice('/api/call/'.length)), body, callerOf(req, key.reviewer))
       const status = reply.ok ? 200 : statusFor(reply.error.code)
       sendJson(res, status, reply)
       return
@@ -149,8 +181,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (pathname === '/api/events') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
       res.write(': connected\n\n')
-      eventStreams.add(res)
-      req.on('close', () => eventStreams.delete(res))
+      const actor = key.reviewer ?? USER.actor
+      eventStreams.set(res, actor)
+      options.api.reviewerPresent(actor)
+      req.on('close', () => {
+        eventStreams.delete(res)
+        if (![...eventStreams.values()].includes(actor)) options.api.reviewerLeft(actor)
+      })
       return
     }
     if (pathname.startsWith('/media/')) {
@@ -200,13 +237,16 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   })
   port = (server.address() as AddressInfo).port
   const shownHost = wildcard ? '127.0.0.1' : bindHost.includes(':') ? `[${bindHost}]` : bindHost
+  const urls = keys.map((k) => ({ reviewer: k.reviewer, url: `http://${shownHost}:${port}/?token=${k.token}` }))
   return {
     server,
-    token,
-    url: `http://${shownHost}:${port}/?token=${token}`,
+    token: (keys[0] as { token: string }).token,
+    url: (urls[0] as { url: string }).url,
+    urls,
     close: async () => {
+      clearInterval(heartbeat)
       unsubscribe()
-      for (const res of eventStreams) res.end()
+      for (const res of eventStreams.keys()) res.end()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
@@ -241,6 +281,7 @@ function statusFor(code: string): number {
     case 'not_found':
       return 404
     case 'no_project':
+    case 'conflict':
       return 409
     case 'unsupported':
       return 501

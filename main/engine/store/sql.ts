@@ -25,6 +25,8 @@ export class Sql {
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, no upgrade deadlocks). */
   transaction<T>(fn: () => T): T {
+    // Inside a caller's transaction (a decision with its lease check): one commit, one rollback.
+    if (this.db.isTransaction) return fn()
     this.version++
     this.db.exec('BEGIN IMMEDIATE')
     try {
