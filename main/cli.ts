@@ -13,7 +13,7 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args:
     load: () => import('./cli/export'),
   },
   models: { summary: 'models list | pull <id> [--mirror URL] | import <file.onnx> | remove <id>   the teachers on this machine: catalog, verified downloads', load: () => import('./cli/models') },
-  serve: { summary: 'serve <folder> [--port N] [--host H]   serve the studio to a browser', load: () => import('./cli/serve') },
+  serve: { summary: 'serve <folder> [--port N] [--host H] [--reviewer NAME ...] [--reviewers FILE]   serve the studio to browsers (one URL per named reviewer)', load: () => import('./cli/serve') },
 }
 
 async function main(): Promise<number> {
