@@ -146,6 +146,29 @@ describe('reviewers file and names', () => {
   })
 })
 
+describe('serve refuses bad reviewers before it starts (exit 2, saying why)', () => {
+  it('a reserved name, a name twice across the file and the flags, a missing file, a flag without a name', async () => {
+    const { run } = await import('../../main/cli/serve')
+    const file = path.join(tmp, 'team.txt')
+    await writeFile(file, 'alice\n')
+    const errors: string[] = []
+    const error = console.error
+    console.error = (msg: unknown) => void errors.push(String(msg))
+    try {
+      expect(await run([folder, '--reviewer', 'user'])).toBe(2)
+      expect(await run([folder, '--reviewers', file, '--reviewer', 'ALICE'])).toBe(2)
+      expect(await run([folder, '--reviewers', path.join(tmp, 'nobody.txt')])).toBe(2)
+      expect(await run([folder, '--reviewer'])).toBe(2)
+    } finally {
+      console.error = error
+    }
+    expect(errors[0]).toMatch(/"user" is a name the studio uses itself/)
+    expect(errors[1]).toMatch(/reviewer "ALICE" is named twice/)
+    expect(errors[2]).toMatch(/cannot read the reviewers file .*nobody\.txt/)
+    expect(errors[3]).toMatch(/--reviewer needs a name/)
+  })
+})
+
 describe('one token and URL per reviewer', () => {
   it('gives each reviewer their own URL; each token is that reviewer, another token is refused', async () => {
     expect(web.urls.map((u) => u.reviewer)).toEqual(['alice', 'bob'])
