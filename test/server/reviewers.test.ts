@@ -310,6 +310,32 @@ describe('review leases', () => {
   })
 })
 
+describe('decisions made at the same moment share one commit', () => {
+  it('commits the calls of one turn; one that throws is rolled back alone, the others stand', async () => {
+    const root = path.join(tmp, 'group')
+    const { imageIds, classes: cls } = await proposalsProject(root, appData, 4)
+    const p = await Project.open(root, projectOpenOptions(root, appData))
+    try {
+      const [a, b, c] = imageIds as [number, number, number]
+      const results = await Promise.allSettled([
+        p.store.groupCommit(() => p.store.labels.relabel([a], cls[1] as number, 'alice')),
+        p.store.groupCommit(() => {
+          p.store.labels.relabel([b], cls[1] as number, 'bob')
+          throw new Error('refused after writing')
+        }),
+        p.store.groupCommit(() => p.store.labels.review([c], 'reject', 'carol')),
+      ])
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect(p.store.images.get(a)?.status).toBe('human')
+      expect(p.store.images.get(b)?.status).toBe('proposed')
+      expect(p.store.images.get(c)?.status).toBe('rejected')
+      expect(p.store.labels.history(b).map((e) => e.actor)).toEqual(['round 1'])
+    } finally {
+      await p.close()
+    }
+  })
+})
+
 describe('a retried decision is applied once', () => {
   const decisionsWithKey = (key: string) => withDb((db) => (db.prepare('SELECT count(*) AS n FROM actions WHERE request_id = ?').get(key) as { n: number }).n)
 

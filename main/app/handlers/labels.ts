@@ -29,17 +29,18 @@ function conflict(held: HeldLease[]): StudioError {
 }
 
 /**
- * One decision by the caller on these images, in one transaction. A retry of a request already
+ * One decision by the caller on these images, all or nothing, answered once committed (decisions
+ * made at the same moment share one commit: store.groupCommit). A retry of a request already
  * applied (the same request id from the same caller: its answer was lost, say to a restart) changes
  * nothing and answers as before. An image another reviewer holds a live lease on is refused, so two
  * people never decide the same proposal. The caller's leases on the decided images are given back.
  */
-function decide(ctx: StudioContext, imageIds: number[], write: (actor: string, requestId: string | null) => void): LabelResult {
+async function decide(ctx: StudioContext, imageIds: number[], write: (actor: string, requestId: string | null) => void): Promise<LabelResult> {
   const { store } = ctx.requireProject()
   const { actor, requestId } = ctx.caller
-  const now = Date.now()
-  store.transaction(() => {
+  await store.groupCommit(() => {
     if (requestId !== null && store.labels.actionFor(actor, requestId)) return
+    const now = Date.now()
     const held = store.leases.heldByOthers(actor, imageIds, now)
     if (held.length > 0) throw conflict(held)
     write(actor, requestId)

@@ -46,6 +46,11 @@ export class ProjectStore {
     return this.sql.transaction(fn)
   }
 
+  /** Runs `fn` in a transaction shared with the other calls of this turn of the event loop; resolves once committed (see Sql.groupCommit). */
+  groupCommit<T>(fn: () => T): Promise<T> {
+    return this.sql.groupCommit(fn)
+  }
+
   /** Refreshes the query planner's statistics (after a large index): cheap, and it picks better indexes. */
   analyze(): void {
     // Sampling (analysis_limit) keeps this to ~100 ms at 100k images; estimates are enough here.
