@@ -37,8 +37,8 @@ const ROOT = path.resolve(here, '../..')
 const TARGETS = { lost: 0, duplicated: 0, same_item_twice: 0, p95_ms: 100 }
 /** Proposals beyond the decisions asked for, so that no reviewer runs dry near the end. */
 const SPARE = 1.1
-/** Proposals a reviewer takes at a time (the web UI takes a queue's worth the same way). */
-const BATCH = 10
+/** Proposals a reviewer takes at a time: as many as the web UI's review queue takes. */
+const BATCH = 25
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name)

@@ -64,9 +64,10 @@ export const labelHandlers = {
     requireClass(project, classId)
     return decide(ctx, imageIds, (actor, requestId) => project.store.labels.relabel(imageIds, classId, actor, requestId))
   },
-  'review.take': ({ count, classId }, ctx) => {
+  'review.take': async ({ count, classId }, ctx) => {
     const project = ctx.requireProject()
-    const ids = project.store.leases.take(ctx.caller.actor, count, classId ?? null, Date.now())
+    // Shares its commit with the decisions of the moment, as a decision does.
+    const ids = await project.store.groupCommit(() => project.store.leases.take(ctx.caller.actor, count, classId ?? null, Date.now()))
     const rows = ids.flatMap((id) => {
       const row = project.store.images.get(id)
       return row && row.path !== null ? [imageInfo(row)] : []
