@@ -93,6 +93,8 @@ interface Decision {
 interface Tally {
   acknowledged: Decision[]
   retries: number
+  /** Decisions answered only after a retry: those whose first attempt may have landed before the kill. */
+  retriedDecisions: number
   refused: number
   /** The longest a decision took from its first attempt to its answer (the kill shows here). */
   worstWithRetriesMs: number
@@ -130,7 +132,7 @@ export async function run(args: string[]): Promise<void> {
   let server = await startServer(folder, port, reviewersFile)
   console.log(`serve is up on port ${port}; ${reviewerCount} reviewers x ${perReviewer} decisions`)
 
-  const tally: Tally = { acknowledged: [], retries: 0, refused: 0, worstWithRetriesMs: 0 }
+  const tally: Tally = { acknowledged: [], retries: 0, retriedDecisions: 0, refused: 0, worstWithRetriesMs: 0 }
   const total = reviewerCount * perReviewer
   let running = true
   let killedAt: number | null = null
@@ -138,9 +140,9 @@ export async function run(args: string[]): Promise<void> {
   let restartMs: number | null = null
 
   /** One request, retried until the server answers (a refused connection, a reset, a 5xx): the same body, the same key. */
-  async function call(token: string, method: string, input: unknown, key?: string): Promise<{ status: number; body: { ok: boolean; value?: unknown; error?: { message: string } }; ms: number; firstMs: number }> {
+  async function call(token: string, method: string, input: unknown, key?: string): Promise<{ status: number; body: { ok: boolean; value?: unknown; error?: { message: string } }; ms: number; firstMs: number; attempts: number }> {
     const first = performance.now()
-    for (;;) {
+    for (let attempts = 1; ; attempts++) {
       const start = performance.now()
       try {
         const res = await fetch(`${base}/api/call/${method}`, {
@@ -150,7 +152,7 @@ export async function run(args: string[]): Promise<void> {
           signal: AbortSignal.timeout(15_000),
         })
         const body = (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } }
-        if (res.status < 500) return { status: res.status, body, ms: performance.now() - start, firstMs: performance.now() - first }
+        if (res.status < 500) return { status: res.status, body, ms: performance.now() - start, firstMs: performance.now() - first, attempts }
       } catch {
         // no answer: the server is down or restarting
       }
@@ -202,6 +204,7 @@ export async function run(args: string[]): Promise<void> {
       if (answer.status === 200 && answer.body.ok) {
         tally.acknowledged.push({ reviewer: name, key, imageId: item.id, ms: answer.ms })
         tally.worstWithRetriesMs = Math.max(tally.worstWithRetriesMs, answer.firstMs)
+        if (answer.attempts > 1) tally.retriedDecisions++
         done++
       } else if (answer.status === 409) tally.refused++
       else throw new Error(`${name}: ${method} answered ${answer.status}: ${answer.body.error?.message}`)
@@ -283,6 +286,7 @@ export async function run(args: string[]): Promise<void> {
     killed_after_decisions: killedAfter,
     restart_ms: restartMs === null ? null : Math.round(restartMs),
     retries: tally.retries,
+    decisions_retried: tally.retriedDecisions,
     refused_409: tally.refused,
     stored_but_never_acknowledged: unacknowledgedInStore,
     failures,
