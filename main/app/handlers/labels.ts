@@ -7,7 +7,7 @@ import { StudioError, type LabelResult } from '../../../preload/contract'
 import type { HeldLease } from '../../engine/store'
 import type { StudioContext } from '../context'
 import { imageInfo } from '../dto'
-import { filterIds, proposalCountsAbove } from '../image-queries'
+import { filterIds, imagesByIds, proposalCountsAbove } from '../image-queries'
 import { suggestSeeds } from '../seed-suggestions'
 import { requireClass } from './classes'
 import type { HandlerGroup } from './handler'
@@ -68,11 +68,7 @@ export const labelHandlers = {
     const project = ctx.requireProject()
     // Shares its commit with the decisions of the moment, as a decision does.
     const ids = await project.store.groupCommit(() => project.store.leases.take(ctx.caller.actor, count, classId ?? null, Date.now()))
-    const rows = ids.flatMap((id) => {
-      const row = project.store.images.get(id)
-      return row && row.path !== null ? [imageInfo(row)] : []
-    })
-    return rows.sort((a, b) => (b.confidence ?? 0) - (a.confidence ?? 0) || a.id - b.id)
+    return imagesByIds(project, ids).sort((a, b) => (b.confidence ?? 0) - (a.confidence ?? 0) || a.id - b.id)
   },
   'labels.undo': (_input, ctx) => undoStep(ctx, 'undo'),
   'labels.redo': (_input, ctx) => undoStep(ctx, 'redo'),
