@@ -118,12 +118,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   function tokenOf(req: IncomingMessage, url: URL): string | undefined {
     const auth = req.headers.authorization
     if (auth?.startsWith('Bearer ')) return auth.slice(7)
+    // The URL's token before the cookie: opening Bob's URL in a browser that was Alice's makes it Bob's.
+    const fromUrl = url.searchParams.get('token')
+    if (fromUrl) return fromUrl
     const cookie = req.headers.cookie
       ?.split(';')
       .map((c) => c.trim())
       .find((c) => c.startsWith(COOKIE + '='))
-    if (cookie) return cookie.slice(COOKIE.length + 1)
-    return url.searchParams.get('token') ?? undefined
+    return cookie?.slice(COOKIE.length + 1)
   }
 
   /** The key a presented token matches (compared in constant time), or undefined. */

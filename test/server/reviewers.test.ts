@@ -186,6 +186,9 @@ describe('one token and URL per reviewer', () => {
     expect(String(a.headers['set-cookie'])).toContain(`studio_token=${tokenOf('bob')};`)
     const page = await send('POST', '/api/call/app.info', { Cookie: `studio_token=${tokenOf('bob')}`, 'Content-Type': 'application/json' }, '{}')
     expect((JSON.parse(page.body) as { value: { reviewer: string } }).value.reviewer).toBe('bob')
+    // Bob's URL opened in a browser that holds Alice's cookie makes it Bob's.
+    const switched = await send('GET', `/?token=${tokenOf('bob')}`, { Cookie: `studio_token=${tokenOf('alice')}` })
+    expect(String(switched.headers['set-cookie'])).toContain(`studio_token=${tokenOf('bob')};`)
   })
 })
 
