@@ -95,6 +95,8 @@ interface Tally {
   retries: number
   /** Decisions answered only after a retry: those whose first attempt may have landed before the kill. */
   retriedDecisions: number
+  /** The keys of those. */
+  retriedKeys: Set<string>
   refused: number
   /** The longest a decision took from its first attempt to its answer (the kill shows here). */
   worstWithRetriesMs: number
@@ -132,10 +134,12 @@ export async function run(args: string[]): Promise<void> {
   let server = await startServer(folder, port, reviewersFile)
   console.log(`serve is up on port ${port}; ${reviewerCount} reviewers x ${perReviewer} decisions`)
 
-  const tally: Tally = { acknowledged: [], retries: 0, retriedDecisions: 0, refused: 0, worstWithRetriesMs: 0 }
+  const tally: Tally = { acknowledged: [], retries: 0, retriedDecisions: 0, retriedKeys: new Set(), refused: 0, worstWithRetriesMs: 0 }
   const total = reviewerCount * perReviewer
   let running = true
   let killedAt: number | null = null
+  /** The kill by the clock the server stamps actions with. */
+  let killedAtEpoch = Infinity
   let killedAfter = 0
   let restartMs: number | null = null
 
@@ -204,7 +208,10 @@ export async function run(args: string[]): Promise<void> {
       if (answer.status === 200 && answer.body.ok) {
         tally.acknowledged.push({ reviewer: name, key, imageId: item.id, ms: answer.ms })
         tally.worstWithRetriesMs = Math.max(tally.worstWithRetriesMs, answer.firstMs)
-        if (answer.attempts > 1) tally.retriedDecisions++
+        if (answer.attempts > 1) {
+          tally.retriedDecisions++
+          tally.retriedKeys.add(`${name}\n${key}`)
+        }
         done++
       } else if (answer.status === 409) tally.refused++
       else throw new Error(`${name}: ${method} answered ${answer.status}: ${answer.body.error?.message}`)
@@ -219,6 +226,7 @@ export async function run(args: string[]): Promise<void> {
     }
     killedAfter = tally.acknowledged.length
     killedAt = performance.now()
+    killedAtEpoch = Date.now()
     server.kill('SIGKILL')
     await new Promise((r) => server.once('exit', r))
     server = await startServer(folder, port, reviewersFile)
@@ -241,12 +249,12 @@ export async function run(args: string[]): Promise<void> {
   // What the store holds, read after the server stopped.
   const project = await Project.open(folder, projectOpenOptions(folder, appData))
   const names = new Set(reviewers.map((r) => r.name))
-  let stored: { actor: string; request_id: string | null; image_id: number }[]
+  let stored: { actor: string; request_id: string | null; image_id: number; at: number }[]
   try {
     stored = (
       project.store.db
-        .prepare("SELECT a.actor, a.request_id, e.image_id FROM actions a JOIN label_events e ON e.action_id = a.id WHERE a.kind IN ('accept', 'reject', 'relabel') AND a.undone = 0")
-        .all() as { actor: string; request_id: string | null; image_id: number }[]
+        .prepare("SELECT a.actor, a.request_id, e.image_id, a.at FROM actions a JOIN label_events e ON e.action_id = a.id WHERE a.kind IN ('accept', 'reject', 'relabel') AND a.undone = 0")
+        .all() as { actor: string; request_id: string | null; image_id: number; at: number }[]
     ).filter((r) => names.has(r.actor))
   } finally {
     await project.close()
@@ -287,6 +295,9 @@ export async function run(args: string[]): Promise<void> {
     restart_ms: restartMs === null ? null : Math.round(restartMs),
     retries: tally.retries,
     decisions_retried: tally.retriedDecisions,
+    // Retried decisions whose first attempt had landed before the kill (its answer lost): the
+    // Idempotency-Key is what kept each of them from being applied twice.
+    retried_already_applied: stored.filter((r) => r.at < killedAtEpoch && tally.retriedKeys.has(`${r.actor}\n${r.request_id}`)).length,
     refused_409: tally.refused,
     stored_but_never_acknowledged: unacknowledgedInStore,
     failures,
