@@ -259,8 +259,10 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     await project.close()
   }
-  const storedKeys = new Set(stored.map((r) => `${r.actor}\n${r.request_id}`))
-  const lost = tally.acknowledged.filter((d) => !storedKeys.has(`${d.reviewer}\n${d.key}`)).length
+  // Each reviewer decides each image once, so (reviewer, image) names a decision without trusting
+  // the request ids the mechanism under test stores.
+  const storedDecisions = new Set(stored.map((r) => `${r.actor}\n${r.image_id}`))
+  const lost = tally.acknowledged.filter((d) => !storedDecisions.has(`${d.reviewer}\n${d.imageId}`)).length
   const perActorImage = new Map<string, number>()
   const actorsPerImage = new Map<number, Set<string>>()
   for (const r of stored) {
@@ -272,8 +274,8 @@ export async function run(args: string[]): Promise<void> {
   }
   const duplicated = [...perActorImage.values()].reduce((s, n) => s + n - 1, 0)
   const sameItemTwice = [...actorsPerImage.values()].filter((s) => s.size > 1).length
-  const ackedKeys = new Set(tally.acknowledged.map((d) => `${d.reviewer}\n${d.key}`))
-  const unacknowledgedInStore = [...storedKeys].filter((k) => !ackedKeys.has(k)).length
+  const ackedDecisions = new Set(tally.acknowledged.map((d) => `${d.reviewer}\n${d.imageId}`))
+  const unacknowledgedInStore = [...storedDecisions].filter((k) => !ackedDecisions.has(k)).length
   const ms = tally.acknowledged.map((d) => d.ms).sort((a, b) => a - b)
 
   const result = {
