@@ -13,8 +13,10 @@ export const CHROMIUM = process.env.STUDIO_CHROMIUM ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync']
 
 export interface StudioServer {
-  /** The printed URL, token included. */
+  /** The printed URL, token included (the first reviewer's when reviewers are named). */
   url: string
+  /** Named reviewers (`--reviewer`): each one's printed URL. */
+  reviewers: Record<string, string>
   /** The token alone, for requests made outside the browser (`Authorization: Bearer`). */
   token: string
   child: ChildProcess
@@ -25,13 +27,14 @@ export interface StudioServer {
  * Starts the web host with its data in `dataDir` (STUDIO_DATA_DIR), opening `folder` first when
  * given, with `env` over this process's environment, and resolves once it prints its URL.
  */
-export async function startStudioServer(opts: { dataDir: string; folder?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<StudioServer> {
+export async function startStudioServer(opts: { dataDir: string; folder?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; args?: string[] }): Promise<StudioServer> {
   const timeoutMs = opts.timeoutMs ?? 60_000
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'main/cli.ts', 'serve', ...(opts.folder ? [opts.folder] : []), '--port', '0', '--root', '/'], {
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'main/cli.ts', 'serve', ...(opts.folder ? [opts.folder] : []), '--port', '0', '--root', '/', ...(opts.args ?? [])], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, ...opts.env, STUDIO_DATA_DIR: opts.dataDir },
   })
+  const reviewers: Record<string, string> = {}
   const url = await new Promise<string>((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error(`web host did not start in ${timeoutMs / 1000} s; it printed:\n${out}`)), timeoutMs)
@@ -41,6 +44,11 @@ export async function startStudioServer(opts: { dataDir: string; folder?: string
       if (m?.[1]) {
         clearTimeout(timer)
         resolve(m[1])
+      } else if (out.includes('Ctrl+C stops the server')) {
+        // Named reviewers: one `  name: URL` line each.
+        for (const line of out.matchAll(/^ {2}(.+): (http:\/\/\S+)$/gm)) reviewers[line[1] as string] = line[2] as string
+        clearTimeout(timer)
+        resolve(Object.values(reviewers)[0] ?? '')
       }
     })
     child.once('exit', (code) => reject(new Error(`web host exited with ${code}:\n${out}`)))
@@ -48,6 +56,7 @@ export async function startStudioServer(opts: { dataDir: string; folder?: string
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   return {
     url,
+    reviewers,
     token: new URL(url).searchParams.get('token') ?? '',
     child,
     async stop() {

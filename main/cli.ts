@@ -29,7 +29,10 @@ const verbs: Record<string, { summary: string; load: () => Promise<{ run: (args:
     load: () => import('./cli/import'),
   },
   models: { summary: 'models list | pull <id> [--mirror URL] | import <file.onnx> | remove <id>   the teachers on this machine: catalog, verified downloads', load: () => import('./cli/models') },
-  serve: { summary: 'serve [<folder>] [--root DIR] [--port N] [--host H] [--public-host NAME] [--tls-cert F --tls-key F]   serve the studio to a browser', load: () => import('./cli/serve') },
+  serve: {
+    summary: 'serve [<folder>] [--root DIR] [--port N] [--host H] [--public-host NAME] [--tls-cert F --tls-key F] [--reviewer NAME ...] [--reviewers FILE]   serve the studio to browsers (one URL per named reviewer)',
+    load: () => import('./cli/serve'),
+  },
 }
 
 async function main(): Promise<number> {

@@ -345,6 +345,8 @@ export interface AppInfo {
   /** Whether the host can show a native folder dialog. */
   canPickFolder: boolean
   project: ProjectSummary | null
+  /** Who is calling, when the web host serves named reviewers (each with their own token); null otherwise. */
+  reviewer: string | null
 }
 
 /** One image of a "more like this" list: its cosine similarity to the query in the teacher's feature space. */
@@ -428,6 +430,8 @@ export interface RequestResults {
   /** null when there was nothing to undo or redo. */
   'labels.undo': LabelResult | null
   'labels.redo': LabelResult | null
+  /** Proposals leased to the caller (theirs first, then free ones), most confident first. */
+  'review.take': ImageInfo[]
   'images.history': LabelEvent[]
   'labels.export': LabelExport
   /** A dry run reports and writes nothing; otherwise one undoable action (labels.changed names its images). */
@@ -528,6 +532,8 @@ export type ErrorCode =
   | 'open_elsewhere'
   /** The project's database is corrupt, foreign or newer: `project.startAfresh` keeps it aside and starts anew. */
   | 'unusable_database'
+  /** Another reviewer holds the image (a review lease): take other proposals instead. */
+  | 'conflict'
   | 'internal'
 
 export interface StudioErrorShape {

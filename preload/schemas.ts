@@ -164,9 +164,14 @@ export const requestSchemas = {
   'labels.review': z.object({ imageIds: imageIds, decision: z.enum(REVIEW_DECISIONS) }).strict(),
   /** Correct these images' labels to another class. */
   'labels.relabel': z.object({ imageIds: imageIds, classId: imageId }).strict(),
-  /** Undo or redo the last label action (any person's, in this project). */
+  /** Undo or redo the caller's own last label action (a reviewer's, or the one user's). */
   'labels.undo': z.object({}).strict(),
   'labels.redo': z.object({}).strict(),
+  /**
+   * Up to `count` proposals (of one class, or all) leased to the caller for review: nobody else is
+   * given them while the lease lasts (a minute, renewed while the caller's page is open).
+   */
+  'review.take': z.object({ count: z.number().int().min(1).max(LIMITS.maxPageSize), classId: imageId.optional() }).strict(),
   /** Every label event of one image, oldest first. */
   'images.history': z.object({ imageId }).strict(),
   /**

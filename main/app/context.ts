@@ -28,8 +28,26 @@ export interface HostOptions {
   embedOnOpen?: boolean
 }
 
+/**
+ * Who makes a request. The desktop app and a web host with one shared token have one user, 'user';
+ * a web host serving named reviewers gives each their own token, and their requests carry the name.
+ */
+export interface Caller {
+  /** The name label events and actions record (and undo and leases go by). */
+  actor: string
+  /** The reviewer's name when reviewers are named; null otherwise. */
+  reviewer: string | null
+  /** The client's id for this request (an idempotency key) when it sent one: a retry with the same id is not applied twice. */
+  requestId: string | null
+}
+
+/** The one user of the desktop app, or of a web host with a single token. */
+export const USER: Caller = { actor: 'user', reviewer: null, requestId: null }
+
 export interface StudioContext {
   readonly host: HostOptions
+  /** Who makes this request. */
+  readonly caller: Caller
   /** The open project; refuses with `no_project` when none is. */
   requireProject(): Project
   emit(event: StudioEvent): void

@@ -4,10 +4,19 @@
  * an image's class probabilities from the last round.
  */
 import { open, readFile, stat } from 'node:fs/promises'
-import type { ClassProbability } from '../../preload/contract'
+import type { ClassProbability, ImageInfo } from '../../preload/contract'
 import type { Project } from '../engine/project/project'
 import type { PageQuery } from '../engine/store'
 import type { ProjectPaths } from '../engine/project/paths'
+import { imageInfo } from './dto'
+
+/** These images, in this order; ids no longer in the project (or with no file left) are left out. */
+export function imagesByIds(project: Project, ids: readonly number[]): ImageInfo[] {
+  return ids.flatMap((id) => {
+    const row = project.store.images.get(id)
+    return row && row.path !== null ? [imageInfo(row)] : []
+  })
+}
 
 /** The ids of a filter in its order, from `offset`, at most `limit` of them (all when absent). */
 export function filterIds(project: Project, filter: Omit<PageQuery, 'offset' | 'limit'>, offset = 0, limit?: number): number[] {

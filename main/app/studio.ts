@@ -9,7 +9,7 @@ import path from 'node:path'
 import { StudioError, type AppInfo, type LabelResult, type MediaKind, type ProjectSummary, type Reply, type Settings, type StudioEvent } from '../../preload/contract'
 import { Project } from '../engine/project/project'
 import { ProgressMeter } from '../engine/progress'
-import type { HostOptions, StudioContext } from './context'
+import { USER, type Caller, type HostOptions, type StudioContext } from './context'
 import { summary } from './dto'
 import { fromStoreError, toErrorShape } from './errors'
 import { dispatch, isRequestName } from './handlers'
@@ -30,8 +30,8 @@ export class StudioApi {
   private readonly listeners = new Set<(event: StudioEvent) => void>()
   private settings: Settings | null = null
   private readonly jobs: StudioContext['jobs']
-  /** What handlers may use of this studio; see context.ts. */
-  private readonly context: StudioContext
+  /** What handlers may use of this studio; see context.ts. Each request adds its caller. */
+  private readonly context: Omit<StudioContext, 'caller'>
 
   constructor(private readonly hostOptions: HostOptions) {
     this.jobs = {
@@ -93,11 +93,14 @@ export class StudioApi {
     return { imageIds }
   }
 
-  /** Validates and runs one request. Never throws: failures come back as `{ ok: false, error }`. */
-  async handle(name: string, input: unknown): Promise<Reply<unknown>> {
+  /**
+   * Validates and runs one request made by `caller` (the web host passes each reviewer's). Never
+   * throws: failures come back as `{ ok: false, error }`.
+   */
+  async handle(name: string, input: unknown, caller: Caller = USER): Promise<Reply<unknown>> {
     try {
       if (!isRequestName(name)) throw new StudioError('invalid_input', `unknown request "${name}"`)
-      return { ok: true, value: await dispatch(name, input, this.context) }
+      return { ok: true, value: await dispatch(name, input, { ...this.context, caller }) }
     } catch (err) {
       return { ok: false, error: toErrorShape(err) }
     }
@@ -109,7 +112,18 @@ export class StudioApi {
       host: this.hostOptions.host,
       canPickFolder: Boolean(this.hostOptions.pickFolder),
       project: this.project ? summary(this.project) : null,
+      reviewer: null,
     }
+  }
+
+  /** `actor`'s page is open (the web host's event stream): their review leases are renewed. */
+  reviewerPresent(actor: string): void {
+    this.project?.store.leases.renew(actor, Date.now())
+  }
+
+  /** `actor`'s last page closed: their review leases end after a grace period unless they come back. */
+  reviewerLeft(actor: string): void {
+    this.project?.store.leases.leave(actor, Date.now())
   }
 
   /** The settings a teacher pass over `project` runs with: the demo always uses the default teacher. */

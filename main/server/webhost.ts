@@ -9,6 +9,9 @@
  *    every request until its window clears (guards.ts FailedTokenLimiter).
  * 3. A token must come with every request: `?token=` on the first page (then a cookie), the cookie,
  *    or `Authorization: Bearer`. Without it: 401, and the attempt counts against the address.
+ *    With named reviewers, each token is one reviewer's and their requests are made as them (label
+ *    events record the name; undo and leases are theirs). An `Idempotency-Key` header on a request
+ *    makes a retry of it harmless (see handlers/labels.ts).
  * 4. Requests that change state must be POSTs whose Origin, when present, is this server.
  * 5. Bodies are capped and parsed as JSON, then validated against the contract's schema in app/handlers.
  * 6. Images are read only through StudioApi.media, which keeps every path inside the project folder;
@@ -19,17 +22,20 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https'
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import { readFile, realpath } from 'node:fs/promises'
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { StudioEvent } from '../../preload/contract'
 import { toErrorShape } from '../app/errors'
 import { parseMediaPath } from '../app/media'
+import { USER, type Caller } from '../app/context'
 import { StudioApi } from '../app/studio'
 import { PathRefused } from '../engine/library/safe-path'
 import { FailedTokenLimiter, hostAllowed, isWildcard, StreamSlots, withPort } from './guards'
 import type { TlsFiles } from './tls'
+import { LEASE_TTL_MS } from '../engine/store'
+import { newToken, type Reviewer } from './reviewers'
 
 /**
  * A bulk label action on a selection (Ctrl+A at 100k images) carries up to 200,000 ids
@@ -59,7 +65,7 @@ export interface WebHostOptions {
   staticDir: string
   port?: number
   host?: string
-  /** Fixed token for tests; a random one otherwise. */
+  /** Fixed token for tests; a random one otherwise. Not used when reviewers are named. */
   token?: string
   /** Names the server is reached by besides loopback and the bound address (`--public-host`). */
   publicHosts?: readonly string[]
@@ -69,14 +75,22 @@ export interface WebHostOptions {
   failedTokenLimit?: number
   /** Open event streams per token (default 8). */
   streamsPerToken?: number
+  /** Named reviewers, each with their own token; none: one shared token for the one user. */
+  reviewers?: readonly Reviewer[]
 }
 
 export interface WebHost {
   server: Server | HttpsServer
+  /** The first URL of `urls`. */
   url: string
   token: string
+  /** One URL per reviewer (reviewer null: the shared token). */
+  urls: { reviewer: string | null; url: string }[]
   close(): Promise<void>
 }
+
+/** The longest Idempotency-Key taken (printable ASCII). */
+const MAX_REQUEST_ID = 200
 
 class HttpError extends Error {
   constructor(
@@ -89,7 +103,8 @@ class HttpError extends Error {
 }
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
-  const token = options.token ?? randomBytes(24).toString('base64url')
+  const named = options.reviewers && options.reviewers.length > 0 ? options.reviewers : null
+  const keys: { reviewer: string | null; token: string }[] = named ? named.map((r) => ({ reviewer: r.name, token: r.token })) : [{ reviewer: null, token: options.token ?? newToken() }]
   const bindHost = options.host ?? '127.0.0.1'
   const wildcard = isWildcard(bindHost)
   const scheme = options.tls ? 'https' : 'http'
@@ -98,11 +113,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const staticRoot = await realpath(options.staticDir).catch(() => {
     throw new Error(`the renderer is not built: ${options.staticDir} is missing; run \`npm run build\` or use \`npm run serve\``)
   })
-  const eventStreams = new Set<ServerResponse>()
+  /** Each open event stream with the actor whose page it is: their review leases last while it is open. */
+  const eventStreams = new Map<ServerResponse, string>()
   const unsubscribe = options.api.onEvent((event: StudioEvent) => {
     const frame = `data: ${JSON.stringify(event)}\n\n`
-    for (const res of eventStreams) res.write(frame)
+    for (const res of eventStreams.keys()) res.write(frame)
   })
+  const heartbeat = setInterval(() => {
+    for (const actor of new Set(eventStreams.values())) options.api.reviewerPresent(actor)
+    for (const res of eventStreams.keys()) res.write(': ping\n\n')
+  }, LEASE_TTL_MS / 3)
+  heartbeat.unref()
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
@@ -119,19 +140,32 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   function tokenOf(req: IncomingMessage, url: URL): string | undefined {
     const auth = req.headers.authorization
     if (auth?.startsWith('Bearer ')) return auth.slice(7)
+    // The URL's token before the cookie: opening Bob's URL in a browser that was Alice's makes it Bob's.
+    const fromUrl = url.searchParams.get('token')
+    if (fromUrl) return fromUrl
     const cookie = req.headers.cookie
       ?.split(';')
       .map((c) => c.trim())
       .find((c) => c.startsWith(COOKIE + '='))
-    if (cookie) return cookie.slice(COOKIE.length + 1)
-    return url.searchParams.get('token') ?? undefined
+    return cookie?.slice(COOKIE.length + 1)
   }
 
-  function tokenValid(candidate: string | undefined): candidate is string {
-    if (!candidate) return false
+  /** The key a presented token matches (compared in constant time), or undefined. */
+  function keyOf(candidate: string | undefined): { reviewer: string | null; token: string } | undefined {
+    if (!candidate) return undefined
     const a = Buffer.from(candidate)
-    const b = Buffer.from(token)
-    return a.length === b.length && timingSafeEqual(a, b)
+    return keys.find((k) => {
+      const b = Buffer.from(k.token)
+      return a.length === b.length && timingSafeEqual(a, b)
+    })
+  }
+
+  function callerOf(req: IncomingMessage, reviewer: string | null): Caller {
+    const key = req.headers['idempotency-key']
+    if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > MAX_REQUEST_ID || !/^[\x21-\x7e]+$/.test(key))) {
+      throw new HttpError(400, `Idempotency-Key must be 1 to ${MAX_REQUEST_ID} printable characters without spaces`)
+    }
+    return { ...USER, ...(reviewer === null ? {} : { actor: reviewer, reviewer }), requestId: key ?? null }
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -142,7 +176,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (wait !== null) throw new HttpError(429, `too many wrong tokens from ${address}: try again in ${wait} s, with the URL the studio printed`, { 'Retry-After': String(wait) })
     const url = new URL(req.url ?? '/', `${scheme}://${host || 'localhost'}`)
     const presented = tokenOf(req, url)
-    if (!tokenValid(presented)) {
+    const key = keyOf(presented)
+    if (!key) {
       failures.fail(address)
       throw new HttpError(401, 'missing or wrong token: open the URL the studio printed when it started (it carries ?token=...)')
     }
@@ -153,7 +188,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/media/')) {
       url.searchParams.delete('token')
       res.writeHead(303, {
-        'Set-Cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${options.tls ? '; Secure' : ''}`,
+        'Set-Cookie': `${COOKIE}=${key.token}; HttpOnly; SameSite=Strict; Path=/${options.tls ? '; Secure' : ''}`,
         Location: url.pathname + url.search,
         'Cache-Control': 'no-store',
       })
@@ -168,20 +203,23 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       const type = req.headers['content-type'] ?? ''
       if (!type.startsWith('application/json')) throw new HttpError(415, 'the body must be JSON (Content-Type: application/json)')
       const body = await readJsonBody(req)
-      const reply = await options.api.handle(decodeURIComponent(pathname.slice('/api/call/'.length)), body)
+      const reply = await options.api.handle(decodeURIComponent(pathname.slice('/api/call/'.length)), body, callerOf(req, key.reviewer))
       const status = reply.ok ? 200 : statusFor(reply.error.code)
       sendJson(res, status, reply)
       return
     }
     if (pathname === '/api/events') {
-      const slot = presented
+      const slot = key.token
       if (!streams.take(slot)) throw new HttpError(429, `this token already holds ${streams.perToken} open event streams: close some of the studio's tabs`)
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
       res.write(': connected\n\n')
-      eventStreams.add(res)
+      const actor = key.reviewer ?? USER.actor
+      eventStreams.set(res, actor)
+      options.api.reviewerPresent(actor)
       req.on('close', () => {
         eventStreams.delete(res)
         streams.release(slot)
+        if (![...eventStreams.values()].includes(actor)) options.api.reviewerLeft(actor)
       })
       return
     }
@@ -235,13 +273,16 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const publicName = options.publicHosts?.[0]
   const shownHost = wildcard ? '127.0.0.1' : bindHost.includes(':') ? `[${bindHost}]` : bindHost
   const authority = publicName ? withPort(publicName, port) : `${shownHost}:${port}`
+  const urls = keys.map((k) => ({ reviewer: k.reviewer, url: `${scheme}://${authority}/?token=${k.token}` }))
   return {
     server,
-    token,
-    url: `${scheme}://${authority}/?token=${token}`,
+    token: (keys[0] as { token: string }).token,
+    url: (urls[0] as { url: string }).url,
+    urls,
     close: async () => {
+      clearInterval(heartbeat)
       unsubscribe()
-      for (const res of eventStreams) res.end()
+      for (const res of eventStreams.keys()) res.end()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
@@ -276,6 +317,7 @@ function statusFor(code: string): number {
     case 'not_found':
       return 404
     case 'no_project':
+    case 'conflict':
       return 409
     case 'unsupported':
       return 501

@@ -4,7 +4,38 @@ import { LIMITS } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { useGrid } from './grid'
 import { notify } from './notices'
+import { useProject } from './project'
 import { useRounds } from './rounds'
+
+/**
+ * Proposals a named reviewer holds at a time (leased: nobody else is shown them). The queue takes
+ * more as it nears its end. Without names (one user) the queue takes them all at once, as before.
+ */
+const REVIEWER_BATCH = 25
+const TOP_UP_WHEN_LEFT = 5
+const named = (): boolean => Boolean(useProject.getState().info?.reviewer)
+let toppingUp = false
+
+/** A named reviewer nearing the end of their queue takes more proposals, appended in order. */
+async function topUp(get: () => ReviewState, set: (patch: Partial<ReviewState>) => void): Promise<void> {
+  const { kind, queue, position, classId, open } = get()
+  if (!open || kind !== 'review' || !named() || toppingUp || queue.length - position > TOP_UP_WHEN_LEFT) return
+  toppingUp = true
+  const asked = generation
+  try {
+    // Those still undecided in the queue are leased to this reviewer and come back first.
+    const held = queue.filter((i) => i.status === 'proposed').length
+    const taken = await studio.call('review.take', { count: Math.min(LIMITS.maxPageSize, held + REVIEWER_BATCH), ...(classId === null ? {} : { classId }) })
+    if (generation !== asked) return
+    const have = new Set(get().queue.map((i) => i.id))
+    const fresh = taken.filter((i) => !have.has(i.id))
+    if (fresh.length) set({ queue: [...get().queue, ...fresh] })
+  } catch (err) {
+    notify(`Could not take more proposals: ${(err as Error).message}`)
+  } finally {
+    toppingUp = false
+  }
+}
 
 /**
  * A queue of images stepped through one decision at a time: the proposals to review (most
@@ -69,15 +100,16 @@ export const useReview = create<ReviewState>((set, get) => ({
   async start(classId = get().classId) {
     try {
       const scope = classId === null ? {} : { classId }
-      const page = await studio.call('images.page', { offset: 0, limit: 2000, status: 'proposed', sort: 'confidence', descending: true, ...scope })
+      // Leased to this reviewer: with several reviewers, nobody else is shown these meanwhile.
+      const images = await studio.call('review.take', { count: named() ? REVIEWER_BATCH : LIMITS.maxPageSize, ...scope })
       // Changing the class of an open queue may leave it empty; opening an empty one says why instead.
       const reviewing = get().open && get().kind === 'review'
-      if (page.images.length === 0 && !reviewing) {
-        notify('Nothing to review: no proposals are waiting')
+      if (images.length === 0 && !reviewing) {
+        notify(named() ? 'Nothing to review: no proposals are waiting that another reviewer is not already reviewing' : 'Nothing to review: no proposals are waiting')
         return
       }
       newQueue()
-      set({ kind: 'review', classId, queue: page.images, position: 0, open: true })
+      set({ kind: 'review', classId, queue: images, position: 0, open: true })
       get().setThreshold(get().threshold)
     } catch (err) {
       notify((err as Error).message)
@@ -129,6 +161,7 @@ export const useReview = create<ReviewState>((set, get) => ({
   step(delta) {
     const position = Math.max(0, Math.min(get().queue.length, get().position + delta))
     set({ position })
+    void topUp(get, set)
   },
   close: () => set({ open: false, notice: null }),
   patchImages(imageIds, patch) {

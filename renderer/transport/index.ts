@@ -23,6 +23,19 @@ function electronStudio(bridge: ElectronBridge): Studio {
   }
 }
 
+/**
+ * Decisions the web transport retries when the server cannot be reached (restarting, a dropped
+ * link), for up to DECISION_RETRY_MS, each with its own Idempotency-Key: the server applies a
+ * decision once however often it arrives, so a retry whose first attempt did land is harmless.
+ */
+const DECISIONS: ReadonlySet<string> = new Set(['labels.set', 'labels.review', 'labels.relabel', 'proposals.acceptAbove'])
+const DECISION_RETRY_MS = 30_000
+
+/** A random request id (crypto.randomUUID exists only on https or localhost pages). */
+function requestId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
 function webStudio(): Studio {
   const listeners = new Set<(event: StudioEvent) => void>()
   const emit = (event: StudioEvent): void => listeners.forEach((l) => l(event))
@@ -38,16 +51,17 @@ function webStudio(): Studio {
   }
   return {
     call: async (name, input) => {
-      let res: Response
-      try {
-        res = await fetch(`/api/call/${encodeURIComponent(name)}`, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          credentials: 'same-origin',
-          body: JSON.stringify(input),
-        })
-      } catch {
-        throw new StudioError('internal', 'cannot reach the studio server: check that `npm run serve` is still running, then retry')
+      const decision = DECISIONS.has(name)
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(decision ? { 'Idempotency-Key': requestId() } : {}) }
+      const giveUp = Date.now() + (decision ? DECISION_RETRY_MS : 0)
+      let res: Response | null = null
+      while (!res) {
+        try {
+          res = await fetch(`/api/call/${encodeURIComponent(name)}`, { method: 'POST', headers, credentials: 'same-origin', body: JSON.stringify(input) })
+        } catch {
+          if (Date.now() >= giveUp) throw new StudioError('internal', 'cannot reach the studio server: check that `npm run serve` is still running, then retry')
+          await new Promise((r) => setTimeout(r, 500))
+        }
       }
       if (res.status === 401) throw new StudioError('forbidden', 'the server refused the session token: open the URL the server printed (with ?token=)')
       const body = (await res.json().catch(() => null)) as Reply<unknown> | null

@@ -2,7 +2,7 @@
 import type { HandlerGroup } from './handler'
 
 export const appHandlers = {
-  'app.info': (_input, ctx) => ctx.info(),
+  'app.info': (_input, ctx) => ({ ...ctx.info(), reviewer: ctx.caller.reviewer }),
   'dialog.pickFolder': (_input, ctx) => (ctx.host.pickFolder ? ctx.host.pickFolder() : null),
   'jobs.cancel': ({ job }, ctx) => {
     switch (job) {

@@ -32,13 +32,13 @@ export const classHandlers = {
   'classes.delete': ({ id }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, id)
-    return ctx.labelsChanged(project.store.classes.delete(id, 'user').imageIds)
+    return ctx.labelsChanged(project.store.classes.delete(id, ctx.caller.actor).imageIds)
   },
   'classes.merge': ({ id, into }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, id)
     requireClass(project, into)
-    return ctx.labelsChanged(project.store.classes.merge(id, into, 'user').imageIds)
+    return ctx.labelsChanged(project.store.classes.merge(id, into, ctx.caller.actor).imageIds)
   },
   'classes.setColor': ({ id, color }, ctx) => {
     const project = ctx.requireProject()

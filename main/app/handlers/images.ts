@@ -1,7 +1,7 @@
 /** Finding and describing the open project's images: pages, ids, facts, files, history, similar ones. */
 import { StudioError } from '../../../preload/contract'
 import { imageInfo, labelHistory } from '../dto'
-import { filterIds, topProbabilities } from '../image-queries'
+import { filterIds, imagesByIds, topProbabilities } from '../image-queries'
 import type { HandlerGroup } from './handler'
 
 export const imageHandlers = {
@@ -15,13 +15,7 @@ export const imageHandlers = {
     return imageInfo(row)
   },
   'images.ids': ({ offset, limit, ...filter }, ctx) => filterIds(ctx.requireProject(), filter, offset, limit),
-  'images.byIds': ({ imageIds }, ctx) => {
-    const project = ctx.requireProject()
-    return imageIds.flatMap((id) => {
-      const row = project.store.images.get(id)
-      return row && row.path !== null ? [imageInfo(row)] : []
-    })
-  },
+  'images.byIds': ({ imageIds }, ctx) => imagesByIds(ctx.requireProject(), imageIds),
   'images.similar': async ({ imageId, k }, ctx) => {
     const found = await ctx.jobs.similar.query(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), imageId, k)
     return found.map((f) => ({ image: imageInfo(f.row), similarity: f.similarity }))

@@ -28,7 +28,7 @@ export const importHandlers = {
     // The web host reads only inside its --root (confine.ts), like every path a request names.
     const file = path.resolve(await confined(ctx.host, source, 'label file or folder'))
     try {
-      const { report, imageIds } = await importLabels(project, { format, source: file, dryRun: dryRun ?? false, onConflict: onConflict ?? 'keep', as: as ?? 'human' })
+      const { report, imageIds } = await importLabels(project, { format, source: file, dryRun: dryRun ?? false, onConflict: onConflict ?? 'keep', as: as ?? 'human', actor: ctx.caller.actor })
       if (imageIds.length) ctx.labelsChanged(imageIds)
       return { ...report, imageIds }
     } catch (err) {

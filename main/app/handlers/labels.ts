@@ -1,38 +1,75 @@
 /**
  * Deciding labels: seed labels by a person, review and correction of pseudo-labels, undo and redo,
- * accepting proposals above a threshold, and which images are worth labelling next.
+ * accepting proposals above a threshold, the review queue's leases, and which images are worth
+ * labelling next. Every decision is the caller's (ctx.caller): their name on its events, their undo.
  */
-import type { LabelResult } from '../../../preload/contract'
+import { StudioError, type LabelResult } from '../../../preload/contract'
+import type { HeldLease } from '../../engine/store'
 import type { StudioContext } from '../context'
 import { imageInfo } from '../dto'
-import { filterIds, proposalCountsAbove } from '../image-queries'
+import { filterIds, imagesByIds, proposalCountsAbove } from '../image-queries'
 import { projectLabelIssues } from '../label-issues'
 import { suggestSeeds } from '../seed-suggestions'
 import { requireClass } from './classes'
 import type { HandlerGroup } from './handler'
 
+/** Undo and redo act on the caller's own actions; an undone review decision puts the proposal back in the reviewer's hands. */
 function undoStep(ctx: StudioContext, step: 'undo' | 'redo'): LabelResult | null {
-  const project = ctx.requireProject()
-  const result = step === 'undo' ? project.store.labels.undo() : project.store.labels.redo()
-  return result ? ctx.labelsChanged(result.imageIds) : null
+  const { store } = ctx.requireProject()
+  const { actor, reviewer } = ctx.caller
+  const result = step === 'undo' ? store.labels.undo(actor) : store.labels.redo(actor)
+  if (!result) return null
+  if (reviewer !== null) store.leases.grant(actor, result.imageIds, Date.now())
+  return ctx.labelsChanged(result.imageIds)
+}
+
+function conflict(held: HeldLease[]): StudioError {
+  const first = held[0] as HeldLease
+  const more = held.length > 1 ? ` (and ${held.length - 1} more held by others)` : ''
+  return new StudioError('conflict', `image ${first.imageId} is in ${first.actor}'s review queue${more}; it is theirs to decide while they review it: take other proposals`)
+}
+
+/**
+ * One decision by the caller on these images, all or nothing, answered once committed (decisions
+ * made at the same moment share one commit: store.groupCommit). A retry of a request already
+ * applied (the same request id from the same caller: its answer was lost, say to a restart) changes
+ * nothing and answers as before. An image another reviewer holds a live lease on is refused, so two
+ * people never decide the same proposal. The caller's leases on the decided images are given back.
+ */
+async function decide(ctx: StudioContext, imageIds: number[], write: (actor: string, requestId: string | null) => void): Promise<LabelResult> {
+  const { store } = ctx.requireProject()
+  const { actor, requestId } = ctx.caller
+  await store.groupCommit(() => {
+    if (requestId !== null && store.labels.actionFor(actor, requestId)) return
+    const now = Date.now()
+    const held = store.leases.heldByOthers(actor, imageIds, now)
+    if (held.length > 0) throw conflict(held)
+    write(actor, requestId)
+    store.leases.release(actor, imageIds, now)
+  })
+  return ctx.labelsChanged(imageIds)
 }
 
 export const labelHandlers = {
   'labels.set': ({ imageIds, classId }, ctx) => {
     const project = ctx.requireProject()
     if (classId !== null) requireClass(project, classId)
-    project.store.labels.set(imageIds, classId)
-    return ctx.labelsChanged(imageIds)
+    return decide(ctx, imageIds, (actor, requestId) => project.store.labels.set(imageIds, classId, actor, requestId))
   },
   'labels.review': ({ imageIds, decision }, ctx) => {
-    ctx.requireProject().store.labels.review(imageIds, decision)
-    return ctx.labelsChanged(imageIds)
+    const project = ctx.requireProject()
+    return decide(ctx, imageIds, (actor, requestId) => project.store.labels.review(imageIds, decision, actor, requestId))
   },
   'labels.relabel': ({ imageIds, classId }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, classId)
-    project.store.labels.relabel(imageIds, classId)
-    return ctx.labelsChanged(imageIds)
+    return decide(ctx, imageIds, (actor, requestId) => project.store.labels.relabel(imageIds, classId, actor, requestId))
+  },
+  'review.take': async ({ count, classId }, ctx) => {
+    const project = ctx.requireProject()
+    // Shares its commit with the decisions of the moment, as a decision does.
+    const ids = await project.store.groupCommit(() => project.store.leases.take(ctx.caller.actor, count, classId ?? null, Date.now()))
+    return imagesByIds(project, ids).sort((a, b) => (b.confidence ?? 0) - (a.confidence ?? 0) || a.id - b.id)
   },
   'labels.issues': (_input, ctx) => projectLabelIssues(ctx.requireProject(), ctx.jobs.teacher.cacheFile()),
   'labels.undo': (_input, ctx) => undoStep(ctx, 'undo'),
@@ -41,10 +78,12 @@ export const labelHandlers = {
   'proposals.acceptAbove': ({ threshold, classId }, ctx) => {
     const project = ctx.requireProject()
     if (classId !== undefined) requireClass(project, classId)
-    const ids = filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
+    const above = filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
+    // Proposals in another reviewer's queue are theirs to decide.
+    const held = new Set(project.store.leases.heldByOthers(ctx.caller.actor, above, Date.now()).map((h) => h.imageId))
+    const ids = above.filter((id) => !held.has(id))
     if (ids.length === 0) return { imageIds: [] }
-    project.store.labels.review(ids, 'accept')
-    return ctx.labelsChanged(ids)
+    return decide(ctx, ids, (actor, requestId) => project.store.labels.review(ids, 'accept', actor, requestId))
   },
   'suggest.seeds': async ({ count }, ctx) => (await suggestSeeds(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), count)).map(imageInfo),
 } satisfies HandlerGroup

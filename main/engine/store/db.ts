@@ -153,6 +153,20 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE classes ADD COLUMN created_by INTEGER REFERENCES actions(id);
   `,
+  // Reviewers: undo and redo act on one actor's actions (the index); a decision carries the
+  // client's request id so that a retry after a lost answer is recognised, not applied twice;
+  // review leases survive a restart, so two reviewers never hold the same proposal.
+  `
+  ALTER TABLE actions ADD COLUMN request_id TEXT;
+  CREATE UNIQUE INDEX actions_request ON actions(actor, request_id) WHERE request_id IS NOT NULL;
+  CREATE INDEX actions_actor_undo ON actions(actor, undoable, undone, id);
+  CREATE TABLE review_leases (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id),
+    actor TEXT NOT NULL,
+    expires_at INTEGER NOT NULL         -- ms since the epoch; an expired lease holds nothing
+  );
+  CREATE INDEX review_leases_actor ON review_leases(actor);
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

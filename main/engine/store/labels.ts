@@ -83,6 +83,11 @@ export interface ActionOptions {
   undoable?: boolean
   /** See LabelEventRow.origin. */
   origin?: string | null
+  /**
+   * The client's id for the request that made this action (an idempotency key): unique per actor,
+   * so a retry of a decision whose answer was lost is recognised (actionFor) and not applied twice.
+   */
+  requestId?: string | null
 }
 
 type Current = { id: number; classId: number | null; source: LabelSource; state: LabelState; roundId: number | null; confidence: number | null; uncertainty: number | null; at: number }
@@ -94,9 +99,12 @@ export class LabelLog {
   /** Inserts one action and its events; returns the action's id. */
   record(changes: readonly LabelChange[], opts: ActionOptions, now: number): number {
     const undoable = opts.undoable === false ? 0 : 1
-    // A new undoable action ends the redo stack: what was undone stays undone for good (2).
-    if (undoable) this.sql.st('UPDATE actions SET undone = 2 WHERE undoable = 1 AND undone = 1').run()
-    const actionId = Number(this.sql.st('INSERT INTO actions (kind, actor, at, undoable, origin) VALUES (?, ?, ?, ?, ?)').run(opts.kind ?? 'label', opts.actor, now, undoable, opts.origin ?? null).lastInsertRowid)
+    // A new undoable action ends its actor's redo stack: what they undid stays undone for good (2).
+    // Only theirs: another reviewer deciding meanwhile must not take away your redo.
+    if (undoable) this.sql.st('UPDATE actions SET undone = 2 WHERE actor = ? AND undoable = 1 AND undone = 1').run(opts.actor)
+    const actionId = Number(
+      this.sql.st('INSERT INTO actions (kind, actor, at, undoable, origin, request_id) VALUES (?, ?, ?, ?, ?, ?)').run(opts.kind ?? 'label', opts.actor, now, undoable, opts.origin ?? null, opts.requestId ?? null).lastInsertRowid,
+    )
     const ins = this.sql.st(
       `INSERT INTO label_events (action_id, image_id, class_id, source, round_id, confidence, uncertainty, state, actor, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -154,10 +162,10 @@ export class Labels {
   }
 
   /** Seed labels given by a person (`classId` null clears the label). */
-  set(imageIds: readonly number[], classId: number | null, actor = 'user'): number {
+  set(imageIds: readonly number[], classId: number | null, actor = 'user', requestId: string | null = null): number {
     return this.add(
       imageIds.map((imageId) => ({ imageId, classId, source: 'human', state: 'accepted' })),
-      { actor, kind: 'label' },
+      { actor, kind: 'label', requestId },
     )
   }
 
@@ -170,7 +178,7 @@ export class Labels {
   }
 
   /** A person accepts or rejects the current pseudo-labels of these images. Images without one are skipped. */
-  review(imageIds: readonly number[], decision: 'accept' | 'reject', actor = 'user'): number | null {
+  review(imageIds: readonly number[], decision: 'accept' | 'reject', actor = 'user', requestId: string | null = null): number | null {
     const changes: LabelChange[] = []
     for (const id of imageIds) {
       const img = this.images.get(id)
@@ -179,7 +187,7 @@ export class Labels {
       if (!img || img.classId === null || (img.roundId === null && img.status === 'human')) continue
       changes.push({ imageId: id, classId: img.classId, source: 'pseudo', state: decision === 'accept' ? 'accepted' : 'rejected', roundId: img.roundId, confidence: img.confidence, uncertainty: img.uncertainty })
     }
-    return changes.length ? this.add(changes, { actor, kind: decision }) : null
+    return changes.length ? this.add(changes, { actor, kind: decision, requestId }) : null
   }
 
   /**
@@ -213,11 +221,19 @@ export class Labels {
   }
 
   /** A person corrects a (pseudo-)label to another class. */
-  relabel(imageIds: readonly number[], classId: number, actor = 'user'): number {
+  relabel(imageIds: readonly number[], classId: number, actor = 'user', requestId: string | null = null): number {
     return this.add(
       imageIds.map((imageId) => ({ imageId, classId, source: 'human', state: 'relabelled', roundId: this.images.get(imageId)?.roundId ?? null })),
-      { actor, kind: 'relabel' },
+      { actor, kind: 'relabel', requestId },
     )
+  }
+
+  /** The action `actor` recorded under this request id, with its images; null when none (not a retry). */
+  actionFor(actor: string, requestId: string): UndoResult | null {
+    const a = this.sql.st('SELECT id FROM actions WHERE actor = ? AND request_id = ?').get(actor, requestId) as { id: number } | undefined
+    if (!a) return null
+    const ids = (this.sql.st('SELECT DISTINCT image_id FROM label_events WHERE action_id = ?').all(a.id) as { image_id: number }[]).map((r) => r.image_id)
+    return { actionId: a.id, imageIds: ids }
   }
 
   /**
@@ -233,18 +249,22 @@ export class Labels {
     return [...new Set(results.flatMap((r) => r.imageIds))]
   }
 
-  /** Undoes the latest live undoable action; null when there is nothing to undo. */
-  undo(): UndoResult | null {
+  /**
+   * Undoes `actor`'s latest live undoable action (never another reviewer's); null when there is
+   * nothing to undo. An image someone else changed since keeps their later label: an image's label
+   * is its latest live event.
+   */
+  undo(actor = 'user'): UndoResult | null {
     return this.sql.transaction(() => {
-      const a = this.sql.st('SELECT max(id) AS id FROM actions WHERE undoable = 1 AND undone = 0').get() as { id: number | null }
+      const a = this.sql.st('SELECT max(id) AS id FROM actions WHERE actor = ? AND undoable = 1 AND undone = 0').get(actor) as { id: number | null }
       return a.id === null ? null : this.log.toggle(a.id, 1)
     })
   }
 
-  /** Redoes the most recently undone action (undone = 1 is exactly the redo stack). */
-  redo(): UndoResult | null {
+  /** Redoes `actor`'s most recently undone action (their undone = 1 actions are exactly their redo stack). */
+  redo(actor = 'user'): UndoResult | null {
     return this.sql.transaction(() => {
-      const a = this.sql.st('SELECT min(id) AS id FROM actions WHERE undoable = 1 AND undone = 1').get() as { id: number | null }
+      const a = this.sql.st('SELECT min(id) AS id FROM actions WHERE actor = ? AND undoable = 1 AND undone = 1').get(actor) as { id: number | null }
       return a.id === null ? null : this.log.toggle(a.id, 0)
     })
   }

@@ -8,6 +8,7 @@
  *   store.classes   list, listWithDeleted, ensure, rename, setColor, delete, merge
  *   store.labels    set, propose, review, relabel, importLabels, retractRound, undo, redo, history (all label rules)
  *   store.rounds    start, finish, list, addModel, models
+ *   store.leases    take, heldByOthers, release, grant, renew, leave (review leases)
  *
  * The parts share one connection, one cache of prepared statements and one transaction helper.
  */
@@ -15,6 +16,7 @@ import type { DatabaseSyncInstance } from '@photostructure/sqlite'
 import { Classes } from './classes'
 import { Images } from './images'
 import { LabelLog, Labels } from './labels'
+import { Leases } from './leases'
 import { Queries } from './queries'
 import { Rounds } from './rounds'
 import { Sql } from './sql'
@@ -25,6 +27,7 @@ export class ProjectStore {
   readonly classes: Classes
   readonly labels: Labels
   readonly rounds: Rounds
+  readonly leases: Leases
   private readonly sql: Sql
 
   constructor(readonly db: DatabaseSyncInstance) {
@@ -35,11 +38,17 @@ export class ProjectStore {
     this.queries = new Queries(this.sql, this.classes)
     this.labels = new Labels(this.sql, log, this.images)
     this.rounds = new Rounds(this.sql)
+    this.leases = new Leases(this.sql)
   }
 
   /** Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, no upgrade deadlocks). */
   transaction<T>(fn: () => T): T {
     return this.sql.transaction(fn)
+  }
+
+  /** Runs `fn` in a transaction shared with the other calls of this turn of the event loop; resolves once committed (see Sql.groupCommit). */
+  groupCommit<T>(fn: () => T): Promise<T> {
+    return this.sql.groupCommit(fn)
   }
 
   /** Refreshes the query planner's statistics (after a large index): cheap, and it picks better indexes. */
