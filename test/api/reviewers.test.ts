@@ -40,7 +40,7 @@ beforeAll(async () => {
   labels.set([id(2)], null, 'bob')
   // Carol's label is undone: it counts for nobody.
   labels.set([id(10)], dog, 'carol')
-  labels.undo()
+  labels.undo('carol')
 })
 
 afterAll(async () => {
