@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { LabelEvent } from '../../preload/contract'
-import { expect, test } from '../fixtures'
+import { ARTIFACTS, expect, test } from '../fixtures'
 import { CHROMIUM, CHROMIUM_ARGS, startStudioServer, type StudioServer } from '../host'
 import { proposalsProject } from '../../test/server/proposals-fixture'
 
@@ -81,6 +81,18 @@ test('two named reviewers: own name, different proposals, decisions and undo und
     await alice.keyboard.press('Backspace')
     await expect.poll(async () => (await historyOf(alice, aliceFirst)).at(-1)?.undone).toBe(true)
     expect((await historyOf(bob, bobFirst)).at(-1)).toMatchObject({ actor: 'bob', state: 'rejected', undone: false })
+
+    // Alice decides again; with two people deciding, the Rounds panel counts each one's decisions.
+    const before = await a.progress.textContent()
+    await alice.keyboard.press('a')
+    await expect(a.progress).not.toHaveText(before ?? '')
+    await alice.keyboard.press('Escape')
+    // Cells: reviewer, seed, accepted, rejected, corrected.
+    const table = alice.getByTestId('reviewer-table')
+    await expect(table.getByRole('row', { name: /alice/ }).getByRole('cell')).toHaveText(['alice', '0', '1', '0', '0'])
+    await expect(table.getByRole('row', { name: /bob/ }).getByRole('cell')).toHaveText(['bob', '0', '0', '1', '0'])
+    await table.scrollIntoViewIfNeeded()
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'reviewers-web.png') })
   } finally {
     await browser?.close()
     await server?.stop()
