@@ -146,20 +146,25 @@ export async function run(args: string[]): Promise<number> {
     return 0
   } catch (err) {
     if (tty) process.stderr.write('\n')
-    if (ac.signal.aborted) {
-      console.error('cancelled; finished images are kept in the cache, run again to resume')
-      return 130
-    }
-    if (isOpenElsewhere(err)) {
-      console.error(busyMessage((err as Error).message))
-      return EXIT.busy
-    }
-    console.error(err instanceof Error ? err.message : String(err))
-    return err instanceof ManifestError || err instanceof OnnxError ? 2 : 1
+    return failed(err, ac.signal.aborted, 'cancelled; finished images are kept in the cache, run again to resume', err instanceof ManifestError || err instanceof OnnxError)
   } finally {
     lock?.release()
     process.off('SIGINT', onSigint)
   }
+}
+
+/** Says why a run stopped and gives its exit code: cancelled, project open elsewhere, bad input, or a failure while working. */
+function failed(err: unknown, aborted: boolean, cancelled: string, badInput: boolean): number {
+  if (aborted) {
+    console.error(cancelled)
+    return EXIT.cancelled
+  }
+  if (isOpenElsewhere(err)) {
+    console.error(busyMessage((err as Error).message))
+    return EXIT.busy
+  }
+  console.error(err instanceof Error ? err.message : String(err))
+  return badInput ? EXIT.usage : EXIT.failed
 }
 
 /** Where shards write their files, and the merge reads them, unless told otherwise. */
@@ -191,16 +196,7 @@ async function merge(folder: string, dirs: string[], cacheDirOption: string | un
     console.log(`merged ${s.shards} shards: ${s.added} images added, ${s.present} already in the cache\ncache: ${s.cacheFile}`)
     return 0
   } catch (err) {
-    if (ac.signal.aborted) {
-      console.error('cancelled; what was merged is kept, run the merge again to finish')
-      return 130
-    }
-    if (isOpenElsewhere(err)) {
-      console.error(busyMessage((err as Error).message))
-      return EXIT.busy
-    }
-    console.error(err instanceof Error ? err.message : String(err))
-    return err instanceof ShardError ? 2 : 1
+    return failed(err, ac.signal.aborted, 'cancelled; what was merged is kept, run the merge again to finish', err instanceof ShardError)
   } finally {
     lock?.release()
     process.off('SIGINT', onSigint)
