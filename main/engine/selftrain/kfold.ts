@@ -41,7 +41,14 @@ export function crossValProba(
   X: Matrix,
   labels: Int32Array,
   k: number,
-  opts: { folds?: number; seed?: number; extra?: { X: Matrix; labels: Int32Array; weight?: Float32Array }; fit?: FitOptions } = {},
+  opts: {
+    folds?: number
+    seed?: number
+    extra?: { X: Matrix; labels: Int32Array; weight?: Float32Array }
+    fit?: FitOptions
+    /** folds done (fractional: the running fold's fit counts by its own estimate) of the folds */
+    onProgress?: (done: number, total: number) => void
+  } = {},
 ): OutOfSample {
   const n = X.rows
   const folds = Math.max(2, Math.min(opts.folds ?? 5, n))
@@ -67,7 +74,9 @@ export function crossValProba(
       ytr = Int32Array.from([...ytr, ...e.labels])
       Xtr = { rows: Xtr.rows + e.X.rows, cols: X.cols, data }
     }
-    const head = makeHead().fit(Xtr, ytr, { ...opts.fit, ...(w ? { sampleWeight: w } : {}) })
+    const onProgress = opts.onProgress
+    const progress = onProgress ? { onProgress: (p: number) => onProgress(f + p, folds) } : {}
+    const head = makeHead().fit(Xtr, ytr, { ...opts.fit, ...(w ? { sampleWeight: w } : {}), ...progress })
     const Xte = takeRows(X, testIdx)
     const z = head.decision(Xte)
     const p = head.predictProba(Xte)
@@ -82,5 +91,6 @@ export function crossValProba(
       if (best === labels[i]) right++
     }
   }
+  opts.onProgress?.(folds, folds)
   return { proba, logits, accuracy: right / Math.max(1, n) }
 }
