@@ -44,7 +44,7 @@ export class StudioApi {
       rounds: new RoundJob((round, stage) => {
         this.emit({ type: 'round.status', round, stage })
         if (round.status === 'done') this.emit({ type: 'labels.changed', imageIds: [] })
-      }),
+      }, hostOptions.roundProgressMs),
       map: new MapJob((stage, done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'map', stage, done, total, perSecond, etaSeconds })),
       similar: new SimilarImages(),
       downloads: new TeacherDownloads(

@@ -114,7 +114,9 @@ export class RoundJob {
       })
       .finally(() => {
         this.abort = null
-        this.report(info(), 'finished')
+        const end = info()
+        // A round that finished says so in its progress too (1, nothing left); one that did not has none.
+        this.report(end.status === 'done' ? { ...end, progress: estimate.progress(Date.now()) } : end, 'finished')
       })
     return info()
   }

@@ -19,17 +19,19 @@ export const ROUND_PROGRESS_MS = 100
 
 /**
  * Passes the round's progress on to `post`, throttled: a stage's first report (its start) and its
- * last (done = total) always, others at most once per `intervalMs`. The fits report every
+ * first done = total (its end) always, others at most once per `intervalMs`, nothing after its end. The fits report every
  * iteration; posting each would cost more than the iteration.
  */
 export function throttledProgress(post: RoundProgress, intervalMs: number, now: () => number = Date.now): RoundProgress {
   let stage = ''
   let last = -Infinity
+  let ended = false
   return (s, done, total) => {
     const t = now()
-    if (s === stage && done < total && t - last < intervalMs) return
+    if (s === stage && (ended || (done < total && t - last < intervalMs))) return
     stage = s
     last = t
+    ended = done >= total
     post(s, done, total)
   }
 }
