@@ -23,6 +23,15 @@ export function stratifiedFolds(labels: Int32Array, folds: number, seed = 0): In
   return fold
 }
 
+/**
+ * A fit's share done while it runs: the head's own estimate (fits by L-BFGS judge by their gradient,
+ * which lags early on), or the time spent over `expectedMs`, what a like fit took earlier in this
+ * round, whichever is further; below 1 until the fit ends. Both only grow, so their larger does.
+ */
+export function fitShare(own: number, elapsedMs: number, expectedMs: number | null): number {
+  return Math.max(own, expectedMs && expectedMs > 0 ? Math.min(0.99, elapsedMs / expectedMs) : 0)
+}
+
 export interface OutOfSample {
   /** n x k probabilities, each row predicted by a head that did not see it */
   proba: Float32Array
@@ -56,6 +65,7 @@ export function crossValProba(
   const proba = new Float32Array(n * k)
   const logits = new Float64Array(n * k)
   let right = 0
+  const foldMs: number[] = []
   for (let f = 0; f < folds; f++) {
     const trainIdx: number[] = []
     const testIdx: number[] = []
@@ -75,8 +85,12 @@ export function crossValProba(
       Xtr = { rows: Xtr.rows + e.X.rows, cols: X.cols, data }
     }
     const onProgress = opts.onProgress
-    const progress = onProgress ? { onProgress: (p: number) => onProgress(f + p, folds) } : {}
+    // after the first fold, the next ones are timed by it: like fits on as many rows
+    const started = performance.now()
+    const expected = foldMs.length ? foldMs.reduce((a, b) => a + b, 0) / foldMs.length : null
+    const progress = onProgress ? { onProgress: (p: number) => onProgress(f + fitShare(p, performance.now() - started, expected), folds) } : {}
     const head = makeHead().fit(Xtr, ytr, { ...opts.fit, ...(w ? { sampleWeight: w } : {}), ...progress })
+    foldMs.push(performance.now() - started)
     const Xte = takeRows(X, testIdx)
     const z = head.decision(Xte)
     const p = head.predictProba(Xte)

@@ -6,7 +6,7 @@
  */
 import { expectedCalibrationError, fitTemperature, softmaxWithTemperature } from './calibration'
 import type { Head } from './head'
-import { crossValProba, stratifiedFolds } from './kfold'
+import { crossValProba, fitShare, stratifiedFolds } from './kfold'
 import { knnGraph, type KnnGraph } from '../math/knn'
 import { propagateLabels } from './propagate'
 import { rowArgmax, takeRows, type Matrix } from '../math/linalg'
@@ -209,6 +209,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
 
   // out-of-sample predictions for the human labels: accuracy, and the temperature
   let temperature = 1
+  let msPerRow: number | null = null
   let kfoldAccuracy = NaN
   let ece = NaN
   let eceUncalibrated = NaN
@@ -223,6 +224,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     const extraIdx = Int32Array.from([...accepted.index, ...sub.map((j) => unrevIdx[j]!)])
     const extraLab = Int32Array.from([...accepted.label, ...sub.map((j) => unrevLab[j]!)])
     const extraW = new Float32Array(extraIdx.length).fill(1).fill(s.pseudoWeight, accepted.index.length)
+    const cvStarted = performance.now()
     const oos = crossValProba(() => makeHead(s, k, undefined, prior), takeRows(X, human.index), human.label, k, {
       folds,
       seed: s.seed,
@@ -230,6 +232,9 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
       fit: { signal },
       onProgress: (done, total) => onProgress('cross-validating', done, total),
     })
+    // the final fit is timed by the folds' fits: L-BFGS iterations cost in proportion to the rows
+    const foldRows = (folds - 1) * human.index.length + folds * extraIdx.length
+    msPerRow = (performance.now() - cvStarted) / Math.max(1, foldRows)
     kfoldAccuracy = oos.accuracy
     eceUncalibrated = expectedCalibrationError(oos.proba, human.label, k)
     temperature = fitTemperature(oos.logits, human.label, k)
@@ -248,7 +253,9 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     targets = { rows: trainIdx.length, cols: k, data: T }
   }
   onProgress('fitting the head', 0, 1)
-  const fitProgress = (p: number) => onProgress('fitting the head', p, 1)
+  const fitStarted = performance.now()
+  const fitExpected = msPerRow === null ? null : msPerRow * trainIdx.length
+  const fitProgress = (p: number) => onProgress('fitting the head', fitShare(p, performance.now() - fitStarted, fitExpected), 1)
   const head = zeroShot ? zeroShotHead(input.text!) : makeHead(s, k, undefined, prior).fit(takeRows(X, trainIdx), targets, { sampleWeight: weight, signal, onProgress: fitProgress })
   onProgress('fitting the head', 1, 1)
   await tick()
