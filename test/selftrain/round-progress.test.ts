@@ -1,7 +1,15 @@
-/** The whole round's share and ETA from its stages' fractions, on a fake clock. */
+/**
+ * Progress inside a round: the whole round's share and ETA from its stages' fractions (on a fake
+ * clock), the worker's throttle, and the shares the fits themselves report.
+ */
 import { describe, expect, it } from 'vitest'
 import type { RoundStage } from '../../preload/contract'
 import { RoundEstimate } from '../../main/app/jobs/round-progress'
+import { throttledProgress } from '../../main/engine/selftrain/worker'
+import { crossValProba } from '../../main/engine/selftrain/kfold'
+import { LogisticHead } from '../../main/engine/selftrain/logistic'
+import { MlpHead } from '../../main/engine/selftrain/mlp'
+import { mixture } from './synthetic'
 
 const stage = (name: string, startedAt: number, finishedAt: number, images = 1000): RoundStage => ({ name, images, startedAt, finishedAt, fraction: 1 })
 // the previous round: 2 s reading, 10 s fitting, 4 s graph, 1 s writing
@@ -96,5 +104,52 @@ describe('RoundEstimate', () => {
     expect(estimate.stages[1]!.fraction).toBe(0.3)
     estimate.enter(null, 4000)
     expect(estimate.progress(4000)).toEqual({ fraction: 1, etaSeconds: 0 })
+  })
+})
+
+describe('throttledProgress', () => {
+  it("passes a stage's start and end, one report per interval between, and nothing after its end", () => {
+    let t = 0
+    const posted: string[] = []
+    const report = throttledProgress((stage, done, total) => posted.push(`${stage} ${done}/${total}`), 100, () => t)
+    for (let i = 0; i <= 10; i++) {
+      report('fit', i, 10)
+      t += 30
+    }
+    report('fit', 10, 10)
+    report('graph', 0, 5)
+    expect(posted).toEqual(['fit 0/10', 'fit 4/10', 'fit 8/10', 'fit 10/10', 'graph 0/5'])
+  })
+})
+
+describe('the shares fits report', () => {
+  const { X, y } = mixture({ classes: 3, perClass: 60, dim: 24, spread: 1.4, seed: 3 })
+  const grows = (xs: number[]) => xs.every((x, i) => i === 0 || x >= xs[i - 1]!)
+
+  it('a logistic fit (L-BFGS): from each iteration, growing, below 1 until it ends', () => {
+    const shares: number[] = []
+    const head = new LogisticHead(3).fit(X, y, { onProgress: (p) => shares.push(p) })
+    expect(shares.length).toBe(head.iterations + 1)
+    expect(grows(shares)).toBe(true)
+    expect(shares.slice(0, -1).every((p) => p < 1)).toBe(true)
+    expect(shares.at(-1)).toBe(1)
+    // half-way through its iterations it says it has come a fair way, not nothing
+    expect(shares[Math.floor(head.iterations / 2)]!).toBeGreaterThan(0.2)
+  })
+
+  it('an MLP fit: its epochs done, exactly', () => {
+    const shares: number[] = []
+    new MlpHead(3, { epochs: 8 }).fit(X, y, { onProgress: (p) => shares.push(p) })
+    expect(shares).toEqual([0, 1 / 8, 2 / 8, 3 / 8, 4 / 8, 5 / 8, 6 / 8, 7 / 8, 1])
+  })
+
+  it('k-fold: folds done, the running one by its fit, growing to all of them', () => {
+    const reports: [number, number][] = []
+    crossValProba(() => new LogisticHead(3), X, y, 3, { folds: 4, onProgress: (done, total) => reports.push([done, total]) })
+    expect(reports.every(([, total]) => total === 4)).toBe(true)
+    expect(grows(reports.map(([done]) => done))).toBe(true)
+    // every fold reports from inside its fit
+    for (let f = 0; f < 4; f++) expect(reports.some(([done]) => done > f && done < f + 1)).toBe(true)
+    expect(reports.at(-1)).toEqual([4, 4])
   })
 })
