@@ -113,12 +113,12 @@ describe('throttledProgress', () => {
     const posted: string[] = []
     const report = throttledProgress((stage, done, total) => posted.push(`${stage} ${done}/${total}`), 100, () => t)
     for (let i = 0; i <= 10; i++) {
-      report('fit', i, 10)
+      report('fitting the head', i, 10)
       t += 30
     }
-    report('fit', 10, 10)
-    report('graph', 0, 5)
-    expect(posted).toEqual(['fit 0/10', 'fit 4/10', 'fit 8/10', 'fit 10/10', 'graph 0/5'])
+    report('fitting the head', 10, 10)
+    report('building the kNN graph', 0, 5)
+    expect(posted).toEqual(['fitting the head 0/10', 'fitting the head 4/10', 'fitting the head 8/10', 'fitting the head 10/10', 'building the kNN graph 0/5'])
   })
 })
 
