@@ -174,7 +174,7 @@ export class StudioApi {
     const open = this.project
     this.project = null
     await this.jobs.teacher.cancel()
-    this.jobs.rounds.cancel()
+    await this.jobs.rounds.stop()
     this.jobs.map.cancel()
     this.jobs.similar.clear()
     await open?.close()

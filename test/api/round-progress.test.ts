@@ -17,7 +17,7 @@ afterAll(async () => Promise.all(dirs.map((d) => rm(d, { recursive: true, force:
 const LONG = ['cross-validating', 'fitting the head', 'building the kNN graph']
 
 describe('progress inside a round', () => {
-  it('reports within each long stage; shares only grow and end at 1; the ETA is there once a round has been timed', async () => {
+  it('reports within each long stage; shares only grow and end at 1; the ETA is there once a round has been timed; closing cancels', async () => {
     const folder = await hymenopteraSubset('studio-round-progress-')
     const appData = await mkdtemp(path.join(os.tmpdir(), 'studio-round-progress-data-'))
     dirs.push(folder, appData)
@@ -72,6 +72,17 @@ describe('progress inside a round', () => {
       for (const e of running) expect(e.round.progress?.etaSeconds, e.stage).toBeGreaterThanOrEqual(0)
       const shares = running.map((e) => e.round.progress!.fraction!)
       expect(shares.filter((f) => f > 0.2 && f < 0.9).length).toBeGreaterThan(3)
+
+      // Closing the studio while a round runs cancels it and records so before the database closes.
+      const third = await callStudio(studio, 'rounds.start')
+      await until('the third round to cross-validate', () => events.some((e) => e.type === 'round.status' && e.round.id === third.id && e.stage === 'cross-validating'))
+      await studio.close()
+      const again = await openEmbedded(folder, appData, [])
+      try {
+        expect((await callStudio(again, 'rounds.list')).find((r) => r.id === third.id)).toMatchObject({ status: 'cancelled', error: 'cancelled' })
+      } finally {
+        await again.close()
+      }
     } finally {
       await studio.close()
       if (savedDataDir === undefined) delete process.env.STUDIO_DATA_DIR

@@ -63,6 +63,8 @@ export function roundInfo(r: RoundRow, audited: AuditedPrecision | null = null):
 
 export class RoundJob {
   private abort: AbortController | null = null
+  /** Settles once the running round has recorded how it ended. */
+  private ending: Promise<void> = Promise.resolve()
 
   /** `progressMs`: the worker's least interval between progress messages within a stage (worker.ts). */
   constructor(
@@ -78,6 +80,15 @@ export class RoundJob {
     const had = this.abort !== null
     this.abort?.abort()
     return had
+  }
+
+  /**
+   * Cancels the running round and waits until it has recorded its end: before its project's
+   * database closes (a round ending after that threw from its handlers and took the process down).
+   */
+  async stop(): Promise<void> {
+    this.cancel()
+    await this.ending
   }
 
   /**
@@ -107,7 +118,7 @@ export class RoundJob {
     this.abort = abort
     const info = () => roundInfo(project.store.rounds.list().find((r) => r.id === id)!)
     const estimate = new RoundEstimate(previous ? roundInfo(previous).stages : [], rows.length)
-    void this.run(project, cacheFile, id, round, rows, estimate, abort.signal, { ...options, ...selection })
+    this.ending = this.run(project, cacheFile, id, round, rows, estimate, abort.signal, { ...options, ...selection })
       .catch((err: unknown) => {
         const cancelled = abort.signal.aborted
         project.store.rounds.finish(id, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'cancelled' : (err as Error).message })
