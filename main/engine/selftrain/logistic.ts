@@ -145,7 +145,7 @@ export class LogisticHead implements Head {
  * iteration's gradient to gtol (fits mostly stop well before maxIter, and the gradient falls
  * roughly geometrically). Held below 1: only the end of the fit says it is done.
  */
-export function lbfgsProgress(maxIter: number, gtol: number, report: (fraction: number) => void): (iteration: number, gradMax: number) => void {
+function lbfgsProgress(maxIter: number, gtol: number, report: (fraction: number) => void): (iteration: number, gradMax: number) => void {
   let first = 0
   let shown = 0
   return (iteration, gradMax) => {
