@@ -196,6 +196,8 @@ export interface RoundInfo {
   error: string | null
   /** The round's stages so far (all of them once done), each timed: images per second and ETAs. */
   stages: RoundStage[]
+  /** While it runs: the whole round's share done and seconds left (main/app/jobs/round-progress.ts); null otherwise. */
+  progress: RoundProgress | null
   /** Precision of this round's proposals from the spot-check verdicts on them; null before any. */
   auditedPrecision: AuditedPrecision | null
   /** How it proposed: a head on the labels, the same pulled toward the class names' text, or the
@@ -217,6 +219,18 @@ export interface RoundStage {
   startedAt: number
   /** null while the stage runs. */
   finishedAt: number | null
+  /** Share of the stage's work done, 0..1, reported from inside it (1 once finished). */
+  fraction: number
+}
+
+/**
+ * A running round's whole progress: stage fractions weighted by this round's own measured stage
+ * speeds, with the previous round's durations for stages not started yet. `fraction` never goes
+ * back; both are null while a stage still to come has nothing to estimate it by (a first round).
+ */
+export interface RoundProgress {
+  fraction: number | null
+  etaSeconds: number | null
 }
 
 /** One person's decisions over the whole project (live events; undone ones do not count). */

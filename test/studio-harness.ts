@@ -3,6 +3,7 @@
  * photos, replies unwrapped, and a wait for what main reports by event.
  */
 import { StudioApi } from '../main/app/studio'
+import type { HostOptions } from '../main/app/context'
 import type { RequestName, RequestResults, StudioEvent } from '../preload/contract'
 export { hymenopteraSubset } from './shared'
 
@@ -24,10 +25,10 @@ export async function until(what: string, ok: () => boolean, ms = 150_000): Prom
 
 /**
  * A web-host StudioApi with `folder` open and embedded by the teacher; every event it emits is
- * pushed onto `events`.
+ * pushed onto `events`. `options`: more of the host's options (HostOptions).
  */
-export async function openEmbedded(folder: string, appDataDir: string, events: StudioEvent[]): Promise<StudioApi> {
-  const studio = new StudioApi({ host: 'web', appDataDir })
+export async function openEmbedded(folder: string, appDataDir: string, events: StudioEvent[], options: Omit<HostOptions, 'host' | 'appDataDir'> = {}): Promise<StudioApi> {
+  const studio = new StudioApi({ host: 'web', appDataDir, ...options })
   studio.onEvent((e) => events.push(e))
   await callStudio(studio, 'project.open', { folder })
   await until('the teacher', () => events.some((e) => e.type === 'teacher.status' && e.status.state === 'done'))

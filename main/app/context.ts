@@ -26,6 +26,8 @@ export interface HostOptions {
   /** false: opening a project does not start the teacher pass; `teacher.run` does (the CLI's
    *  verbs, most of which need no embeddings). Default true. */
   embedOnOpen?: boolean
+  /** The least interval between a round's progress reports within a stage (worker.ts ROUND_PROGRESS_MS by default). */
+  roundProgressMs?: number
 }
 
 /**

@@ -44,7 +44,7 @@ export class StudioApi {
       rounds: new RoundJob((round, stage) => {
         this.emit({ type: 'round.status', round, stage })
         if (round.status === 'done') this.emit({ type: 'labels.changed', imageIds: [] })
-      }),
+      }, hostOptions.roundProgressMs),
       map: new MapJob((stage, done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'map', stage, done, total, perSecond, etaSeconds })),
       similar: new SimilarImages(),
       downloads: new TeacherDownloads(
@@ -188,7 +188,7 @@ export class StudioApi {
     const open = this.project
     this.project = null
     await this.jobs.teacher.cancel()
-    this.jobs.rounds.cancel()
+    await this.jobs.rounds.stop()
     this.jobs.map.cancel()
     this.jobs.similar.clear()
     await open?.close()

@@ -60,10 +60,15 @@ async function oneRound(s: Session, choice: { strategy?: StrategyName; strategyP
   try {
     const started = await s.call('rounds.start', choice)
     let shown = 0
+    let stage = ''
     for (;;) {
       for (; shown < seen.length; shown++) {
         const e = seen[shown]!
-        if (e.type === 'round.status' && e.round.id === started.id && e.stage !== 'finished') progress.show(`round ${started.id}: ${e.stage}`, true)
+        if (e.type === 'round.status' && e.round.id === started.id && e.stage !== 'finished') {
+          // Every stage's start is shown; the progress within it as often as the line allows.
+          progress.show(progressText(started.id, e.stage, e.round), e.stage !== stage)
+          stage = e.stage
+        }
       }
       const end = seen.find((e): e is Extract<StudioEvent, { type: 'round.status' }> => e.type === 'round.status' && e.round.id === started.id && e.round.status !== 'running')
       if (end) {
@@ -78,4 +83,12 @@ async function oneRound(s: Session, choice: { strategy?: StrategyName; strategyP
   } finally {
     off()
   }
+}
+
+/** `round 2: cross-validating 40% (round 23%, about 4 s left)`: the stage, its share, the whole round's where known. */
+function progressText(id: number, stage: string, round: RoundInfo): string {
+  const share = round.stages.findLast((s) => s.name === stage)?.fraction ?? 0
+  const whole = round.progress
+  const parts = [whole?.fraction != null ? `round ${percent(whole.fraction)}` : null, whole?.etaSeconds != null ? `about ${Math.ceil(whole.etaSeconds)} s left` : null].filter((p) => p !== null)
+  return `round ${id}: ${stage} ${percent(share)}${parts.length ? ` (${parts.join(', ')})` : ''}`
 }

@@ -121,9 +121,20 @@ function RoundProgress({ round, previous }: { round: RoundInfo; previous: RoundI
     return () => clearInterval(t)
   }, [])
   const views = stageViews(round, previous, now)
-  const left = views.every((v) => v.state === 'done' || v.etaSeconds !== null) ? views.reduce((a, v) => a + (v.etaSeconds ?? 0), 0) : null
+  const whole = round.progress
   return (
     <div className="round-progress" data-testid="round-progress" aria-live="polite">
+      <div className="stage stage-running round-whole">
+        <div className="stage-head">
+          <span>Round {round.id}</span>
+          <span className="muted num" data-testid="round-eta">
+            {whole?.fraction != null && `${formatPercent(whole.fraction)}`}
+            {whole?.etaSeconds != null && ` · about ${formatDuration(whole.etaSeconds)} left`}
+          </span>
+        </div>
+        {/* value absent: an indeterminate bar (a first round: the stages to come have no time yet) */}
+        <progress aria-label="round progress" max={1} {...(whole?.fraction == null ? {} : { value: whole.fraction })} />
+      </div>
       {views.map((v) => (
         <div key={v.name} className={`stage stage-${v.state}`}>
           <div className="stage-head">
@@ -133,11 +144,10 @@ function RoundProgress({ round, previous }: { round: RoundInfo; previous: RoundI
               {v.state === 'running' && v.etaSeconds !== null && `~${formatDuration(v.etaSeconds)}`}
             </span>
           </div>
-          {/* value absent: an indeterminate bar (nothing yet to estimate it against) */}
-          <progress aria-label={`${v.name} progress`} max={1} {...(v.fraction === null ? {} : { value: v.fraction })} />
+          <progress aria-label={`${v.name} progress`} max={1} value={v.fraction} />
         </div>
       ))}
-      <p className="muted hint">{left === null ? 'ETA known after the first round' : `about ${formatDuration(left)} left (from the last round)`}</p>
+      {whole?.etaSeconds == null && <p className="muted hint">The whole round's time is known from the second round on; each stage times itself.</p>}
     </div>
   )
 }

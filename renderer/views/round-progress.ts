@@ -3,25 +3,26 @@ import type { RoundInfo, RoundStage } from '../../preload/contract'
 
 export interface StageView {
   name: string
-  /** 0..1, or null when there is nothing to measure it against yet (the first round). */
-  fraction: number | null
+  /** 0..1 as the stage reports it from inside. */
+  fraction: number
   state: 'done' | 'running' | 'waiting'
   /** Images per second of a finished stage. */
   perSecond: number | null
-  /** Seconds this stage still needs, estimated from the previous round; null when unknown. */
+  /** Seconds this stage still needs: a running one's at its own speed so far, a waiting one's from
+   *  the previous round; null when unknown. */
   etaSeconds: number | null
 }
 
 const seconds = (s: RoundStage, now: number) => Math.max(0.001, ((s.finishedAt ?? now) - s.startedAt) / 1000)
 
 /**
- * Where each stage of a running round stands. The round reports stage boundaries only (training
- * runs whole in a worker), so a running stage's share and the ETA come from how long the same stage
- * took in the previous round, scaled by its number of images: honest about being an estimate, and
- * absent (an indeterminate bar) before there is a previous round.
+ * Where each stage of a running round stands: its own reported share, and its seconds left from its
+ * speed so far (before it has done anything, from the previous round's time for it, scaled by its
+ * images). Stages of the previous round not reached yet are listed as waiting. The whole round's
+ * share and ETA come from main (RoundInfo.progress), which weighs the stages by their measured speeds.
  */
 export function stageViews(round: RoundInfo, previous: RoundInfo | null, now: number): StageView[] {
-  const names = [...new Set([...(previous?.stages ?? []).map((s) => s.name), ...round.stages.map((s) => s.name)])]
+  const names = [...new Set([...round.stages.map((s) => s.name), ...(previous?.stages ?? []).map((s) => s.name)])]
   return names.map((name) => {
     const current = round.stages.find((s) => s.name === name)
     const before = previous?.stages.find((s) => s.name === name && s.finishedAt !== null)
@@ -31,8 +32,9 @@ export function stageViews(round: RoundInfo, previous: RoundInfo | null, now: nu
     if (current?.finishedAt != null) return { name, fraction: 1, state: 'done', perSecond: current.images / seconds(current, now), etaSeconds: 0 }
     if (current) {
       const elapsed = seconds(current, now)
-      // Past the estimate the bar waits near its end rather than claiming to be done.
-      return { name, fraction: expected ? Math.min(0.97, elapsed / expected) : null, state: 'running', perSecond: null, etaSeconds: expected ? Math.max(1, expected - elapsed) : null }
+      const f = current.fraction
+      const eta = f > 0 ? (elapsed * (1 - f)) / f : expected === null ? null : Math.max(0, expected - elapsed)
+      return { name, fraction: f, state: 'running', perSecond: null, etaSeconds: eta }
     }
     return { name, fraction: 0, state: 'waiting', perSecond: null, etaSeconds: expected }
   })

@@ -134,15 +134,20 @@ describe('classes', () => {
     const started = await call('rounds.start', {})
     await until('the round', () => events.some((e) => e.type === 'round.status' && e.round.id === started.id && e.round.status !== 'running'))
     const statuses = events.flatMap((e) => (e.type === 'round.status' ? [e] : []))
-    expect(statuses.map((e) => e.stage)).toEqual(['reading embeddings', 'training and selecting', 'writing proposals', 'finished'])
+    // Each stage reports at least once (the worker's stages also from inside them), in order; no graph with this strategy.
+    const stages = ['reading embeddings', 'starting the worker', 'cross-validating', 'fitting the head', 'scoring images', 'selecting proposals', 'writing proposals']
+    expect(statuses.map((e) => e.stage).filter((s, i, all) => s !== all[i - 1])).toEqual([...stages, 'finished'])
     // While it ran, each report carried the stages so far, the last one still running.
-    expect(statuses[1]!.round.stages.map((s) => [s.name, s.finishedAt === null])).toEqual([
+    const fitting = statuses.find((e) => e.stage === 'fitting the head')!
+    expect(fitting.round.stages.map((s) => [s.name, s.finishedAt === null])).toEqual([
       ['reading embeddings', false],
-      ['training and selecting', true],
+      ['starting the worker', false],
+      ['cross-validating', false],
+      ['fitting the head', true],
     ])
     const done = statuses.at(-1)!.round
     expect(done.status).toBe('done')
-    expect(done.stages.map((s) => s.name)).toEqual(['reading embeddings', 'training and selecting', 'writing proposals'])
+    expect(done.stages.map((s) => s.name)).toEqual(stages)
     for (const s of done.stages) {
       expect(s.images).toBe(16)
       expect(s.finishedAt!).toBeGreaterThanOrEqual(s.startedAt)

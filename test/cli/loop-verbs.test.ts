@@ -123,7 +123,8 @@ describe('the loop, verb by verb', () => {
     // round: progress on stderr, the round's figures on stdout
     const round = await cli('round', folder, '--strategy', 'threshold', '--param', '0.5')
     expect(round.code, round.stderr).toBe(0)
-    expect(round.stderr).toMatch(/round 1: training and selecting/)
+    expect(round.stderr).toMatch(/round 1: cross-validating \d+\.\d%/)
+    expect(round.stderr).toMatch(/round 1: writing proposals/)
     expect(round.stdout).toMatch(/^round 1: k-fold accuracy \d+\.\d%, calibration error \d+\.\d%, \d+ proposals \(ants \d+, bees \d+\)/)
     // --strategy applies to this round only: the threshold at 0.5 proposes every unlabelled image
     // (two classes), and the app's settings are as they were

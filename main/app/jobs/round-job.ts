@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { StudioError, type AuditedPrecision, type RoundInfo, type RoundStage, type Settings } from '../../../preload/contract'
+import { RoundEstimate } from './round-progress'
 import type { Project } from '../../engine/project/project'
 import type { ImageRow, RoundRow } from '../../engine/store'
 import { applyFeatures, fitFeatures, type FeatureOptions, type FeatureTransform } from '../../engine/selftrain/features'
@@ -52,7 +53,9 @@ export function roundInfo(r: RoundRow, audited: AuditedPrecision | null = null):
     proposalsPerClass: summary.proposalsPerClass ?? {},
     trainedOn: summary.trainedOn ?? null,
     error: summary.error ?? null,
-    stages: summary.stages ?? [],
+    // Rounds kept before stages reported their fraction: a kept stage has finished.
+    stages: (summary.stages ?? []).map((s: RoundStage) => ({ ...s, fraction: s.fraction ?? (s.finishedAt === null ? 0 : 1) })),
+    progress: null,
     auditedPrecision: audited,
     method: summary.method ?? null,
   }
@@ -60,8 +63,14 @@ export function roundInfo(r: RoundRow, audited: AuditedPrecision | null = null):
 
 export class RoundJob {
   private abort: AbortController | null = null
+  /** Settles once the running round has recorded how it ended. */
+  private ending: Promise<void> = Promise.resolve()
 
-  constructor(private readonly report: (round: RoundInfo, stage: string) => void) {}
+  /** `progressMs`: the worker's least interval between progress messages within a stage (worker.ts). */
+  constructor(
+    private readonly report: (round: RoundInfo, stage: string) => void,
+    private readonly progressMs?: number,
+  ) {}
 
   get running(): boolean {
     return this.abort !== null
@@ -71,6 +80,15 @@ export class RoundJob {
     const had = this.abort !== null
     this.abort?.abort()
     return had
+  }
+
+  /**
+   * Cancels the running round and waits until it has recorded its end: before its project's
+   * database closes (a round ending after that threw from its handlers and took the process down).
+   */
+  async stop(): Promise<void> {
+    this.cancel()
+    await this.ending
   }
 
   /**
@@ -94,33 +112,46 @@ export class RoundJob {
     const round = project.store.rounds.list().length + 1
     // The strategy is kept with the round, so its metrics can be read against how it picked.
     const selection = { strategy: options.strategy, strategyParam: options.strategyParam ?? undefined }
+    const previous = project.store.rounds.list().findLast((r) => r.status === 'done')
     const id = project.store.rounds.start({ round, ...selection })
     const abort = new AbortController()
     this.abort = abort
     const info = () => roundInfo(project.store.rounds.list().find((r) => r.id === id)!)
-    void this.run(project, cacheFile, id, round, rows, abort.signal, { ...options, ...selection })
+    const estimate = new RoundEstimate(previous ? roundInfo(previous).stages : [], rows.length)
+    this.ending = this.run(project, cacheFile, id, round, rows, estimate, abort.signal, { ...options, ...selection })
       .catch((err: unknown) => {
         const cancelled = abort.signal.aborted
         project.store.rounds.finish(id, cancelled ? 'cancelled' : 'failed', { error: cancelled ? 'cancelled' : (err as Error).message })
       })
       .finally(() => {
         this.abort = null
-        this.report(info(), 'finished')
+        const end = info()
+        // A round that finished says so in its progress too (1, nothing left); one that did not has none.
+        this.report(end.status === 'done' ? { ...end, progress: estimate.progress(Date.now()) } : end, 'finished')
       })
     return info()
   }
 
-  private async run(project: Project, cacheFile: string, id: number, round: number, rows: ImageRow[], signal: AbortSignal, options: Omit<RoundOptions, 'strategyParam'> & { strategyParam?: number | undefined }): Promise<void> {
-    // The worker reports nothing until it is done, so progress is per stage: each stage's start and
-    // end, from which the UI shows images per second and an ETA measured on the previous round.
-    const stages: RoundStage[] = []
-    const enter = (name: string | null) => {
+  private async run(
+    project: Project,
+    cacheFile: string,
+    id: number,
+    round: number,
+    rows: ImageRow[],
+    estimate: RoundEstimate,
+    signal: AbortSignal,
+    options: Omit<RoundOptions, 'strategyParam'> & { strategyParam?: number | undefined },
+  ): Promise<void> {
+    // Each stage reports its start, and the worker's stages their progress within (throttled there):
+    // the UI shows each stage's share, the whole round's and the seconds left (round-progress.ts).
+    const { stages } = estimate
+    const send = (name: string) => {
       const now = Date.now()
-      const last = stages.at(-1)
-      if (last && last.finishedAt === null) last.finishedAt = now
-      if (name === null) return
-      stages.push({ name, images: rows.length, startedAt: now, finishedAt: null })
-      this.report({ ...roundInfo(project.store.rounds.list().find((r) => r.id === id)!), stages: stages.map((st) => ({ ...st })) }, name)
+      this.report({ ...roundInfo(project.store.rounds.list().find((r) => r.id === id)!), stages: stages.map((st) => ({ ...st })), progress: estimate.progress(now) }, name)
+    }
+    const enter = (name: string | null) => {
+      estimate.enter(name, Date.now())
+      if (name !== null) send(name)
     }
     const classes = project.store.classes.list()
     const labels = rows.some((r) => r.classId !== null && (r.status === 'human' || r.status === 'accepted'))
@@ -150,11 +181,17 @@ export class RoundJob {
       return { index: Int32Array.from(index), label: Int32Array.from(label) }
     }
     const exclude = Int32Array.from(images.flatMap((r, i) => (r.status === 'rejected' ? [i] : [])))
-    enter('training and selecting')
+    // A worker's start (and the embeddings crossing to it) until its first stage reports.
+    enter('starting the worker')
     const result = await runRoundInWorker(
       { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}) },
       { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
       signal,
+      (stage, done, total) => {
+        estimate.advance(stage, done, total, Date.now())
+        send(stage)
+      },
+      this.progressMs,
     )
     signal.throwIfAborted()
 

@@ -29,6 +29,8 @@ export interface KnnOptions {
   /** approximate index: principal components kept, and cells each cell's rows search */
   components?: number
   probes?: number
+  /** rows done of the rows to do (the approximate index counts each row twice: searched, re-scored) */
+  onProgress?: (done: number, total: number) => void
 }
 
 /**
@@ -36,14 +38,14 @@ export interface KnnOptions {
  * dozen dimensions, then an inverted-file index; see approximateKnnGraph).
  */
 export function knnGraph(X: Matrix, k: number, signal?: AbortSignal, opts: KnnOptions = {}): KnnGraph {
-  return X.rows > (opts.exactLimit ?? EXACT_KNN_LIMIT) ? approximateKnnGraph(X, k, signal, opts) : exactKnnGraph(X, k, signal)
+  return X.rows > (opts.exactLimit ?? EXACT_KNN_LIMIT) ? approximateKnnGraph(X, k, signal, opts) : exactKnnGraph(X, k, signal, opts.onProgress)
 }
 
 /**
  * Exact kNN over all rows by tiled matrix products (both tiles stay in cache while the SIMD kernel
  * runs over them). n^2 d multiply-adds: about 1.5 s for 3,000 x 1280 here.
  */
-export function exactKnnGraph(X: Matrix, k: number, signal?: AbortSignal): KnnGraph {
+export function exactKnnGraph(X: Matrix, k: number, signal?: AbortSignal, onProgress?: (done: number, total: number) => void): KnnGraph {
   const n = X.rows
   const d = X.cols
   const kk = Math.min(k, n - 1)
@@ -80,6 +82,7 @@ export function exactKnnGraph(X: Matrix, k: number, signal?: AbortSignal): KnnGr
         }
       }
     }
+    onProgress?.(i0 + bi, n)
   }
   return { n, k: kk, index, sim }
 }
@@ -115,6 +118,7 @@ export function approximateKnnGraph(X: Matrix, k: number, signal?: AbortSignal, 
   const candIndex = new Int32Array(n * wide).fill(-1)
   const candSim = new Float32Array(n * wide).fill(-Infinity)
   const BLOCK = 256
+  let searched = 0
   for (let c = 0; c < cells; c++) {
     signal?.throwIfAborted()
     const rows = members[c]!
@@ -131,12 +135,17 @@ export function approximateKnnGraph(X: Matrix, k: number, signal?: AbortSignal, 
         for (let t = 0; t < cand.length; t++) if (cand[t] !== i) insertTopK(candSim, candIndex, i * wide, wide, out[r * cand.length + t]!, cand[t]!)
       }
     }
+    searched += rows.length
+    opts.onProgress?.(searched, 2 * n)
   }
   // exact similarities of the candidates in the full dimensions, best k kept
   const index = new Int32Array(n * kk).fill(-1)
   const sim = new Float32Array(n * kk).fill(-Infinity)
   for (let i = 0; i < n; i++) {
-    if (i % 4096 === 0) signal?.throwIfAborted()
+    if (i % 4096 === 0) {
+      signal?.throwIfAborted()
+      opts.onProgress?.(n + i, 2 * n)
+    }
     for (let t = 0; t < wide; t++) {
       const j = candIndex[i * wide + t]!
       if (j < 0) break

@@ -11,6 +11,8 @@ export interface LbfgsOptions {
   ftol?: number
   memory?: number
   signal?: AbortSignal
+  /** called after each iteration with the largest gradient component: progress reports */
+  onIteration?: (iteration: number, gradMax: number) => void
 }
 
 export interface LbfgsResult {
@@ -124,7 +126,9 @@ export function minimizeLbfgs(fg: Objective, x0: Float64Array, opts: LbfgsOption
     x.set(xNew)
     g.set(gNew)
     f = fNew
-    if (maxAbs(g) <= gtol || (fPrev - f) / Math.max(Math.abs(f), Math.abs(fPrev), 1e-12) < ftol) converged = true
+    const gradMax = maxAbs(g)
+    if (gradMax <= gtol || (fPrev - f) / Math.max(Math.abs(f), Math.abs(fPrev), 1e-12) < ftol) converged = true
+    opts.onIteration?.(iter, gradMax)
   }
   return { x, f, iterations: iter, evaluations, converged }
 }

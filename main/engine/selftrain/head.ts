@@ -12,6 +12,8 @@ export interface FitOptions {
   /** per-class weight, multiplied into each row's weight by its (expected) class */
   classWeight?: Float64Array | 'balanced'
   signal?: AbortSignal
+  /** how far the fit has come, 0..1, non-decreasing, an estimate while it runs (1 only at the end) */
+  onProgress?: (fraction: number) => void
 }
 
 /** The estimator shape (scikit-learn's): parameters in the constructor, then fit and predict. */

@@ -23,6 +23,15 @@ export function stratifiedFolds(labels: Int32Array, folds: number, seed = 0): In
   return fold
 }
 
+/**
+ * A fit's share done while it runs: the head's own estimate (fits by L-BFGS judge by their gradient,
+ * which lags early on), or the time spent over `expectedMs`, what a like fit took earlier in this
+ * round, whichever is further; below 1 until the fit ends. Both only grow, so their larger does.
+ */
+export function fitShare(own: number, elapsedMs: number, expectedMs: number | null): number {
+  return Math.max(own, expectedMs && expectedMs > 0 ? Math.min(0.99, elapsedMs / expectedMs) : 0)
+}
+
 export interface OutOfSample {
   /** n x k probabilities, each row predicted by a head that did not see it */
   proba: Float32Array
@@ -41,7 +50,14 @@ export function crossValProba(
   X: Matrix,
   labels: Int32Array,
   k: number,
-  opts: { folds?: number; seed?: number; extra?: { X: Matrix; labels: Int32Array; weight?: Float32Array }; fit?: FitOptions } = {},
+  opts: {
+    folds?: number
+    seed?: number
+    extra?: { X: Matrix; labels: Int32Array; weight?: Float32Array }
+    fit?: FitOptions
+    /** folds done (fractional: the running fold's fit counts by its own estimate) of the folds */
+    onProgress?: (done: number, total: number) => void
+  } = {},
 ): OutOfSample {
   const n = X.rows
   const folds = Math.max(2, Math.min(opts.folds ?? 5, n))
@@ -49,6 +65,7 @@ export function crossValProba(
   const proba = new Float32Array(n * k)
   const logits = new Float64Array(n * k)
   let right = 0
+  const foldMs: number[] = []
   for (let f = 0; f < folds; f++) {
     const trainIdx: number[] = []
     const testIdx: number[] = []
@@ -67,7 +84,13 @@ export function crossValProba(
       ytr = Int32Array.from([...ytr, ...e.labels])
       Xtr = { rows: Xtr.rows + e.X.rows, cols: X.cols, data }
     }
-    const head = makeHead().fit(Xtr, ytr, { ...opts.fit, ...(w ? { sampleWeight: w } : {}) })
+    const onProgress = opts.onProgress
+    // after the first fold, the next ones are timed by it: like fits on as many rows
+    const started = performance.now()
+    const expected = foldMs.length ? foldMs.reduce((a, b) => a + b, 0) / foldMs.length : null
+    const progress = onProgress ? { onProgress: (p: number) => onProgress(f + fitShare(p, performance.now() - started, expected), folds) } : {}
+    const head = makeHead().fit(Xtr, ytr, { ...opts.fit, ...(w ? { sampleWeight: w } : {}), ...progress })
+    foldMs.push(performance.now() - started)
     const Xte = takeRows(X, testIdx)
     const z = head.decision(Xte)
     const p = head.predictProba(Xte)
@@ -82,5 +105,6 @@ export function crossValProba(
       if (best === labels[i]) right++
     }
   }
+  opts.onProgress?.(folds, folds)
   return { proba, logits, accuracy: right / Math.max(1, n) }
 }

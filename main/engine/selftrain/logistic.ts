@@ -114,7 +114,8 @@ export class LogisticHead implements Head {
       for (let i = 0; i < nW; i++) x0[i] = this.init.W[i]!
       for (let c = 0; c < k; c++) x0[nW + c] = this.init.b[c]!
     }
-    const res = minimizeLbfgs(fg, x0, { maxIter: this.maxIter, gtol: this.gtol, ftol: this.ftol, signal: opts.signal })
+    const res = minimizeLbfgs(fg, x0, { maxIter: this.maxIter, gtol: this.gtol, ftol: this.ftol, signal: opts.signal, ...(opts.onProgress ? { onIteration: lbfgsProgress(this.maxIter, this.gtol, opts.onProgress) } : {}) })
+    opts.onProgress?.(1)
     this.W = Float32Array.from(res.x.subarray(0, nW))
     this.b = Float64Array.from(res.x.subarray(nW))
     this.dim = d
@@ -135,6 +136,23 @@ export class LogisticHead implements Head {
     const Z = this.decision(X)
     softmaxRows(Z, X.rows, this.classes)
     return Float32Array.from(Z)
+  }
+}
+
+/**
+ * A monotone estimate of how far an L-BFGS fit has come, from its iterations: the larger of the
+ * share of maxIter spent and the share of the way, in orders of magnitude, from the first
+ * iteration's gradient to gtol (fits mostly stop well before maxIter, and the gradient falls
+ * roughly geometrically). Held below 1: only the end of the fit says it is done.
+ */
+function lbfgsProgress(maxIter: number, gtol: number, report: (fraction: number) => void): (iteration: number, gradMax: number) => void {
+  let first = 0
+  let shown = 0
+  return (iteration, gradMax) => {
+    if (iteration === 1) first = gradMax
+    const orders = first > gtol && gradMax > 0 ? Math.log(first / Math.max(gradMax, gtol)) / Math.log(first / gtol) : 0
+    shown = Math.max(shown, Math.min(0.99, Math.max(iteration / maxIter, orders)))
+    report(shown)
   }
 }
 

@@ -84,6 +84,8 @@ export class MlpHead implements Head {
     const keepH = 1 - this.dropout
     for (let epoch = 0; epoch < this.epochs; epoch++) {
       opts.signal?.throwIfAborted()
+      // a fixed number of epochs: the share done is exact
+      opts.onProgress?.(epoch / this.epochs)
       shuffle(order, rand)
       for (let s0 = 0; s0 < n; s0 += B) {
         const bs = Math.min(B, n - s0)
@@ -156,6 +158,7 @@ export class MlpHead implements Head {
         }
       }
     }
+    opts.onProgress?.(1)
     return this
   }
 

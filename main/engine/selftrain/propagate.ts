@@ -7,6 +7,8 @@ export interface PropagationOptions {
   /** edge weight = max(sim, 0)^gamma (Iscen et al. 2019) */
   gamma?: number
   iterations?: number
+  /** iterations done of the iterations */
+  onProgress?: (done: number, total: number) => void
 }
 
 /**
@@ -67,6 +69,7 @@ export function propagateLabels(
     const t = F
     F = next
     next = t
+    opts.onProgress?.(it + 1, iterations)
   }
   const P = new Float32Array(n * classes)
   for (let i = 0; i < n; i++) {

@@ -6,7 +6,7 @@
  */
 import { expectedCalibrationError, fitTemperature, softmaxWithTemperature } from './calibration'
 import type { Head } from './head'
-import { crossValProba, stratifiedFolds } from './kfold'
+import { crossValProba, fitShare, stratifiedFolds } from './kfold'
 import { knnGraph, type KnnGraph } from '../math/knn'
 import { propagateLabels } from './propagate'
 import { rowArgmax, takeRows, type Matrix } from '../math/linalg'
@@ -136,6 +136,17 @@ export interface RoundResult {
   metrics: RoundMetrics
 }
 
+/**
+ * How far a round has come: the stage it is in and its work done of the work to do, in the
+ * stage's own unit (folds, L-BFGS progress, rows, iterations). Called often (every iteration of
+ * every fit): a caller that sends it on throttles it (worker.ts).
+ */
+export type RoundProgress = (stage: RoundStageName, done: number, total: number) => void
+
+/** The stages of a round in the worker, in their order; each reports its own progress. */
+export const ROUND_STAGES = ['checking pseudo-labels', 'cross-validating', 'fitting the head', 'scoring images', 'building the kNN graph', 'propagating labels', 'selecting proposals'] as const
+export type RoundStageName = (typeof ROUND_STAGES)[number]
+
 /** Yields to the event loop so an abort can land between the heavy steps. */
 const tick = () => new Promise<void>((r) => setImmediate(r))
 
@@ -154,7 +165,7 @@ function priorFor(input: RoundInput, s: RoundSettings): HeadPrior | undefined {
   return headPrior(input.text, counts, s.textPriorStrength)
 }
 
-export async function runRound(input: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal): Promise<RoundResult> {
+export async function runRound(input: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal, onProgress: RoundProgress = () => {}): Promise<RoundResult> {
   let s: RoundSettings = { ...DEFAULT_ROUND_SETTINGS, ...partial }
   const t0 = performance.now()
   const { X, classes, human } = input
@@ -168,7 +179,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
 
   let pseudoChecked: { with: number; without: number } | undefined
   if (s.pseudoCheck && input.unreviewed && input.unreviewed.index.length > 0 && human.index.length >= 10) {
-    pseudoChecked = checkPseudo(input, s, prior, signal)
+    pseudoChecked = checkPseudo(input, s, prior, signal, (done, total) => onProgress('checking pseudo-labels', done, total))
     // ties go to the human labels alone: pseudo-labels must earn their place
     s = { ...s, pseudoWeight: pseudoChecked.with > pseudoChecked.without ? 1 : 0 }
     await tick()
@@ -198,6 +209,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
 
   // out-of-sample predictions for the human labels: accuracy, and the temperature
   let temperature = 1
+  let msPerRow: number | null = null
   let kfoldAccuracy = NaN
   let ece = NaN
   let eceUncalibrated = NaN
@@ -212,12 +224,17 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     const extraIdx = Int32Array.from([...accepted.index, ...sub.map((j) => unrevIdx[j]!)])
     const extraLab = Int32Array.from([...accepted.label, ...sub.map((j) => unrevLab[j]!)])
     const extraW = new Float32Array(extraIdx.length).fill(1).fill(s.pseudoWeight, accepted.index.length)
+    const cvStarted = performance.now()
     const oos = crossValProba(() => makeHead(s, k, undefined, prior), takeRows(X, human.index), human.label, k, {
       folds,
       seed: s.seed,
       extra: { X: takeRows(X, extraIdx), labels: extraLab, weight: extraW },
       fit: { signal },
+      onProgress: (done, total) => onProgress('cross-validating', done, total),
     })
+    // the final fit is timed by the folds' fits: L-BFGS iterations cost in proportion to the rows
+    const foldRows = (folds - 1) * human.index.length + folds * extraIdx.length
+    msPerRow = (performance.now() - cvStarted) / Math.max(1, foldRows)
     kfoldAccuracy = oos.accuracy
     eceUncalibrated = expectedCalibrationError(oos.proba, human.label, k)
     temperature = fitTemperature(oos.logits, human.label, k)
@@ -235,9 +252,15 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     for (let j = 0; j < unrevRow.length; j++) T.set(softProba.subarray(unrevRow[j]! * k, (unrevRow[j]! + 1) * k), (nHard + j) * k)
     targets = { rows: trainIdx.length, cols: k, data: T }
   }
-  const head = zeroShot ? zeroShotHead(input.text!) : makeHead(s, k, undefined, prior).fit(takeRows(X, trainIdx), targets, { sampleWeight: weight, signal })
+  onProgress('fitting the head', 0, 1)
+  const fitStarted = performance.now()
+  const fitExpected = msPerRow === null ? null : msPerRow * trainIdx.length
+  const fitProgress = (p: number) => onProgress('fitting the head', fitShare(p, performance.now() - fitStarted, fitExpected), 1)
+  const head = zeroShot ? zeroShotHead(input.text!) : makeHead(s, k, undefined, prior).fit(takeRows(X, trainIdx), targets, { sampleWeight: weight, signal, onProgress: fitProgress })
+  onProgress('fitting the head', 1, 1)
   await tick()
   signal?.throwIfAborted()
+  onProgress('scoring images', 0, n)
   const proba = softmaxWithTemperature(head.decision(X), n, k, temperature)
   const predicted = new Int32Array(n)
   const confidence = new Float32Array(n)
@@ -247,6 +270,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     predicted[i] = best
     confidence[i] = proba[i * k + best]!
   }
+  onProgress('scoring images', n, n)
 
   let strategy = makeStrategy(s.strategy, s.strategyParam)
   if (strategy.needsGraph && !input.graph && n > s.graphLimit) strategy = makeStrategy('balanced', s.strategyParam)
@@ -256,12 +280,18 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   let graph = input.graph
   let graphProba: Float32Array | undefined
   if (strategy.needsGraph) {
-    graph ??= knnGraph(X, s.graphK, signal)
+    if (!graph) {
+      onProgress('building the kNN graph', 0, n)
+      graph = knnGraph(X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
+      onProgress('building the kNN graph', n, n)
+    }
     await tick()
     signal?.throwIfAborted()
     const seeds = { index: Int32Array.from([...human.index, ...accepted.index]), label: Int32Array.from([...human.label, ...accepted.label]) }
-    graphProba = propagateLabels(graph, seeds, k)
+    onProgress('propagating labels', 0, 1)
+    graphProba = propagateLabels(graph, seeds, k, { onProgress: (done, total) => onProgress('propagating labels', done, total) })
   }
+  onProgress('selecting proposals', 0, 1)
   const excluded = new Uint8Array(n)
   for (const i of human.index) excluded[i] = 1
   for (const i of accepted.index) excluded[i] = 1
@@ -278,6 +308,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   })
   const proposalsPerClass = new Array<number>(k).fill(0)
   for (const c of proposals.label) proposalsPerClass[c] = proposalsPerClass[c]! + 1
+  onProgress('selecting proposals', 1, 1)
   signal?.throwIfAborted()
   return {
     settings: s,
@@ -309,7 +340,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
  * this round's quota): last round's proposals came from a head that saw the held-out labels, and
  * scoring them on those labels would favour them unfairly.
  */
-function checkPseudo(input: RoundInput, s: RoundSettings, prior: HeadPrior | undefined, signal?: AbortSignal): { with: number; without: number } {
+function checkPseudo(input: RoundInput, s: RoundSettings, prior: HeadPrior | undefined, signal: AbortSignal | undefined, onProgress: (done: number, total: number) => void): { with: number; without: number } {
   const { X, classes: k, human } = input
   const accepted = input.accepted ?? { index: new Int32Array(0), label: new Int32Array(0) }
   const n = X.rows
@@ -328,13 +359,15 @@ function checkPseudo(input: RoundInput, s: RoundSettings, prior: HeadPrior | und
   let rightWithout = 0
   const fitOpts = signal ? { signal } : {}
   for (let f = 0; f < folds; f++) {
+    // two fits a fold; the first half of a fold's share is the head without pseudo-labels
+    onProgress(f, folds)
     const tr: number[] = []
     const te: number[] = []
     for (let j = 0; j < human.index.length; j++) (fold[j] === f ? te : tr).push(j)
     if (tr.length === 0 || te.length === 0) continue
     const baseIdx = [...tr.map((j) => human.index[j]!), ...accepted.index]
     const baseLab = [...tr.map((j) => human.label[j]!), ...accepted.label]
-    const without = makeHead(s, k, undefined, prior).fit(takeRows(X, baseIdx), Int32Array.from(baseLab), fitOpts)
+    const without = makeHead(s, k, undefined, prior).fit(takeRows(X, baseIdx), Int32Array.from(baseLab), { ...fitOpts, onProgress: (p: number) => onProgress(f + p / 2, folds) })
     const Xte = takeRows(X, te.map((j) => human.index[j]!))
     const pc = without.predictProba(Xc)
     const sel = new ClassBalancedTopK(1).select({ proba: pc, classes: k, candidates: Int32Array.from(candidates, (_, r) => r), round: s.round, rounds: s.rounds })
@@ -343,7 +376,7 @@ function checkPseudo(input: RoundInput, s: RoundSettings, prior: HeadPrior | und
     const withHead = makeHead(s, k, input.previous, prior).fit(
       takeRows(X, [...baseIdx, ...Array.from(sel.index, (r) => candidates[r]!)]),
       Int32Array.from([...baseLab, ...sel.label]),
-      fitOpts,
+      { ...fitOpts, onProgress: (p: number) => onProgress(f + 0.5 + p / 2, folds) },
     )
     const a = rowArgmax(withHead.predictProba(Xte), te.length, k).label
     const b = rowArgmax(without.predictProba(Xte), te.length, k).label
@@ -352,5 +385,6 @@ function checkPseudo(input: RoundInput, s: RoundSettings, prior: HeadPrior | und
       if (b[r] === human.label[j]) rightWithout++
     })
   }
+  onProgress(folds, folds)
   return { with: rightWith / human.index.length, without: rightWithout / human.index.length }
 }
