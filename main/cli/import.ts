@@ -12,6 +12,7 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { IMPORT_AS, IMPORT_CONFLICTS, IMPORT_FORMATS, type ImportAs, type ImportConflict, type ImportFormat } from '../../preload/vocabulary'
+import { USER } from '../app/context'
 import { LabelImportError } from '../engine/exchange/import'
 import { importLabels, type ImportReport } from '../engine/exchange/match'
 import { defaultAppDataDir, projectOpenOptions } from '../engine/project/locations'
@@ -82,7 +83,9 @@ export async function run(args: string[]): Promise<number> {
   process.once('SIGINT', onInt)
   try {
     await project.index({ signal: abort.signal })
-    const { report } = await importLabels(project, { format, source, as, onConflict, dryRun, signal: abort.signal, actor: 'cli' })
+    // The studio's user is who imports (USER, as the other verbs' requests): undo is per actor, and
+    // the report promises that the studio's Ctrl+Z undoes this import.
+    const { report } = await importLabels(project, { format, source, as, onConflict, dryRun, signal: abort.signal, actor: USER.actor })
     console.log(describeReport(report, dryRun))
     if (report.matched === 0) console.warn(`warning: no row of ${source} matched an image of ${folder}; are the paths relative to this folder?`)
     return 0
