@@ -174,6 +174,30 @@ describe('an import is one action', () => {
     expect((await importLabels(copy, { format: 'csv', source: csv })).report).toMatchObject({ unchanged: 1, toWrite: 0, conflicts: { count: 0 } })
   })
 
+  it('a label a person gives while the import reads its file is kept too (the plan is checked again when written)', async () => {
+    const copy = await freshCopy('race')
+    const bees = (await readdir(path.join(copy.folder, 'bees'))).sort()
+    const [a, b] = [copy.store.images.byPath(`bees/${bees[0]}`)!, copy.store.images.byPath(`bees/${bees[1]}`)!]
+    const csv = path.join(dir, 'race.csv')
+    await writeFile(csv, `path,class\n${a.path},apis\n${b.path},apis\n`)
+    // The plan reads the project before its first await; the person labels while the file is read.
+    const importing = importLabels(copy, { format: 'csv', source: csv, as: 'proposal' })
+    copy.store.labels.set([a.id], copy.store.classes.ensure('bees'))
+    const { report, imageIds } = await importing
+    expect(imageIds).toEqual([b.id])
+    expect(copy.store.images.get(a.id)).toMatchObject({ status: 'human', classId: copy.store.classes.ensure('bees') })
+    expect(report).toMatchObject({ toWrite: 1, conflicts: { count: 1, first: [{ path: a.path, current: 'bees', imported: 'apis' }] } })
+
+    // A class the import would create that a person creates meanwhile is theirs: undoing the import keeps it.
+    const csv2 = path.join(dir, 'race2.csv')
+    await writeFile(csv2, `path,class\nbees/${bees[2]},apoidea\n`)
+    const second = importLabels(copy, { format: 'csv', source: csv2 })
+    copy.store.classes.ensure('apoidea')
+    expect((await second).report.newClasses).toEqual([])
+    copy.store.labels.undo()
+    expect(copy.store.classes.list().map((c) => c.name)).toContain('apoidea')
+  })
+
   it('reports unmatched rows with their names, and file names shared by several images as ambiguous', async () => {
     const copy = await freshCopy('report')
     const ants = (await readdir(path.join(copy.folder, 'ants'))).sort()
