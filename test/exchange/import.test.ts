@@ -137,6 +137,23 @@ describe('an import is one action', () => {
     expect(copy.store.classes.list().map((c) => c.name)).toEqual(['apis'])
   })
 
+  it('undoing an import keeps a class it created while another label still uses it', async () => {
+    const copy = await freshCopy('shared-class')
+    const bees = (await readdir(path.join(copy.folder, 'bees'))).sort()
+    const csv = path.join(dir, 'shared-class.csv')
+    await writeFile(csv, `path,class\nbees/${bees[0]},apis\n`)
+    await importLabels(copy, { format: 'csv', source: csv, actor: 'alice' })
+    const apis = copy.store.classes.list().find((c) => c.name === 'apis')!.id
+    const other = copy.store.images.byPath(`bees/${bees[1]}`)!
+    copy.store.labels.set([other.id], apis, 'bob')
+    // Alice's undo takes back her import, not the class Bob's label names.
+    copy.store.labels.undo('alice')
+    expect(copy.store.classes.list().map((c) => c.name)).toEqual(['apis'])
+    // Once no image holds it, the undone import's class is gone again.
+    copy.store.labels.undo('bob')
+    expect(copy.store.classes.list()).toEqual([])
+  })
+
   it('as proposals: waiting for review with the file’s confidence, accepted like a round’s, and not withdrawn by a round', async () => {
     const copy = await freshCopy('proposals')
     const bees = (await readdir(path.join(copy.folder, 'bees'))).sort()

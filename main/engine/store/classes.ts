@@ -19,8 +19,12 @@ export class ClassConflict extends Error {
 
 /** Classes with the actions that deleted (a) and created (cb) them, for LIVE_CLASS. */
 const CLASSES_JOIN = 'classes c LEFT JOIN actions a ON a.id = c.deleted_by LEFT JOIN actions cb ON cb.id = c.created_by'
-/** SQL condition (over CLASSES_JOIN): the class is not deleted, and the import that created it (if one did) is not undone. */
-const LIVE_CLASS = '((c.deleted_by IS NULL OR a.undone != 0) AND (c.created_by IS NULL OR cb.undone = 0))'
+/**
+ * SQL condition (over CLASSES_JOIN): the class is not deleted, and the import that created it (if one
+ * did) is not undone, or an image still holds the class (a label someone else gave it meanwhile, a
+ * round's proposal: undo is per actor, so the import's undo does not take those back).
+ */
+const LIVE_CLASS = '((c.deleted_by IS NULL OR a.undone != 0) AND (c.created_by IS NULL OR cb.undone = 0 OR EXISTS (SELECT 1 FROM images i WHERE i.class_id = c.id)))'
 
 export class Classes {
   constructor(
