@@ -164,6 +164,8 @@ describe('Label Studio image URLs', () => {
     ['/data/local-files/?d=photos%2Fants%2Fa%20b.jpg', 'photos/ants/a b.jpg'],
     ['https://example.org/bucket/ants/x.jpg?X-Amz-Signature=1', 'bucket/ants/x.jpg'],
     ['gs://bucket/y.png', 'y.png'],
+    // A stray % in a local-files path is part of the name, as it is in any other URL (not a crash).
+    ['/data/local-files/?d=ants/100%25%20ant%.jpg', 'ants/100%25%20ant%.jpg'],
   ])('%s names %s', (url, name) => {
     expect(labelStudioPath(url)).toBe(name)
   })
