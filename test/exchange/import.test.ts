@@ -137,6 +137,20 @@ describe('an import is one action', () => {
     expect(copy.store.classes.list().map((c) => c.name)).toEqual(['apis'])
   })
 
+  it('a class an import creates gets a colour no live class has, as one made in the Classes panel', async () => {
+    const copy = await freshCopy('colours')
+    const ants = copy.store.classes.create('ants')
+    copy.store.classes.create('bees')
+    copy.store.classes.delete(ants, 'user')
+    const csv = path.join(dir, 'colours.csv')
+    await writeFile(csv, `path,class\nbees/${(await readdir(path.join(copy.folder, 'bees'))).sort()[0]},apis\n`)
+    await importLabels(copy, { format: 'csv', source: csv })
+    // Without a colour of its own, apis would take the palette's by its place (second: bees' colour).
+    const colours = copy.store.classes.list().map((c) => c.color)
+    expect(colours.every((c) => c !== null)).toBe(true)
+    expect(new Set(colours).size).toBe(2)
+  })
+
   it('undoing an import keeps a class it created while another label still uses it', async () => {
     const copy = await freshCopy('shared-class')
     const bees = (await readdir(path.join(copy.folder, 'bees'))).sort()
