@@ -462,9 +462,10 @@ export function labelStudioPath(url: string): string {
 
 // ---------------------------------------------------------------- class folders and YOLO
 
+/** Whether `p` is `root` or below it (a folder named "..x" inside is inside). */
 export function isInside(root: string, p: string): boolean {
   const rel = path.relative(path.resolve(root), path.resolve(p))
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
 }
 
 /**
