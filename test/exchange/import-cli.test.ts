@@ -72,6 +72,19 @@ describe('npm run cli -- import', () => {
     }
   }, 180_000)
 
+  it('exits with 75 while the project is open elsewhere, as the other verbs do', async () => {
+    const held = await Project.open(folder, { dataDir: projectDataDir(env.STUDIO_DATA_DIR!, folder) })
+    try {
+      const csv = path.join(dir, 'held.csv')
+      await writeFile(csv, 'path,class\nants/x.jpg,ants\n')
+      const busy = await cli(['import', folder, '--format', 'csv', '--in', csv])
+      expect(busy.code).toBe(75)
+      expect(busy.output).toMatch(/open in another studio window or process[\s\S]*--wait SECONDS/)
+    } finally {
+      await held.close()
+    }
+  }, 120_000)
+
   it('exits with 2 for bad usage and bad input, writing nothing', async () => {
     const usage = await cli(['import', folder, '--format', 'xml', '--in', 'x'])
     expect(usage.code).toBe(2)
