@@ -1,24 +1,26 @@
 /**
  * `import <folder> --format csv|json|coco|yolo|folders|labelstudio --in PATH [--dry-run]
- *         [--on-conflict keep|replace] [--as human|proposal]`
+ *         [--on-conflict keep|replace] [--as human|proposal] [--wait SECONDS]`
  *
  * Imports labels into the project of an image folder without a window: the same plan, report and
  * single undoable action as the studio's Import panel. `--dry-run` prints the report and writes
  * nothing. Exit codes: 0 done (or the dry run's report), 1 failure while working, 2 bad usage or
  * bad input (unknown option, a file that cannot be read or is not the announced format; nothing is
- * written), 130 cancelled.
+ * written), 75 the project is open in the studio or another process (--wait SECONDS waits for it,
+ * as the other verbs), 130 cancelled.
  */
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { IMPORT_AS, IMPORT_CONFLICTS, IMPORT_FORMATS, type ImportAs, type ImportConflict, type ImportFormat } from '../../preload/vocabulary'
+import { USER } from '../app/context'
 import { LabelImportError } from '../engine/exchange/import'
 import { importLabels, type ImportReport } from '../engine/exchange/match'
 import { defaultAppDataDir, projectOpenOptions } from '../engine/project/locations'
 import { Project } from '../engine/project/project'
-import { StoreError } from '../engine/store'
+import { EXIT, busyMessage, isOpenElsewhere, waitForLock } from './session'
 
-const USAGE = `usage: npm run cli -- import <folder> --format ${IMPORT_FORMATS.join('|')} --in PATH [--dry-run] [--on-conflict ${IMPORT_CONFLICTS.join('|')}] [--as ${IMPORT_AS.join('|')}]`
+const USAGE = `usage: npm run cli -- import <folder> --format ${IMPORT_FORMATS.join('|')} --in PATH [--dry-run] [--on-conflict ${IMPORT_CONFLICTS.join('|')}] [--as ${IMPORT_AS.join('|')}] [--wait SECONDS]`
 
 /** The report as a person reads it: counts, then the first names of each list. */
 export function describeReport(r: ImportReport, dryRun: boolean): string {
@@ -39,7 +41,7 @@ export function describeReport(r: ImportReport, dryRun: boolean): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  let folder: string, format: ImportFormat, source: string, dryRun: boolean, onConflict: ImportConflict, as: ImportAs
+  let folder: string, format: ImportFormat, source: string, dryRun: boolean, onConflict: ImportConflict, as: ImportAs, wait: number
   try {
     const { values: v, positionals } = parseArgs({
       args,
@@ -50,6 +52,7 @@ export async function run(args: string[]): Promise<number> {
         'dry-run': { type: 'boolean', default: false },
         'on-conflict': { type: 'string', default: 'keep' },
         as: { type: 'string', default: 'human' },
+        wait: { type: 'string', default: '0' },
       },
     })
     if (positionals.length !== 1) throw new Error('one folder is needed: the image folder of the project to import into')
@@ -63,26 +66,35 @@ export async function run(args: string[]): Promise<number> {
     if (!(IMPORT_AS as readonly string[]).includes(v.as!)) throw new Error(`--as must be ${IMPORT_AS.join(' or ')}`)
     as = v.as as ImportAs
     dryRun = v['dry-run'] ?? false
+    wait = Number(v.wait)
+    if (!(wait >= 0 && Number.isFinite(wait))) throw new Error(`--wait must be a number of seconds >= 0, not "${v.wait}"`)
     if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new Error(`${folder} is not a folder`)
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`)
     return 2
   }
 
-  let project: Project
-  try {
-    project = await Project.open(folder, projectOpenOptions(folder, defaultAppDataDir()))
-  } catch (err) {
-    if (err instanceof StoreError && err.code === 'open_elsewhere') console.error(`${folder} is open in the studio or another process; close it there first (or import from the studio's Import panel)`)
-    else console.error(`cannot open ${folder}: ${(err as Error).message}`)
-    return 1
-  }
   const abort = new AbortController()
   const onInt = () => abort.abort()
   process.once('SIGINT', onInt)
+  let project: Project
+  try {
+    project = await waitForLock(() => Project.open(folder, projectOpenOptions(folder, defaultAppDataDir())), isOpenElsewhere, wait, abort.signal, folder)
+  } catch (err) {
+    process.off('SIGINT', onInt)
+    if (abort.signal.aborted) return EXIT.cancelled
+    if (isOpenElsewhere(err)) {
+      console.error(busyMessage(`${folder}: ${(err as Error).message} (or import from the studio's Import panel)`))
+      return EXIT.busy
+    }
+    console.error(`cannot open ${folder}: ${(err as Error).message}`)
+    return EXIT.failed
+  }
   try {
     await project.index({ signal: abort.signal })
-    const { report } = await importLabels(project, { format, source, as, onConflict, dryRun, signal: abort.signal, actor: 'cli' })
+    // The studio's user is who imports (USER, as the other verbs' requests): undo is per actor, and
+    // the report promises that the studio's Ctrl+Z undoes this import.
+    const { report } = await importLabels(project, { format, source, as, onConflict, dryRun, signal: abort.signal, actor: USER.actor })
     console.log(describeReport(report, dryRun))
     if (report.matched === 0) console.warn(`warning: no row of ${source} matched an image of ${folder}; are the paths relative to this folder?`)
     return 0

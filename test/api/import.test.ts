@@ -4,7 +4,7 @@
  * as invalid input with the file's line in the message.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readdir, rm, writeFile } from 'node:fs/promises'
+import { readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { StudioApi } from '../../main/app/studio'
 import type { RequestName, StudioEvent } from '../../preload/contract'
@@ -59,6 +59,13 @@ describe('labels.import', () => {
     // Only label files: a report quotes what it read, and the web host serves more than the machine's users.
     const passwd = await studio.handle('labels.import', { format: 'csv', path: '/etc/passwd', dryRun: true })
     expect(passwd).toMatchObject({ ok: false, error: { code: 'invalid_input', message: '/etc/passwd: a csv import reads a .csv, .tsv, .txt file; give the label file\'s path (or rename it)' } })
+    // Nor through a link named like one: the file read is the one judged (its header would be quoted).
+    await writeFile(path.join(folder, '.appdata', 'secret.key'), 'path-to-nowhere,hunter2\n')
+    await symlink(path.join(folder, '.appdata', 'secret.key'), path.join(folder, '.appdata', 'link.csv'))
+    const linked = await studio.handle('labels.import', { format: 'csv', path: path.join(folder, '.appdata', 'link.csv'), dryRun: true })
+    expect(linked).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
+    expect(!linked.ok && linked.error.message).toContain('secret.key: a csv import reads a .csv, .tsv, .txt file')
+    expect(!linked.ok && linked.error.message).not.toContain('hunter2')
     const unknown = await studio.handle('labels.import', { format: 'xml', path: csv })
     expect(unknown).toMatchObject({ ok: false, error: { code: 'invalid_input' } })
   })

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { USER } from '../../main/app/context'
+import { projectDataDir } from '../../main/engine/project/locations'
+import { Project } from '../../main/engine/project/project'
 import { hymenopteraSubset } from '../shared'
 import { runCli } from '../cli/run-cli'
 
@@ -58,7 +61,29 @@ describe('npm run cli -- import', () => {
     // The same file again: every image already has its class.
     const again = await cli(['import', folder, '--format', 'csv', '--in', csv])
     expect(again.output).toContain('already so: 10')
+
+    // The studio's Ctrl+Z (its user's undo: undo is per actor) takes the CLI's import back.
+    const project = await Project.open(folder, { dataDir: projectDataDir(env.STUDIO_DATA_DIR!, folder) }) // where the CLI kept it
+    try {
+      expect(project.store.labels.undo(USER.actor)?.imageIds).toHaveLength(10)
+      expect(project.store.classes.list()).toEqual([])
+    } finally {
+      await project.close()
+    }
   }, 180_000)
+
+  it('exits with 75 while the project is open elsewhere, as the other verbs do', async () => {
+    const held = await Project.open(folder, { dataDir: projectDataDir(env.STUDIO_DATA_DIR!, folder) })
+    try {
+      const csv = path.join(dir, 'held.csv')
+      await writeFile(csv, 'path,class\nants/x.jpg,ants\n')
+      const busy = await cli(['import', folder, '--format', 'csv', '--in', csv])
+      expect(busy.code).toBe(75)
+      expect(busy.output).toMatch(/open in another studio window or process[\s\S]*--wait SECONDS/)
+    } finally {
+      await held.close()
+    }
+  }, 120_000)
 
   it('exits with 2 for bad usage and bad input, writing nothing', async () => {
     const usage = await cli(['import', folder, '--format', 'xml', '--in', 'x'])

@@ -10,7 +10,7 @@ import { once } from 'node:events'
 import os from 'node:os'
 import path from 'node:path'
 import { Project } from '../../main/engine/project/project'
-import { csvRecords, JSON_LIMIT, labelStudioPath } from '../../main/engine/exchange/import'
+import { csvRecords, isInside, JSON_LIMIT, labelStudioPath } from '../../main/engine/exchange/import'
 import { importLabels } from '../../main/engine/exchange/match'
 import type { ImportFormat } from '../../preload/vocabulary'
 import { hymenopteraSubset } from '../shared'
@@ -164,8 +164,16 @@ describe('Label Studio image URLs', () => {
     ['/data/local-files/?d=photos%2Fants%2Fa%20b.jpg', 'photos/ants/a b.jpg'],
     ['https://example.org/bucket/ants/x.jpg?X-Amz-Signature=1', 'bucket/ants/x.jpg'],
     ['gs://bucket/y.png', 'y.png'],
+    // A stray % in a local-files path is part of the name, as it is in any other URL (not a crash).
+    ['/data/local-files/?d=ants/100%25%20ant%.jpg', 'ants/100%25%20ant%.jpg'],
   ])('%s names %s', (url, name) => {
     expect(labelStudioPath(url)).toBe(name)
+  })
+})
+
+describe('paths inside the project', () => {
+  it('a folder whose name starts with two dots is inside; the parent and its siblings are not', () => {
+    expect([isInside('/p', '/p'), isInside('/p', '/p/..labels/a.jpg'), isInside('/p', '/p/../q'), isInside('/p', '/'), isInside('/p', '/pq')]).toEqual([true, true, false, false, false])
   })
 })
 

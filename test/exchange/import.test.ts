@@ -137,6 +137,37 @@ describe('an import is one action', () => {
     expect(copy.store.classes.list().map((c) => c.name)).toEqual(['apis'])
   })
 
+  it('a class an import creates gets a colour no live class has, as one made in the Classes panel', async () => {
+    const copy = await freshCopy('colours')
+    const ants = copy.store.classes.create('ants')
+    copy.store.classes.create('bees')
+    copy.store.classes.delete(ants, 'user')
+    const csv = path.join(dir, 'colours.csv')
+    await writeFile(csv, `path,class\nbees/${(await readdir(path.join(copy.folder, 'bees'))).sort()[0]},apis\n`)
+    await importLabels(copy, { format: 'csv', source: csv })
+    // Without a colour of its own, apis would take the palette's by its place (second: bees' colour).
+    const colours = copy.store.classes.list().map((c) => c.color)
+    expect(colours.every((c) => c !== null)).toBe(true)
+    expect(new Set(colours).size).toBe(2)
+  })
+
+  it('undoing an import keeps a class it created while another label still uses it', async () => {
+    const copy = await freshCopy('shared-class')
+    const bees = (await readdir(path.join(copy.folder, 'bees'))).sort()
+    const csv = path.join(dir, 'shared-class.csv')
+    await writeFile(csv, `path,class\nbees/${bees[0]},apis\n`)
+    await importLabels(copy, { format: 'csv', source: csv, actor: 'alice' })
+    const apis = copy.store.classes.list().find((c) => c.name === 'apis')!.id
+    const other = copy.store.images.byPath(`bees/${bees[1]}`)!
+    copy.store.labels.set([other.id], apis, 'bob')
+    // Alice's undo takes back her import, not the class Bob's label names.
+    copy.store.labels.undo('alice')
+    expect(copy.store.classes.list().map((c) => c.name)).toEqual(['apis'])
+    // Once no image holds it, the undone import's class is gone again.
+    copy.store.labels.undo('bob')
+    expect(copy.store.classes.list()).toEqual([])
+  })
+
   it('as proposals: waiting for review with the file’s confidence, accepted like a round’s, and not withdrawn by a round', async () => {
     const copy = await freshCopy('proposals')
     const bees = (await readdir(path.join(copy.folder, 'bees'))).sort()
@@ -172,6 +203,30 @@ describe('an import is one action', () => {
     expect(copy.store.images.get(ant.id)?.classId).toBe(copy.store.classes.list().find((c) => c.name === 'bees')!.id)
     // Already so: nothing to write, nothing to undo.
     expect((await importLabels(copy, { format: 'csv', source: csv })).report).toMatchObject({ unchanged: 1, toWrite: 0, conflicts: { count: 0 } })
+  })
+
+  it('a label a person gives while the import reads its file is kept too (the plan is checked again when written)', async () => {
+    const copy = await freshCopy('race')
+    const bees = (await readdir(path.join(copy.folder, 'bees'))).sort()
+    const [a, b] = [copy.store.images.byPath(`bees/${bees[0]}`)!, copy.store.images.byPath(`bees/${bees[1]}`)!]
+    const csv = path.join(dir, 'race.csv')
+    await writeFile(csv, `path,class\n${a.path},apis\n${b.path},apis\n`)
+    // The plan reads the project before its first await; the person labels while the file is read.
+    const importing = importLabels(copy, { format: 'csv', source: csv, as: 'proposal' })
+    copy.store.labels.set([a.id], copy.store.classes.ensure('bees'))
+    const { report, imageIds } = await importing
+    expect(imageIds).toEqual([b.id])
+    expect(copy.store.images.get(a.id)).toMatchObject({ status: 'human', classId: copy.store.classes.ensure('bees') })
+    expect(report).toMatchObject({ toWrite: 1, conflicts: { count: 1, first: [{ path: a.path, current: 'bees', imported: 'apis' }] } })
+
+    // A class the import would create that a person creates meanwhile is theirs: undoing the import keeps it.
+    const csv2 = path.join(dir, 'race2.csv')
+    await writeFile(csv2, `path,class\nbees/${bees[2]},apoidea\n`)
+    const second = importLabels(copy, { format: 'csv', source: csv2 })
+    copy.store.classes.ensure('apoidea')
+    expect((await second).report.newClasses).toEqual([])
+    copy.store.labels.undo()
+    expect(copy.store.classes.list().map((c) => c.name)).toContain('apoidea')
   })
 
   it('reports unmatched rows with their names, and file names shared by several images as ambiguous', async () => {

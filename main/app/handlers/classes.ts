@@ -1,6 +1,5 @@
 /** The project's classes: list, create, rename, recolour, and delete or merge (both undoable label changes). */
 import { StudioError } from '../../../preload/contract'
-import { freshClassColor } from '../../../preload/vocabulary'
 import type { Project } from '../../engine/project/project'
 import { classInfo, classList } from '../dto'
 import type { HandlerGroup } from './handler'
@@ -13,14 +12,9 @@ export function requireClass(project: Project, id: number): void {
 export const classHandlers = {
   'classes.list': (_input, ctx) => classList(ctx.requireProject()),
   'classes.create': ({ name }, ctx) => {
-    // A new class keeps the colour it is first shown in, so deleting a class above it does not
-    // recolour it; one no live class has, so two classes never share a colour.
+    // A colour of its own (Classes.create): two classes never share one.
     const project = ctx.requireProject()
-    const others = project.store.classes.list()
-    const id = project.store.classes.ensure(name, freshClassColor(others.map((c) => c.color)))
-    // A deleted class made again comes back with its old colour, which another class may have taken since.
-    const own = project.store.classes.list().find((c) => c.id === id)?.color
-    if (own && others.some((c) => c.id !== id && c.color?.toLowerCase() === own.toLowerCase())) project.store.classes.setColor(id, freshClassColor(others.map((c) => c.color)))
+    const id = project.store.classes.create(name)
     return classInfo(project, id)
   },
   'classes.rename': ({ id, name }, ctx) => {

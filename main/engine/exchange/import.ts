@@ -438,19 +438,23 @@ function* labelStudioRows(doc: unknown, file: string): Generator<SourceRow> {
   }
 }
 
+/** A URL part decoded; as it is when it does not decode (a stray % is part of the name). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part)
+  } catch {
+    return part
+  }
+}
+
 /** The image path a Label Studio data URL stands for. */
 export function labelStudioPath(url: string): string {
   const local = /[?&]d=([^&]+)/.exec(url)
-  if (local) return decodeURIComponent(local[1]!.replace(/\+/g, ' '))
+  if (local) return decoded(local[1]!.replace(/\+/g, ' '))
   let p = url
   const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(url)
   if (scheme) p = url.slice(scheme[0].length)
-  p = p.split(/[?#]/)[0]!
-  try {
-    p = decodeURIComponent(p)
-  } catch {
-    // a stray % is part of the name
-  }
+  p = decoded(p.split(/[?#]/)[0]!)
   const upload = /^\/?data\/upload\/\d+\/(?:[0-9a-f]{8}-)?(.+)$/.exec(p)
   if (upload) return upload[1]!
   return p.replace(/^\/+/, '')
@@ -458,9 +462,10 @@ export function labelStudioPath(url: string): string {
 
 // ---------------------------------------------------------------- class folders and YOLO
 
+/** Whether `p` is `root` or below it (a folder named "..x" inside is inside). */
 export function isInside(root: string, p: string): boolean {
   const rel = path.relative(path.resolve(root), path.resolve(p))
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { Project } from '../project/project'
 import type { ImageRow } from '../store'
 import type { ExportScope } from '../../../preload/vocabulary'
-import { csvField } from './csv'
+import { csvRow } from './csv'
 
 export type ExportFormat = 'csv' | 'json'
 
@@ -40,6 +40,6 @@ export function formatLabels(labels: readonly ExportedLabel[], format: ExportFor
   if (format === 'json') return JSON.stringify({ labels }, null, 1) + '\n'
   // decided_by came last, after the first release: readers that pick columns by header read both.
   const header = ['path', 'class', 'status', 'confidence', 'round', 'sha256', 'decided_by']
-  const lines = labels.map((l) => [l.path, l.class, l.status, l.confidence === null ? null : +l.confidence.toFixed(4), l.round, l.sha256, l.decided_by].map(csvField).join(','))
+  const lines = labels.map((l) => csvRow([l.path, l.class, l.status, l.confidence === null ? null : +l.confidence.toFixed(4), l.round, l.sha256, l.decided_by]))
   return [header.join(','), ...lines].join('\r\n') + '\r\n'
 }

@@ -158,6 +158,22 @@ function classResolver(project: Project, format: ImportFormat): (name: string) =
   }
 }
 
+/**
+ * What importing `className` does to an image as it is now: nothing where it has that label already
+ * (a person's, or any as a proposal), a conflict where a person gave it another class, else a write.
+ */
+function effectOf(img: ImageRow, className: string, names: ReadonlyMap<number, string>, as: ImportAs): { effect: 'write' | 'unchanged' | 'conflict'; current: string | null } {
+  const current = img.classId === null ? null : (names.get(img.classId) ?? null)
+  const personal = img.status === 'human' || img.status === 'accepted'
+  if (current === className && (personal || as === 'proposal')) return { effect: 'unchanged', current }
+  return { effect: personal && current !== null ? 'conflict' : 'write', current }
+}
+
+/** A person's label (`current`) the import's class differs from, for the report. */
+function noteConflict(report: ImportReport, img: ImageRow, current: string | null, imported: string): void {
+  if (report.conflicts.count++ < FIRST) report.conflicts.first.push({ path: img.path ?? img.hash, current: current!, imported })
+}
+
 /** Reads the source and decides every change; writes nothing. Bad input throws ImportError. */
 export async function planImport(project: Project, o: ImportOptions): Promise<ImportPlan> {
   const as = o.as ?? 'human'
@@ -223,14 +239,13 @@ export async function planImport(project: Project, o: ImportOptions): Promise<Im
   for (const [imageId, c] of chosen) {
     if (c === 'contradicted') continue
     const img = index.images.get(imageId)!
-    const current = img.classId === null ? null : (names.get(img.classId) ?? null)
-    const personal = img.status === 'human' || img.status === 'accepted'
-    if (current === c.className && (personal || as === 'proposal')) {
+    const { effect, current } = effectOf(img, c.className, names, as)
+    if (effect === 'unchanged') {
       report.unchanged++
       continue
     }
-    if (personal && current !== null) {
-      if (report.conflicts.count++ < FIRST) report.conflicts.first.push({ path: img.path ?? img.hash, current, imported: c.className })
+    if (effect === 'conflict') {
+      noteConflict(report, img, current, c.className)
       if (onConflict === 'keep') continue
     }
     writes.push({ imageId, className: c.className, confidence: c.confidence })
@@ -243,9 +258,28 @@ export async function planImport(project: Project, o: ImportOptions): Promise<Im
 
 /** Writes a plan as one undoable action (origin: the source); returns the images it labelled. */
 export function applyImport(project: Project, plan: ImportPlan, actor = 'user'): number[] {
-  if (plan.writes.length === 0) return []
-  const { as, source } = plan.report
-  return project.store.labels.importLabels(plan.writes, plan.report.newClasses, { as, origin: source, actor }, project.store.classes).imageIds
+  // The plan read the project before its awaits; a person may have labelled some of its images since
+  // (another window, another reviewer). Checked again here, synchronously up to the write, so that a
+  // label onConflict 'keep' keeps is never overwritten; the report counts those images too.
+  const report = plan.report
+  const names = new Map(project.store.classes.list().map((c) => [c.id, c.name]))
+  const writes = plan.writes.filter((w) => {
+    const img = project.store.images.get(w.imageId)
+    if (img === null) return false
+    const { effect, current } = effectOf(img, w.className, names, report.as)
+    if (effect === 'unchanged') report.unchanged++
+    else if (effect === 'conflict' && report.onConflict === 'keep') noteConflict(report, img, current, w.className)
+    else return true
+    return false
+  })
+  report.toWrite = writes.length
+  // The classes to create: those still written to, and not made meanwhile (a class a person made is
+  // not the import's to take away on undo).
+  const used = new Set(writes.map((w) => w.className))
+  const live = new Set(names.values())
+  report.newClasses = report.newClasses.filter((n) => used.has(n) && !live.has(n))
+  if (writes.length === 0) return []
+  return project.store.labels.importLabels(writes, report.newClasses, { as: report.as, origin: report.source, actor }, project.store.classes).imageIds
 }
 
 /** Plans and, unless `dryRun`, applies: the one entry for the studio and the CLI. */

@@ -2,7 +2,7 @@
  * The project's classes. A deleted or merged-away class stays in the table (history names it, undo
  * revives it): it is hidden while the action that deleted it is live.
  */
-import type { LabelSource, LabelState } from '../../../preload/vocabulary'
+import { freshClassColor, type LabelSource, type LabelState } from '../../../preload/vocabulary'
 import type { LabelChange, LabelLog, UndoResult } from './labels'
 import type { Sql } from './sql'
 
@@ -19,8 +19,12 @@ export class ClassConflict extends Error {
 
 /** Classes with the actions that deleted (a) and created (cb) them, for LIVE_CLASS. */
 const CLASSES_JOIN = 'classes c LEFT JOIN actions a ON a.id = c.deleted_by LEFT JOIN actions cb ON cb.id = c.created_by'
-/** SQL condition (over CLASSES_JOIN): the class is not deleted, and the import that created it (if one did) is not undone. */
-const LIVE_CLASS = '((c.deleted_by IS NULL OR a.undone != 0) AND (c.created_by IS NULL OR cb.undone = 0))'
+/**
+ * SQL condition (over CLASSES_JOIN): the class is not deleted, and the import that created it (if one
+ * did) is not undone, or an image still holds the class (a label someone else gave it meanwhile, a
+ * round's proposal: undo is per actor, so the import's undo does not take those back).
+ */
+const LIVE_CLASS = '((c.deleted_by IS NULL OR a.undone != 0) AND (c.created_by IS NULL OR cb.undone = 0 OR EXISTS (SELECT 1 FROM images i WHERE i.class_id = c.id)))'
 
 export class Classes {
   constructor(
@@ -52,6 +56,19 @@ export class Classes {
       return found.id
     }
     return Number(this.sql.st('INSERT INTO classes (name, color, created_at) VALUES (?, ?, ?)').run(trimmed, color, Date.now()).lastInsertRowid)
+  }
+
+  /**
+   * A class made by name (the Classes panel, an import): ensure() with a colour no other live class
+   * has, so that deleting a class above it does not recolour it; a deleted class made again keeps its
+   * old colour unless another class has taken it since.
+   */
+  create(name: string): number {
+    const others = this.list()
+    const id = this.ensure(name, freshClassColor(others.map((c) => c.color)))
+    const own = (this.sql.st('SELECT color FROM classes WHERE id = ?').get(id) as { color: string | null }).color
+    if (own && others.some((c) => c.id !== id && c.color?.toLowerCase() === own.toLowerCase())) this.setColor(id, freshClassColor(others.map((c) => c.color)))
+    return id
   }
 
   /** Ties these classes' life to the action that created them (an import): undoing it hides them again. */

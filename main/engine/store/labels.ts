@@ -73,7 +73,7 @@ export interface ImportedLabel {
 /** What an import needs of the classes (store.classes; named here, not imported: classes.ts imports this file). */
 export interface ImportClasses {
   list(): { id: number; name: string }[]
-  ensure(name: string): number
+  create(name: string): number
   createdBy(ids: readonly number[], actionId: number): void
 }
 
@@ -203,7 +203,7 @@ export class Labels {
     return this.sql.transaction(() => {
       const ids = new Map(classes.list().map((c) => [c.name, c.id]))
       const created = newClasses.map((name) => {
-        const id = classes.ensure(name)
+        const id = classes.create(name)
         ids.set(name.trim(), id)
         return id
       })

@@ -5,7 +5,7 @@
  *
  *   store.images    scan writes (knownFiles, applyScan, markUnreadable); get, byHash, byPath, filesOf, unreadableFiles
  *   store.queries   page, pageIds, allImages, counts (the grid's queries and their caches)
- *   store.classes   list, listWithDeleted, ensure, rename, setColor, delete, merge
+ *   store.classes   list, listWithDeleted, ensure, create, rename, setColor, delete, merge
  *   store.labels    set, propose, review, relabel, importLabels, retractRound, undo, redo, history (all label rules)
  *   store.rounds    start, finish, list, addModel, models
  *   store.leases    take, heldByOthers, release, grant, renew, leave (review leases)
