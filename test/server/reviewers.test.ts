@@ -292,6 +292,25 @@ describe('review leases', () => {
     withDb((db) => db.prepare('DELETE FROM review_leases').run())
   })
 
+  it('accepting above a threshold leaves out the proposals another reviewer takes at that moment, instead of refusing them all', async () => {
+    // The four most confident proposals left: Bob takes the top two while Alice accepts all four.
+    const top = (await valueAs<{ images: ImageInfo[] }>('alice', 'images.page', { offset: 0, limit: 4, status: 'proposed', sort: 'confidence', descending: true })).images
+    const threshold = top[3]?.confidence as number
+    const alice = { actor: 'alice', reviewer: 'alice', requestId: null }
+    const bob = { actor: 'bob', reviewer: 'bob', requestId: null }
+    const [taken, accepted] = await Promise.all([api.handle('review.take', { count: 2 }, bob), api.handle('proposals.acceptAbove', { threshold }, alice)])
+    expect(accepted).toMatchObject({ ok: true })
+    expect(taken).toMatchObject({ ok: true })
+    const bobs = (taken as { value: ImageInfo[] }).value.map((i) => i.id)
+    const alices = (accepted as { value: LabelResult }).value.imageIds
+    expect(bobs).toHaveLength(2)
+    expect(alices.length).toBeGreaterThanOrEqual(2)
+    expect(alices.filter((id) => bobs.includes(id))).toEqual([])
+    for (const id of bobs) expect(await statusOf(id)).toBe('proposed')
+    for (const id of alices) expect(await statusOf(id)).toBe('accepted')
+    withDb((db) => db.prepare('DELETE FROM review_leases').run())
+  })
+
   it('expires by the clock in the store: a lease holds for its time, then anyone may take it', async () => {
     const root = path.join(tmp, 'clock')
     await proposalsProject(root, appData, 6)
