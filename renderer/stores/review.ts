@@ -100,6 +100,8 @@ export const useReview = create<ReviewState>((set, get) => ({
   async start(classId = get().classId) {
     try {
       const scope = classId === null ? {} : { classId }
+      // A queue of another class no longer shows what this reviewer held: those go back to the others.
+      if (named() && get().open && get().kind === 'review' && classId !== get().classId) await studio.call('review.release', {})
       // Leased to this reviewer: with several reviewers, nobody else is shown these meanwhile.
       const images = await studio.call('review.take', { count: named() ? REVIEWER_BATCH : LIMITS.maxPageSize, ...scope })
       // Changing the class of an open queue may leave it empty; opening an empty one says why instead.
@@ -163,7 +165,11 @@ export const useReview = create<ReviewState>((set, get) => ({
     set({ position })
     void topUp(get, set)
   },
-  close: () => set({ open: false, notice: null }),
+  close() {
+    // A named reviewer's undecided proposals go back to the others now, not when their page closes.
+    if (get().open && get().kind === 'review' && named()) void studio.call('review.release', {}).catch((err: unknown) => notify(`Could not give back the proposals: ${(err as Error).message}`))
+    set({ open: false, notice: null })
+  },
   patchImages(imageIds, patch) {
     const ids = new Set(imageIds)
     const before = new Map<number, ImageInfo>()

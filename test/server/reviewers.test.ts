@@ -292,6 +292,14 @@ describe('review leases', () => {
     withDb((db) => db.prepare('DELETE FROM review_leases').run())
   })
 
+  it('gives back a reviewer’s proposals when their queue closes, though their page stays open', async () => {
+    const mine = (await take('alice', 3)).map((i) => i.id)
+    expect(await valueAs('alice', 'review.release', {})).toBeNull()
+    // Bob is handed them at once (most confident first: Alice's were the most confident free ones).
+    expect((await take('bob', 3)).map((i) => i.id).sort()).toEqual([...mine].sort())
+    withDb((db) => db.prepare('DELETE FROM review_leases').run())
+  })
+
   it('accepting above a threshold leaves out the proposals another reviewer takes at that moment, instead of refusing them all', async () => {
     // The four most confident proposals left: Bob takes the top two while Alice accepts all four.
     const top = (await valueAs<{ images: ImageInfo[] }>('alice', 'images.page', { offset: 0, limit: 4, status: 'proposed', sort: 'confidence', descending: true })).images

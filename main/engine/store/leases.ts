@@ -3,7 +3,8 @@
  * most one of them, so two people are never shown (and never decide) the same proposal at once.
  * A lease lasts LEASE_TTL_MS and is renewed while its reviewer is around (their page's event
  * stream, their next take or decision); a reviewer who goes away keeps theirs LEASE_GRACE_MS more
- * (a reload, a dropped connection), then anyone may take them. Leases are rows in the project
+ * (a reload, a dropped connection), then anyone may take them; one who closes their review queue
+ * gives theirs back at once (`review.release`). Leases are rows in the project
  * database, not memory: after a crash and restart each reviewer gets back the proposals they held,
  * and nobody else is handed them meanwhile.
  */
