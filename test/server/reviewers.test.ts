@@ -300,6 +300,16 @@ describe('review leases', () => {
     withDb((db) => db.prepare('DELETE FROM review_leases').run())
   })
 
+  it('an undone bulk accept puts its proposals back for everyone, not in the hands of who undid it', async () => {
+    const top = (await valueAs<{ images: ImageInfo[] }>('bob', 'images.page', { offset: 0, limit: 5, status: 'proposed', sort: 'confidence', descending: true })).images
+    const accepted = await valueAs<LabelResult>('bob', 'proposals.acceptAbove', { threshold: top[4]?.confidence as number })
+    expect(accepted.imageIds.length).toBeGreaterThanOrEqual(5)
+    expect(await valueAs<LabelResult>('bob', 'labels.undo', {})).toEqual({ imageIds: expect.arrayContaining(accepted.imageIds) as unknown })
+    expect(withDb((db) => db.prepare("SELECT count(*) AS n FROM review_leases WHERE actor = 'bob'").get())).toEqual({ n: 0 })
+    expect((await take('alice', 5)).map((i) => i.id).sort()).toEqual(top.map((i) => i.id).sort())
+    withDb((db) => db.prepare('DELETE FROM review_leases').run())
+  })
+
   it('accepting above a threshold leaves out the proposals another reviewer takes at that moment, instead of refusing them all', async () => {
     // The four most confident proposals left: Bob takes the top two while Alice accepts all four.
     const top = (await valueAs<{ images: ImageInfo[] }>('alice', 'images.page', { offset: 0, limit: 4, status: 'proposed', sort: 'confidence', descending: true })).images

@@ -13,13 +13,18 @@ import { suggestSeeds } from '../seed-suggestions'
 import { requireClass } from './classes'
 import type { HandlerGroup } from './handler'
 
-/** Undo and redo act on the caller's own actions; an undone review decision puts the proposal back in the reviewer's hands. */
+/**
+ * Undo and redo act on the caller's own actions. An undone review-queue decision (one image) puts
+ * the proposal back in the reviewer's hands; the proposals of an undone bulk action (an accept
+ * above a threshold, a class merge) go back to everyone: leasing them all would hide them from the
+ * others for as long as the reviewer's page stays open.
+ */
 function undoStep(ctx: StudioContext, step: 'undo' | 'redo'): LabelResult | null {
   const { store } = ctx.requireProject()
   const { actor, reviewer } = ctx.caller
   const result = step === 'undo' ? store.labels.undo(actor) : store.labels.redo(actor)
   if (!result) return null
-  if (reviewer !== null) store.leases.grant(actor, result.imageIds, Date.now())
+  if (reviewer !== null && result.imageIds.length === 1) store.leases.grant(actor, result.imageIds, Date.now())
   return ctx.labelsChanged(result.imageIds)
 }
 
