@@ -295,6 +295,8 @@ describe('review leases', () => {
   it('gives back a reviewer’s proposals when their queue closes, though their page stays open', async () => {
     const mine = (await take('alice', 3)).map((i) => i.id)
     expect(await valueAs('alice', 'review.release', {})).toBeNull()
+    // Her page is still open: its heartbeat must not revive what she gave back.
+    api.reviewerPresent('alice')
     // Bob is handed them at once (most confident first: Alice's were the most confident free ones).
     expect((await take('bob', 3)).map((i) => i.id).sort()).toEqual([...mine].sort())
     withDb((db) => db.prepare('DELETE FROM review_leases').run())

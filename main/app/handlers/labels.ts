@@ -83,9 +83,8 @@ export const labelHandlers = {
     const ids = await project.store.groupCommit(() => project.store.leases.take(ctx.caller.actor, count, classId ?? null, Date.now()))
     return imagesByIds(project, ids).sort((a, b) => (b.confidence ?? 0) - (a.confidence ?? 0) || a.id - b.id)
   },
-  // An expired lease holds nothing: ending them now frees them without waiting for the page to close.
   'review.release': (_input, ctx) => {
-    ctx.requireProject().store.leases.leave(ctx.caller.actor, Date.now(), 0)
+    ctx.requireProject().store.leases.giveBack(ctx.caller.actor)
     return null
   },
   'labels.issues': (_input, ctx) => projectLabelIssues(ctx.requireProject(), ctx.jobs.teacher.cacheFile()),

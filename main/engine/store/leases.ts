@@ -98,6 +98,11 @@ export class Leases {
     this.sql.st('UPDATE review_leases SET expires_at = min(expires_at, ?) WHERE actor = ?').run(now + grace, actor)
   }
 
+  /** `actor` is done reviewing (their queue closed): their leases end now (deleted: a renewal must not revive them). */
+  giveBack(actor: string): void {
+    this.sql.st('DELETE FROM review_leases WHERE actor = ?').run(actor)
+  }
+
   /** Who holds which images now (live leases only), for tests and the bench. */
   live(now: number): HeldLease[] {
     return (this.sql.st('SELECT image_id, actor FROM review_leases WHERE expires_at > ? ORDER BY image_id').all(now) as { image_id: number; actor: string }[]).map((r) => ({ imageId: r.image_id, actor: r.actor }))
