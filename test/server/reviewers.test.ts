@@ -4,7 +4,7 @@
  * actions only, review leases that are exclusive, refused to others and expiring, and a retried
  * decision (same Idempotency-Key) applied once, also after a restart.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { request } from 'node:http'
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -329,6 +329,24 @@ describe('review leases', () => {
     for (const id of bobs) expect(await statusOf(id)).toBe('proposed')
     for (const id of alices) expect(await statusOf(id)).toBe('accepted')
     withDb((db) => db.prepare('DELETE FROM review_leases').run())
+  })
+
+  it('a lease write that fails on the heartbeat or a closed page is said, not thrown (it would stop the server)', async () => {
+    const root = path.join(tmp, 'broken')
+    await proposalsProject(root, appData, 2)
+    const studio = new StudioApi({ host: 'web', appDataDir: appData })
+    expect((await studio.handle('project.open', { folder: root })).ok).toBe(true)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const db = (studio as unknown as { project: Project }).project.store.db
+    db.exec('DROP TABLE review_leases')
+    try {
+      expect(() => studio.reviewerPresent('alice')).not.toThrow()
+      expect(() => studio.reviewerLeft('alice')).not.toThrow()
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/could not renew alice's review leases: .*review_leases/), expect.stringMatching(/could not end alice's review leases/)])
+    } finally {
+      warn.mockRestore()
+      await studio.close()
+    }
   })
 
   it('expires by the clock in the store: a lease holds for its time, then anyone may take it', async () => {
