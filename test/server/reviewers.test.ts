@@ -302,6 +302,19 @@ describe('review leases', () => {
     withDb((db) => db.prepare('DELETE FROM review_leases').run())
   })
 
+  it('accepting above a threshold leaves out a proposal another reviewer decides at that moment', async () => {
+    const [top] = (await valueAs<{ images: ImageInfo[] }>('alice', 'images.page', { offset: 0, limit: 1, status: 'proposed', sort: 'confidence', descending: true })).images
+    const alice = { actor: 'alice', reviewer: 'alice', requestId: null }
+    const bob = { actor: 'bob', reviewer: 'bob', requestId: null }
+    const [decided, accepted] = await Promise.all([
+      api.handle('labels.review', { imageIds: [top?.id], decision: 'reject' }, bob),
+      api.handle('proposals.acceptAbove', { threshold: top?.confidence as number }, alice),
+    ])
+    expect(decided).toMatchObject({ ok: true })
+    expect(accepted).toMatchObject({ ok: true, value: { imageIds: [] } })
+    expect((await historyOf(top?.id as number)).map((e) => e.actor)).toEqual(['round 1', 'bob'])
+  })
+
   it('an undone bulk accept puts its proposals back for everyone, not in the hands of who undid it', async () => {
     const top = (await valueAs<{ images: ImageInfo[] }>('bob', 'images.page', { offset: 0, limit: 5, status: 'proposed', sort: 'confidence', descending: true })).images
     const accepted = await valueAs<LabelResult>('bob', 'proposals.acceptAbove', { threshold: top[4]?.confidence as number })

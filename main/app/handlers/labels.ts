@@ -39,21 +39,22 @@ function conflict(held: HeldLease[]): StudioError {
  * made at the same moment share one commit: store.groupCommit). A retry of a request already
  * applied (the same request id from the same caller: its answer was lost, say to a restart) changes
  * nothing and answers as before. An image another reviewer holds a live lease on is refused, so two
- * people never decide the same proposal; with `others: 'skip'` (a bulk accept) it is left out
- * instead, checked in the same commit so that a lease taken at that moment is left out too. The
- * caller's leases on the decided images are given back.
+ * people never decide the same proposal; with `others: 'skip'` (a bulk accept, whose images are
+ * then chosen in the commit, by `imageIds()`) it is left out instead, so that a lease taken or a
+ * decision made at that moment is left out too. The caller's leases on the decided images are given back.
  */
-async function decide(ctx: StudioContext, imageIds: number[], write: (ids: number[], actor: string, requestId: string | null) => void, others: 'refuse' | 'skip' = 'refuse'): Promise<LabelResult> {
+async function decide(ctx: StudioContext, imageIds: number[] | (() => number[]), write: (ids: number[], actor: string, requestId: string | null) => void, others: 'refuse' | 'skip' = 'refuse'): Promise<LabelResult> {
   const { store } = ctx.requireProject()
   const { actor, requestId } = ctx.caller
   const decided = await store.groupCommit(() => {
     const done = requestId === null ? null : store.labels.actionFor(actor, requestId)
-    if (done) return others === 'skip' ? done.imageIds : imageIds
+    if (done) return others === 'skip' || typeof imageIds === 'function' ? done.imageIds : imageIds
+    const candidates = typeof imageIds === 'function' ? imageIds() : imageIds
     const now = Date.now()
-    const held = store.leases.heldByOthers(actor, imageIds, now)
+    const held = store.leases.heldByOthers(actor, candidates, now)
     if (held.length > 0 && others === 'refuse') throw conflict(held)
     const theirs = new Set(held.map((h) => h.imageId))
-    const ids = theirs.size ? imageIds.filter((id) => !theirs.has(id)) : imageIds
+    const ids = theirs.size ? candidates.filter((id) => !theirs.has(id)) : candidates
     if (ids.length === 0) return ids
     write(ids, actor, requestId)
     store.leases.release(actor, ids, now)
@@ -94,7 +95,7 @@ export const labelHandlers = {
   'proposals.acceptAbove': ({ threshold, classId }, ctx) => {
     const project = ctx.requireProject()
     if (classId !== undefined) requireClass(project, classId)
-    const above = filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
+    const above = () => filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
     // Proposals in another reviewer's queue are theirs to decide: left out, not a conflict.
     return decide(ctx, above, (ids, actor, requestId) => project.store.labels.review(ids, 'accept', actor, requestId), 'skip')
   },
