@@ -446,6 +446,7 @@ export interface RequestResults {
   'labels.redo': LabelResult | null
   /** Proposals leased to the caller (theirs first, then free ones), most confident first. */
   'review.take': ImageInfo[]
+  'review.release': null
   'images.history': LabelEvent[]
   'labels.export': LabelExport
   /** A dry run reports and writes nothing; otherwise one undoable action (labels.changed names its images). */

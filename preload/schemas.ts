@@ -172,6 +172,8 @@ export const requestSchemas = {
    * given them while the lease lasts (a minute, renewed while the caller's page is open).
    */
   'review.take': z.object({ count: z.number().int().min(1).max(LIMITS.maxPageSize), classId: imageId.optional() }).strict(),
+  /** The caller is done reviewing (their queue closed): the proposals they hold are free for the others at once. */
+  'review.release': z.object({}).strict(),
   /** Every label event of one image, oldest first. */
   'images.history': z.object({ imageId }).strict(),
   /**

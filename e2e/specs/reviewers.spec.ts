@@ -93,6 +93,9 @@ test('two named reviewers: own name, different proposals, decisions and undo und
     await expect(table.getByRole('row', { name: /bob/ }).getByRole('cell')).toHaveText(['bob', '0', '0', '1', '0'])
     await table.scrollIntoViewIfNeeded()
     await alice.screenshot({ path: path.join(ARTIFACTS, 'reviewers-web.png') })
+    // Her queue closed, the proposals she held are free again though her page is open: Bob can take every one left.
+    const waiting = (await call<{ total: number }>(alice, 'images.page', { offset: 0, limit: 1, status: 'proposed' })).total
+    await expect.poll(async () => (await call<unknown[]>(bob, 'review.take', { count: 60 })).length).toBe(waiting)
   } finally {
     await browser?.close()
     await server?.stop()

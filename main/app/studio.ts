@@ -118,12 +118,22 @@ export class StudioApi {
 
   /** `actor`'s page is open (the web host's event stream): their review leases are renewed. */
   reviewerPresent(actor: string): void {
-    this.project?.store.leases.renew(actor, Date.now())
+    this.leaseWrite(actor, 'renew', (leases) => leases.renew(actor, Date.now()))
   }
 
   /** `actor`'s last page closed: their review leases end after a grace period unless they come back. */
   reviewerLeft(actor: string): void {
-    this.project?.store.leases.leave(actor, Date.now())
+    this.leaseWrite(actor, 'end', (leases) => leases.leave(actor, Date.now()))
+  }
+
+  /** The web host calls these from a timer and a socket's close: a failed write (disk full) is said, not thrown, or it would stop the server. */
+  private leaseWrite(actor: string, what: string, write: (leases: Project['store']['leases']) => void): void {
+    if (!this.project) return
+    try {
+      write(this.project.store.leases)
+    } catch (err) {
+      console.warn(`could not ${what} ${actor}'s review leases: ${(err as Error).message}`)
+    }
   }
 
   /** The settings a teacher pass over `project` runs with: the demo always uses the default teacher. */

@@ -123,7 +123,8 @@ export async function run(args: string[]): Promise<number> {
 
   const api = new StudioApi({ host: 'web', appDataDir: defaultAppDataDir(), root })
   if (o.folder) {
-    const reply = await api.handle('project.open', { folder: o.folder })
+    // From the working directory, as the command line means it (a request's relative path is taken from --root).
+    const reply = await api.handle('project.open', { folder: path.resolve(o.folder) })
     if (!reply.ok) {
       console.error(`cannot open ${o.folder}: ${reply.error.message}`)
       return 2

@@ -16,6 +16,18 @@ const TOP_UP_WHEN_LEFT = 5
 const named = (): boolean => Boolean(useProject.getState().info?.reviewer)
 let toppingUp = false
 
+/**
+ * A named reviewer's review queue closes, or gives way to another queue or class: the proposals
+ * they held are given back to the others now (their page's heartbeat would keep them otherwise).
+ */
+function leaveReview(s: ReviewState): Promise<void> {
+  if (!s.open || s.kind !== 'review' || !named()) return Promise.resolve()
+  return studio.call('review.release', {}).then(
+    () => undefined,
+    (err: unknown) => notify(`Could not give back the proposals held for review: ${(err as Error).message}`),
+  )
+}
+
 /** A named reviewer nearing the end of their queue takes more proposals, appended in order. */
 async function topUp(get: () => ReviewState, set: (patch: Partial<ReviewState>) => void): Promise<void> {
   const { kind, queue, position, classId, open } = get()
@@ -100,6 +112,7 @@ export const useReview = create<ReviewState>((set, get) => ({
   async start(classId = get().classId) {
     try {
       const scope = classId === null ? {} : { classId }
+      if (classId !== get().classId) await leaveReview(get())
       // Leased to this reviewer: with several reviewers, nobody else is shown these meanwhile.
       const images = await studio.call('review.take', { count: named() ? REVIEWER_BATCH : LIMITS.maxPageSize, ...scope })
       // Changing the class of an open queue may leave it empty; opening an empty one says why instead.
@@ -140,6 +153,7 @@ export const useReview = create<ReviewState>((set, get) => ({
         notify('Nothing to suggest: every image has a label')
         return
       }
+      await leaveReview(get())
       newQueue()
       set({ kind: 'label', queue: images, position: 0, open: true })
       // The same images stay in the grid, under a chip, once the queue is closed.
@@ -151,6 +165,7 @@ export const useReview = create<ReviewState>((set, get) => ({
   async audit(perClass) {
     try {
       const queue = await studio.call('audit.start', { perClass })
+      await leaveReview(get())
       newQueue()
       set({ kind: 'audit', queue, position: 0, open: true })
       void useRounds.getState().loadAudit()
@@ -163,7 +178,10 @@ export const useReview = create<ReviewState>((set, get) => ({
     set({ position })
     void topUp(get, set)
   },
-  close: () => set({ open: false, notice: null }),
+  close() {
+    void leaveReview(get())
+    set({ open: false, notice: null })
+  },
   patchImages(imageIds, patch) {
     const ids = new Set(imageIds)
     const before = new Map<number, ImageInfo>()

@@ -335,4 +335,38 @@ describe('HTTPS with --tls-cert and --tls-key', () => {
       spy.mockRestore()
     }
   })
+
+  it('serve opens a folder given relative to the working directory, as every verb takes it', async () => {
+    const folder = path.join(tmp, 'relative-photos')
+    await mkdir(folder)
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#3c3' } }).png().toFile(path.join(folder, 'a.png'))
+    const said: string[] = []
+    const log = vi.spyOn(console, 'log').mockImplementation((m: string) => void said.push(m))
+    const error = vi.spyOn(console, 'error').mockImplementation((m: string) => void said.push(m))
+    const dataDir = process.env.STUDIO_DATA_DIR
+    process.env.STUDIO_DATA_DIR = path.join(tmp, 'relative-data')
+    const before = new Set([...process.listeners('SIGINT'), ...process.listeners('SIGTERM')])
+    try {
+      // Whether the renderer is built (the web host needs it) is not what this checks: the open comes first.
+      const served = serve([path.relative(process.cwd(), folder), '--port', '0']).catch((err: Error) => err.message)
+      await vi.waitFor(() => expect(said.join('\n')).toMatch(/opened|cannot open/))
+      expect(said.join('\n')).toContain(`opened ${folder}: 1 images`)
+      // Stop it as Ctrl+C does, through serve's own listener only (none comes when the renderer is not built).
+      const added = () => process.listeners('SIGINT').filter((l) => !before.has(l))
+      const listening = vi.waitFor(() => {
+        if (added().length === 0) throw new Error('not listening yet')
+      })
+      if ((await Promise.race([served, listening])) !== undefined) expect(await served).toMatch(/renderer is not built/)
+      else {
+        for (const stop of added()) (stop as () => void)()
+        expect(await served).toBe(0)
+      }
+    } finally {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(signal)) if (!before.has(l)) process.off(signal, l)
+      if (dataDir === undefined) delete process.env.STUDIO_DATA_DIR
+      else process.env.STUDIO_DATA_DIR = dataDir
+      log.mockRestore()
+      error.mockRestore()
+    }
+  })
 })

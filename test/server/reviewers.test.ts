@@ -4,7 +4,7 @@
  * actions only, review leases that are exclusive, refused to others and expiring, and a retried
  * decision (same Idempotency-Key) applied once, also after a restart.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { request } from 'node:http'
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -290,6 +290,76 @@ describe('review leases', () => {
     expect(expiry()).toBeGreaterThan(Date.now())
     expect((await take('alice', 3)).map((i) => i.id).sort()).toEqual(mine.sort())
     withDb((db) => db.prepare('DELETE FROM review_leases').run())
+  })
+
+  it('gives back a reviewer’s proposals when their queue closes, though their page stays open', async () => {
+    const mine = (await take('alice', 3)).map((i) => i.id)
+    expect(await valueAs('alice', 'review.release', {})).toBeNull()
+    // Her page is still open: its heartbeat must not revive what she gave back.
+    api.reviewerPresent('alice')
+    // Bob is handed them at once (most confident first: Alice's were the most confident free ones).
+    expect((await take('bob', 3)).map((i) => i.id).sort()).toEqual([...mine].sort())
+    withDb((db) => db.prepare('DELETE FROM review_leases').run())
+  })
+
+  it('accepting above a threshold leaves out a proposal another reviewer decides at that moment', async () => {
+    const [top] = (await valueAs<{ images: ImageInfo[] }>('alice', 'images.page', { offset: 0, limit: 1, status: 'proposed', sort: 'confidence', descending: true })).images
+    const alice = { actor: 'alice', reviewer: 'alice', requestId: null }
+    const bob = { actor: 'bob', reviewer: 'bob', requestId: null }
+    const [decided, accepted] = await Promise.all([
+      api.handle('labels.review', { imageIds: [top?.id], decision: 'reject' }, bob),
+      api.handle('proposals.acceptAbove', { threshold: top?.confidence as number }, alice),
+    ])
+    expect(decided).toMatchObject({ ok: true })
+    expect(accepted).toMatchObject({ ok: true, value: { imageIds: [] } })
+    expect((await historyOf(top?.id as number)).map((e) => e.actor)).toEqual(['round 1', 'bob'])
+  })
+
+  it('an undone bulk accept puts its proposals back for everyone, not in the hands of who undid it', async () => {
+    const top = (await valueAs<{ images: ImageInfo[] }>('bob', 'images.page', { offset: 0, limit: 5, status: 'proposed', sort: 'confidence', descending: true })).images
+    const accepted = await valueAs<LabelResult>('bob', 'proposals.acceptAbove', { threshold: top[4]?.confidence as number })
+    expect(accepted.imageIds.length).toBeGreaterThanOrEqual(5)
+    expect(await valueAs<LabelResult>('bob', 'labels.undo', {})).toEqual({ imageIds: expect.arrayContaining(accepted.imageIds) as unknown })
+    expect(withDb((db) => db.prepare("SELECT count(*) AS n FROM review_leases WHERE actor = 'bob'").get())).toEqual({ n: 0 })
+    expect((await take('alice', 5)).map((i) => i.id).sort()).toEqual(top.map((i) => i.id).sort())
+    withDb((db) => db.prepare('DELETE FROM review_leases').run())
+  })
+
+  it('accepting above a threshold leaves out the proposals another reviewer takes at that moment, instead of refusing them all', async () => {
+    // The four most confident proposals left: Bob takes the top two while Alice accepts all four.
+    const top = (await valueAs<{ images: ImageInfo[] }>('alice', 'images.page', { offset: 0, limit: 4, status: 'proposed', sort: 'confidence', descending: true })).images
+    const threshold = top[3]?.confidence as number
+    const alice = { actor: 'alice', reviewer: 'alice', requestId: null }
+    const bob = { actor: 'bob', reviewer: 'bob', requestId: null }
+    const [taken, accepted] = await Promise.all([api.handle('review.take', { count: 2 }, bob), api.handle('proposals.acceptAbove', { threshold }, alice)])
+    expect(accepted).toMatchObject({ ok: true })
+    expect(taken).toMatchObject({ ok: true })
+    const bobs = (taken as { value: ImageInfo[] }).value.map((i) => i.id)
+    const alices = (accepted as { value: LabelResult }).value.imageIds
+    expect(bobs).toHaveLength(2)
+    expect(alices.length).toBeGreaterThanOrEqual(2)
+    expect(alices.filter((id) => bobs.includes(id))).toEqual([])
+    for (const id of bobs) expect(await statusOf(id)).toBe('proposed')
+    for (const id of alices) expect(await statusOf(id)).toBe('accepted')
+    withDb((db) => db.prepare('DELETE FROM review_leases').run())
+  })
+
+  it('a lease write that fails on the heartbeat or a closed page is said, not thrown (it would stop the server)', async () => {
+    const root = path.join(tmp, 'broken')
+    await proposalsProject(root, appData, 2)
+    const studio = new StudioApi({ host: 'web', appDataDir: appData })
+    expect((await studio.handle('project.open', { folder: root })).ok).toBe(true)
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    const db = (studio as unknown as { project: Project }).project.store.db
+    db.exec('DROP TABLE review_leases')
+    try {
+      expect(() => studio.reviewerPresent('alice')).not.toThrow()
+      expect(() => studio.reviewerLeft('alice')).not.toThrow()
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/could not renew alice's review leases: .*review_leases/), expect.stringMatching(/could not end alice's review leases/)])
+    } finally {
+      warn.mockRestore()
+      await studio.close()
+    }
   })
 
   it('expires by the clock in the store: a lease holds for its time, then anyone may take it', async () => {

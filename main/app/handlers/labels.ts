@@ -13,13 +13,18 @@ import { suggestSeeds } from '../seed-suggestions'
 import { requireClass } from './classes'
 import type { HandlerGroup } from './handler'
 
-/** Undo and redo act on the caller's own actions; an undone review decision puts the proposal back in the reviewer's hands. */
+/**
+ * Undo and redo act on the caller's own actions. An undone review-queue decision (one image) puts
+ * the proposal back in the reviewer's hands; the proposals of an undone bulk action (an accept
+ * above a threshold, a class merge) go back to everyone: leasing them all would hide them from the
+ * others for as long as the reviewer's page stays open.
+ */
 function undoStep(ctx: StudioContext, step: 'undo' | 'redo'): LabelResult | null {
   const { store } = ctx.requireProject()
   const { actor, reviewer } = ctx.caller
   const result = step === 'undo' ? store.labels.undo(actor) : store.labels.redo(actor)
   if (!result) return null
-  if (reviewer !== null) store.leases.grant(actor, result.imageIds, Date.now())
+  if (reviewer !== null && result.imageIds.length === 1) store.leases.grant(actor, result.imageIds, Date.now())
   return ctx.labelsChanged(result.imageIds)
 }
 
@@ -34,42 +39,54 @@ function conflict(held: HeldLease[]): StudioError {
  * made at the same moment share one commit: store.groupCommit). A retry of a request already
  * applied (the same request id from the same caller: its answer was lost, say to a restart) changes
  * nothing and answers as before. An image another reviewer holds a live lease on is refused, so two
- * people never decide the same proposal. The caller's leases on the decided images are given back.
+ * people never decide the same proposal; with `others: 'skip'` (a bulk accept, whose images are
+ * then chosen in the commit, by `imageIds()`) it is left out instead, so that a lease taken or a
+ * decision made at that moment is left out too. The caller's leases on the decided images are given back.
  */
-async function decide(ctx: StudioContext, imageIds: number[], write: (actor: string, requestId: string | null) => void): Promise<LabelResult> {
+async function decide(ctx: StudioContext, imageIds: number[] | (() => number[]), write: (ids: number[], actor: string, requestId: string | null) => void, others: 'refuse' | 'skip' = 'refuse'): Promise<LabelResult> {
   const { store } = ctx.requireProject()
   const { actor, requestId } = ctx.caller
-  await store.groupCommit(() => {
-    if (requestId !== null && store.labels.actionFor(actor, requestId)) return
+  const decided = await store.groupCommit(() => {
+    const done = requestId === null ? null : store.labels.actionFor(actor, requestId)
+    if (done) return others === 'skip' || typeof imageIds === 'function' ? done.imageIds : imageIds
+    const candidates = typeof imageIds === 'function' ? imageIds() : imageIds
     const now = Date.now()
-    const held = store.leases.heldByOthers(actor, imageIds, now)
-    if (held.length > 0) throw conflict(held)
-    write(actor, requestId)
-    store.leases.release(actor, imageIds, now)
+    const held = store.leases.heldByOthers(actor, candidates, now)
+    if (held.length > 0 && others === 'refuse') throw conflict(held)
+    const theirs = new Set(held.map((h) => h.imageId))
+    const ids = theirs.size ? candidates.filter((id) => !theirs.has(id)) : candidates
+    if (ids.length === 0) return ids
+    write(ids, actor, requestId)
+    store.leases.release(actor, ids, now)
+    return ids
   })
-  return ctx.labelsChanged(imageIds)
+  return decided.length ? ctx.labelsChanged(decided) : { imageIds: [] }
 }
 
 export const labelHandlers = {
   'labels.set': ({ imageIds, classId }, ctx) => {
     const project = ctx.requireProject()
     if (classId !== null) requireClass(project, classId)
-    return decide(ctx, imageIds, (actor, requestId) => project.store.labels.set(imageIds, classId, actor, requestId))
+    return decide(ctx, imageIds, (ids, actor, requestId) => project.store.labels.set(ids, classId, actor, requestId))
   },
   'labels.review': ({ imageIds, decision }, ctx) => {
     const project = ctx.requireProject()
-    return decide(ctx, imageIds, (actor, requestId) => project.store.labels.review(imageIds, decision, actor, requestId))
+    return decide(ctx, imageIds, (ids, actor, requestId) => project.store.labels.review(ids, decision, actor, requestId))
   },
   'labels.relabel': ({ imageIds, classId }, ctx) => {
     const project = ctx.requireProject()
     requireClass(project, classId)
-    return decide(ctx, imageIds, (actor, requestId) => project.store.labels.relabel(imageIds, classId, actor, requestId))
+    return decide(ctx, imageIds, (ids, actor, requestId) => project.store.labels.relabel(ids, classId, actor, requestId))
   },
   'review.take': async ({ count, classId }, ctx) => {
     const project = ctx.requireProject()
     // Shares its commit with the decisions of the moment, as a decision does.
     const ids = await project.store.groupCommit(() => project.store.leases.take(ctx.caller.actor, count, classId ?? null, Date.now()))
     return imagesByIds(project, ids).sort((a, b) => (b.confidence ?? 0) - (a.confidence ?? 0) || a.id - b.id)
+  },
+  'review.release': (_input, ctx) => {
+    ctx.requireProject().store.leases.giveBack(ctx.caller.actor)
+    return null
   },
   'labels.issues': (_input, ctx) => projectLabelIssues(ctx.requireProject(), ctx.jobs.teacher.cacheFile()),
   'labels.undo': (_input, ctx) => undoStep(ctx, 'undo'),
@@ -78,12 +95,9 @@ export const labelHandlers = {
   'proposals.acceptAbove': ({ threshold, classId }, ctx) => {
     const project = ctx.requireProject()
     if (classId !== undefined) requireClass(project, classId)
-    const above = filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
-    // Proposals in another reviewer's queue are theirs to decide.
-    const held = new Set(project.store.leases.heldByOthers(ctx.caller.actor, above, Date.now()).map((h) => h.imageId))
-    const ids = above.filter((id) => !held.has(id))
-    if (ids.length === 0) return { imageIds: [] }
-    return decide(ctx, ids, (actor, requestId) => project.store.labels.review(ids, 'accept', actor, requestId))
+    const above = () => filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
+    // Proposals in another reviewer's queue are theirs to decide: left out, not a conflict.
+    return decide(ctx, above, (ids, actor, requestId) => project.store.labels.review(ids, 'accept', actor, requestId), 'skip')
   },
   'suggest.seeds': async ({ count }, ctx) => (await suggestSeeds(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), count)).map(imageInfo),
 } satisfies HandlerGroup

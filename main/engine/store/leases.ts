@@ -3,7 +3,8 @@
  * most one of them, so two people are never shown (and never decide) the same proposal at once.
  * A lease lasts LEASE_TTL_MS and is renewed while its reviewer is around (their page's event
  * stream, their next take or decision); a reviewer who goes away keeps theirs LEASE_GRACE_MS more
- * (a reload, a dropped connection), then anyone may take them. Leases are rows in the project
+ * (a reload, a dropped connection), then anyone may take them; one who closes their review queue
+ * gives theirs back at once (`review.release`). Leases are rows in the project
  * database, not memory: after a crash and restart each reviewer gets back the proposals they held,
  * and nobody else is handed them meanwhile.
  */
@@ -95,6 +96,11 @@ export class Leases {
   /** `actor` went away: their leases end after the grace period unless they come back. */
   leave(actor: string, now: number, grace = LEASE_GRACE_MS): void {
     this.sql.st('UPDATE review_leases SET expires_at = min(expires_at, ?) WHERE actor = ?').run(now + grace, actor)
+  }
+
+  /** `actor` is done reviewing (their queue closed): their leases end now (deleted: a renewal must not revive them). */
+  giveBack(actor: string): void {
+    this.sql.st('DELETE FROM review_leases WHERE actor = ?').run(actor)
   }
 
   /** Who holds which images now (live leases only), for tests and the bench. */

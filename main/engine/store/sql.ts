@@ -65,6 +65,8 @@ export class Sql {
     try {
       this.transaction(() => {
         for (const job of jobs) {
+          // Each job may read what the jobs before it wrote: no query cache may answer from before them.
+          this.version++
           this.db.exec('SAVEPOINT job')
           try {
             const value = job.fn()

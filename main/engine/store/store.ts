@@ -8,7 +8,7 @@
  *   store.classes   list, listWithDeleted, ensure, create, rename, setColor, delete, merge
  *   store.labels    set, propose, review, relabel, importLabels, retractRound, undo, redo, history (all label rules)
  *   store.rounds    start, finish, list, addModel, models
- *   store.leases    take, heldByOthers, release, grant, renew, leave (review leases)
+ *   store.leases    take, heldByOthers, release, grant, renew, leave, giveBack (review leases)
  *
  * The parts share one connection, one cache of prepared statements and one transaction helper.
  */
