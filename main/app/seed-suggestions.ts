@@ -1,15 +1,17 @@
 /**
- * What to label next, before any round: diverse, representative images (k-means++ seeding over the
- * embeddings, with the images already labelled counted as picks), so a handful of seed labels
- * covers the folder rather than its largest cluster.
+ * What to label next, before any round: typical images of the clusters no label covers yet
+ * (engine/selftrain/seeds.ts suggestSeeds, the code the eval's `suggested_seeds` measures), with
+ * the images already labelled counted as covering their clusters.
  */
 import { StudioError } from '../../preload/contract'
 import type { Project } from '../engine/project/project'
 import type { ImageRow } from '../engine/store'
-import { kmeansPlusPlus } from '../engine/math/kmeans'
+import { suggestSeeds as pickSeeds } from '../engine/selftrain/seeds'
 import { projectFeatures } from './jobs/round-job'
 
-/** Above this many images a fixed, evenly spread subsample is searched: k-means++ costs n x d per pick. */
+/** Above this many images a fixed, evenly spread subsample is searched (labelled images always
+ *  kept): clustering and the typicality graph grow with the candidates (measured in
+ *  test/selftrain/seeds.test.ts). */
 const MAX_CANDIDATES = 20_000
 
 export async function suggestSeeds(project: Project, cacheFile: string | null, count: number): Promise<ImageRow[]> {
@@ -19,7 +21,5 @@ export async function suggestSeeds(project: Project, cacheFile: string | null, c
   const rows = stride === 1 ? all : all.filter((r, i) => i % stride === 0 || r.status !== 'unlabelled')
   const { images, X } = await projectFeatures(rows, cacheFile)
   const labelled = Int32Array.from(images.flatMap((r, i) => (r.status === 'unlabelled' ? [] : [i])))
-  const unlabelled = images.length - labelled.length
-  const picks = kmeansPlusPlus(X, Math.min(count, unlabelled), 0, labelled)
-  return Array.from(picks, (i) => images[i]!)
+  return Array.from(pickSeeds(X, count, { labelled }), (i) => images[i]!)
 }
