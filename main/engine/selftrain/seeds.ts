@@ -35,7 +35,8 @@ export const DEFAULT_SEED_OPTIONS: SeedOptions = { overCluster: 1, neighbours: 2
  * L2-normalised, so distance = sqrt(2 - 2 cos)). Exact up to a few thousand rows, approximate above.
  */
 export function typicality(X: Matrix, neighbours: number, signal?: AbortSignal): Float64Array {
-  const g = knnGraph(X, neighbours, signal)
+  // 4 probes, not the index's 8: a density needs near neighbours, not the nearest ones exactly
+  const g = knnGraph(X, neighbours, signal, { probes: 4 })
   const out = new Float64Array(X.rows)
   for (let i = 0; i < X.rows; i++) {
     let sum = 0
@@ -67,7 +68,7 @@ export function suggestSeeds(X: Matrix, count: number, opts: Partial<SeedOptions
   const want = Math.max(0, Math.min(count, free))
   if (want === 0) return new Int32Array(0)
   const cells = Math.max(1, Math.min(n, Math.round(o.overCluster * (labelled.length + want))))
-  const assign = nearestCentre(X, sphericalKmeans(X, cells, o.signal, o.seed), cells)
+  const assign = nearestCentre(X, sphericalKmeans(X, cells, o.signal, { seed: o.seed, plusPlus: true }), cells)
   const typical = opts.typical ?? typicality(X, o.neighbours, o.signal)
   const size = new Int32Array(cells)
   const covered = new Int32Array(cells)
