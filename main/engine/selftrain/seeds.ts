@@ -1,10 +1,17 @@
 /**
  * Which images to label first, before any round: TypiClust (Hacohen et al. 2022, "Active learning
- * on a budget"). Cluster the images into about as many clusters as there will be labels, and from
- * each large cluster that no label covers yet take its most typical image (the densest among its
- * neighbours). Typical images teach a head more than outliers at a small budget (k-means++ seeding
- * favoured outliers and left classes uncovered: ../../../test/bench/results/eval-*.json,
- * `suggested_seeds`), and one pick per cluster keeps them diverse.
+ * on a budget") with a coverage term. Cluster the images into 3x as many clusters as there will be
+ * labels; from the clusters that no label covers yet take the one of largest
+ * size x distance^2 (the distance from its candidate to the nearest image labelled or picked), and
+ * in it its most typical image (the densest among its neighbours). Typical images teach a head more
+ * than outliers at a small budget (k-means++ seeding favoured outliers and left classes
+ * uncovered), and weighing distance reaches regions no label covers before a second look at a
+ * large one: measured on the shared datasets (5 draws, the eval's no-review rounds, last round),
+ * against plain TypiClust (1x clusters, largest first) and random per-class seeds:
+ *   fashion-mnist-small k=1: 67.6 % (8.6 of 10 classes found) vs 61.0 % (7.8) vs 66.1 %
+ *   cifar10-small k=1:       40.9 % (7.4 of 10)              vs 40.2 % (6.6) vs 33.9 %
+ *   fashion-mnist-small k=4: 77.2 % vs 76.6 % vs 74.5 %; hymenoptera k=1, 4: 96.1, 95.7 % vs 96.1,
+ *   95.4 % vs 95.2, 95.9 % (one test image is 0.65 %).
  *
  * The same function serves the studio (app/seed-suggestions.ts, the CLI's `suggest`) and the
  * evaluation's `suggested_seeds` method, so the eval measures what the studio does.
@@ -28,7 +35,7 @@ export interface SeedOptions {
   seed: number
 }
 
-export const DEFAULT_SEED_OPTIONS: SeedOptions = { overCluster: 1, neighbours: 20, minCluster: 5, spread: 0, seed: 0 }
+export const DEFAULT_SEED_OPTIONS: SeedOptions = { overCluster: 3, neighbours: 20, minCluster: 5, spread: 2, seed: 0 }
 
 /**
  * Typicality of every row: 1 / mean Euclidean distance to its `neighbours` nearest rows (rows are
