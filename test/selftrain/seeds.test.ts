@@ -49,8 +49,7 @@ describe('seed suggestions', () => {
     console.log(`suggestSeeds: 40 of 20,000 x 1280 in ${(ms / 1000).toFixed(1)} s`)
     expect(picks.length).toBe(40)
     // measured 9.8 s here on a quiet machine (load 1), 23-50 s with other jobs sharing its two
-    // cores (load 8-9); the bound only
-    // catches a blow-up (an n^2 step), not a slow machine
+    // cores (load 8-9); the bound only catches a blow-up (an n^2 step), not a slow machine
     expect(ms).toBeLessThan(90_000)
   })
 })
