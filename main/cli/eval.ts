@@ -2,7 +2,8 @@
  * `eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials 5] [--rounds 5] [--strategy S] [--no-peers]`
  * The self-training evaluation of ../shared/baselines/README.md on <folder>/pool/<class>/* and
  * <folder>/test/<class>/*: prints a Markdown table, writes a PNG chart of accuracy per round and,
- * with --json, {dataset, classes, pool, test, results: [{k, method, round, accuracy_mean, accuracy_std}]}.
+ * with --json, {dataset, classes, pool, test, results: [{k, method, round, accuracy_mean, accuracy_std}],
+ * suggested_classes: {k: classes the suggested seeds covered, per trial}}.
  * Peers (scikit-learn) run on the same embeddings and seeds when /usr/bin/python3 has it.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -15,6 +16,7 @@ import { evalEmbeddings } from '../engine/selftrain/eval-embed'
 import { drawSeeds, evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
 import { DEFAULT_ROUND_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
+import { DEFAULT_SEED_OPTIONS } from '../engine/selftrain/seeds'
 import { matrix } from '../engine/math/linalg'
 import { defaultModelSearchDirs } from '../engine/teacher/manifest'
 import { classTextFor } from '../engine/teacher/text'
@@ -58,23 +60,26 @@ function runPeers(cfgFile: string, outFile: string, signal: AbortSignal): Promis
 
 const pct = (v: number) => (100 * v).toFixed(1)
 
-function table(rows: EvalRow[], ks: number[], rounds: number, peerNames: string[]): string {
+function table(rows: EvalRow[], ks: number[], rounds: number, peerNames: string[], classesSuggested: Map<number, number[]>, C: number): string {
   const get = (k: number, method: string, round: number) => rows.find((r) => r.k === k && r.method === method && r.round === round)
   const cell = (r: EvalRow | undefined) => (r ? `${pct(r.accuracy_mean)} ± ${pct(r.accuracy_std)}` : '–')
-  const head = ['k', 'seed_only', 'no_review (last round)', 'review_10pct (last round)', 'full_pool', ...peerNames, 'gap closed: no_review', 'gap closed: review_10pct']
+  const head = ['k', 'seed_only', 'no_review (last round)', 'review_10pct (last round)', 'suggested_seeds (last round)', 'classes suggested', 'full_pool', ...peerNames, 'gap closed: no_review', 'gap closed: review_10pct']
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
   for (const k of ks) {
     const seed = get(k, 'seed_only', 0)
     const full = get(k, 'full_pool', 0)
     const nr = get(k, 'no_review', rounds)
     const rv = get(k, 'review_10pct', rounds)
+    const ss = get(k, 'suggested_seeds', rounds)
+    const covered = classesSuggested.get(k) ?? []
+    const classes = covered.length ? `${(covered.reduce((a, b) => a + b, 0) / covered.length).toFixed(1)} of ${C}` : '–'
     const gap = (r: EvalRow | undefined) =>
       r && seed && full && full.accuracy_mean > seed.accuracy_mean ? `${((100 * (r.accuracy_mean - seed.accuracy_mean)) / (full.accuracy_mean - seed.accuracy_mean)).toFixed(0)}%` : '–'
-    lines.push(`| ${[k, cell(seed), cell(nr), cell(rv), cell(full), ...peerNames.map((p) => cell(get(k, p, 0))), gap(nr), gap(rv)].join(' | ')} |`)
+    lines.push(`| ${[k, cell(seed), cell(nr), cell(rv), cell(ss), classes, cell(full), ...peerNames.map((p) => cell(get(k, p, 0))), gap(nr), gap(rv)].join(' | ')} |`)
   }
   const perRound = ['', '| k | method | ' + Array.from({ length: rounds + 1 }, (_, r) => `round ${r}`).join(' | ') + ' |', '|---|---|' + Array.from({ length: rounds + 1 }, () => '---').join('|') + '|']
   for (const k of ks)
-    for (const m of ['no_review', 'review_10pct'])
+    for (const m of ['no_review', 'review_10pct', 'suggested_seeds'])
       perRound.push(`| ${k} | ${m} | ` + Array.from({ length: rounds + 1 }, (_, r) => (get(k, m, r) ? pct(get(k, m, r)!.accuracy_mean) : '–')).join(' | ') + ' |')
   return [...lines, ...perRound].join('\n')
 }
@@ -84,7 +89,7 @@ function chartSvg(dataset: string, rows: EvalRow[], ks: number[], rounds: number
   const W = 320
   const H = 240
   const pad = { l: 44, r: 12, t: 28, b: 34 }
-  const colours: Record<string, string> = { no_review: '#1f77b4', review_10pct: '#d62728', seed_only: '#7f7f7f', full_pool: '#2ca02c' }
+  const colours: Record<string, string> = { no_review: '#1f77b4', review_10pct: '#d62728', suggested_seeds: '#ff7f0e', seed_only: '#7f7f7f', full_pool: '#2ca02c' }
   const panels = ks.map((k, p) => {
     const mine = rows.filter((r) => r.k === k)
     const vals = mine.map((r) => r.accuracy_mean)
@@ -104,7 +109,7 @@ function chartSvg(dataset: string, rows: EvalRow[], ks: number[], rounds: number
       const r = mine.find((e) => e.method === m)
       if (r) parts.push(`<line x1="${x(0)}" x2="${x(rounds)}" y1="${y(r.accuracy_mean)}" y2="${y(r.accuracy_mean)}" stroke="${colours[m]}" stroke-dasharray="4 3"/>`)
     }
-    for (const m of ['no_review', 'review_10pct']) {
+    for (const m of ['no_review', 'review_10pct', 'suggested_seeds']) {
       const pts = mine.filter((e) => e.method === m).sort((a, b) => a.round - b.round)
       if (pts.length) parts.push(`<polyline fill="none" stroke="${colours[m]}" stroke-width="2" points="${pts.map((e) => `${x(e.round)},${y(e.accuracy_mean)}`).join(' ')}"/>`)
     }
@@ -142,6 +147,7 @@ export async function run(args: string[]): Promise<number> {
     model?: string
     peers: boolean
     settings: Partial<RoundSettings>
+    seeds: EvalOptions['seeds']
     features: FeatureOptions
     reviewOrder: EvalOptions['reviewOrder']
     reviewShare: number
@@ -170,19 +176,23 @@ export async function run(args: string[]): Promise<number> {
     if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UsageError('--k takes whole numbers, e.g. 1,4,25')
     const strategy = str('strategy') as StrategyName | undefined
     if (strategy && !STRATEGY_NAMES.includes(strategy)) throw new UsageError(`--strategy is one of ${STRATEGY_NAMES.join(', ')}`)
-    // --set name=value,...: round settings for experiments (numbers, true/false, or a word)
+    // --set name=value,...: round settings and seed suggestion options (seeds.ts) for experiments
+    // (numbers, true/false, or a word)
     const settings: Record<string, unknown> = {}
+    const seeds: Record<string, unknown> = {}
+    const seedNames = Object.keys(DEFAULT_SEED_OPTIONS).filter((n) => n !== 'seed')
     for (const pair of (str('set') ?? '').split(',').filter(Boolean)) {
       const [name, value] = pair.split('=') as [string, string | undefined]
-      if (!name || value === undefined || !(name in DEFAULT_ROUND_SETTINGS)) throw new UsageError(`--set takes name=value with a name from: ${Object.keys(DEFAULT_ROUND_SETTINGS).join(', ')}`)
-      settings[name] = value === 'true' ? true : value === 'false' ? false : Number.isFinite(Number(value)) ? Number(value) : value
+      if (!name || value === undefined || !(name in DEFAULT_ROUND_SETTINGS || seedNames.includes(name)))
+        throw new UsageError(`--set takes name=value with a name from: ${[...Object.keys(DEFAULT_ROUND_SETTINGS), ...seedNames].join(', ')}`)
+      ;(seedNames.includes(name) ? seeds : settings)[name] = value === 'true' ? true : value === 'false' ? false : Number.isFinite(Number(value)) ? Number(value) : value
     }
     // --features power,centre e.g. 0.5,1 (default) or 1,0 (plain L2)
     const f = str('features')
     const features: FeatureOptions = f ? { power: Number(f.split(',')[0]), centre: f.split(',')[1] === '1' } : DEFAULT_FEATURES
     const reviewOrder = (str('review-order') ?? DEFAULT_EVAL.reviewOrder) as EvalOptions['reviewOrder']
     if (!['proposals', 'informative', 'diverse'].includes(reviewOrder)) throw new UsageError('--review-order is proposals, informative or diverse')
-    opts = { ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
+    opts = { ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, seeds: seeds as EvalOptions['seeds'], features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
     const json = str('json')
     const png = str('png')
     const model = str('model')
@@ -235,11 +245,12 @@ export async function run(args: string[]): Promise<number> {
       console.error(`peers skipped: ${PYTHON} has no scikit-learn (apt-get install -y python3-sklearn)`)
     }
     const t1 = performance.now()
-    const { acc } = await evaluate(withText, {
+    const { acc, suggestedClasses } = await evaluate(withText, {
       ks: opts.ks,
       trials: opts.trials,
       rounds: opts.rounds,
       settings: { ...opts.settings, ...(opts.strategy ? { strategy: opts.strategy } : {}) },
+      seeds: opts.seeds,
       features: opts.features,
       reviewOrder: opts.reviewOrder,
       reviewShare: opts.reviewShare,
@@ -267,13 +278,15 @@ export async function run(args: string[]): Promise<number> {
       }
     }
     console.log(`\n### ${dataset}: ${C} classes, pool ${data.pool.rows}, test ${data.test.rows} (test accuracy %, mean ± sd over ${opts.trials} trials)\n`)
-    console.log(table(rows, opts.ks, opts.rounds, [...(text ? ['zero_shot', 'text_prior'] : []), ...peerNames]))
+    console.log(table(rows, opts.ks, opts.rounds, [...(text ? ['zero_shot', 'text_prior'] : []), ...peerNames], suggestedClasses, C))
     const png = opts.png ?? path.join(os.tmpdir(), 'pseudolabel-eval', `${dataset}-rounds.png`)
     await mkdir(path.dirname(png), { recursive: true })
     await sharp(Buffer.from(chartSvg(dataset, rows.filter((r) => !peerNames.includes(r.method)), opts.ks, opts.rounds))).png().toFile(png)
     console.log(`\nchart: ${png}`)
     if (opts.json) {
-      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, test: data.test.rows, results: rows }, null, 1))
+      // suggested_classes: per k, how many classes the suggested seeds covered in each trial
+      const suggested_classes = Object.fromEntries([...suggestedClasses].map(([k, v]) => [k, v]))
+      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, test: data.test.rows, results: rows, suggested_classes }, null, 1))
       console.log(`json: ${opts.json}`)
     }
     return 0

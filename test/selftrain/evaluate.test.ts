@@ -21,7 +21,7 @@ describe('evaluation protocol', () => {
     const { acc } = await evaluate(data, { ks: [2], trials: 2, rounds: 3, settings: { strategy: 'balanced' } })
     const rows = summarise(acc)
     const methods = new Set(rows.map((r) => r.method))
-    expect([...methods].sort()).toEqual(['full_pool', 'no_review', 'review_10pct', 'seed_only'])
+    expect([...methods].sort()).toEqual(['full_pool', 'no_review', 'review_10pct', 'seed_only', 'suggested_seeds'])
     expect(rows.filter((r) => r.method === 'no_review').map((r) => r.round).sort()).toEqual([0, 1, 2, 3])
     for (const r of rows) {
       expect(r.accuracy_mean).toBeGreaterThanOrEqual(0)

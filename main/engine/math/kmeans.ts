@@ -100,17 +100,21 @@ export function nearestCentre(P: Matrix, centres: Float32Array, cells: number): 
 /**
  * Spherical k-means (unit-length centres, cosine assignment) on an even sample of up to 64 rows
  * per cell, a few Lloyd steps from a seeded random pick: the cells only need to be compact.
+ * `init.seed` picks the start (the approximate kNN index keeps 5; seed suggestions vary it per
+ * draw); `init.plusPlus` starts from k-means++ seeding instead of a random pick, so that two
+ * centres seldom start in one group and leave another without a centre (seeds.ts needs the
+ * groups, the index only compact cells).
  */
-export function sphericalKmeans(P: Matrix, cells: number, signal?: AbortSignal): Float32Array {
+export function sphericalKmeans(P: Matrix, cells: number, signal?: AbortSignal, init: { seed?: number; plusPlus?: boolean } = {}): Float32Array {
   const n = P.rows
   const p = P.cols
   const m = Math.min(n, 64 * cells)
   const step = n / m
   const S = takeRows(P, Array.from({ length: m }, (_, r) => Math.floor(r * step)))
-  const rand = rng(5)
+  const rand = rng(init.seed ?? 5)
   const order = Array.from({ length: m }, (_, r) => r)
   shuffle(order, rand)
-  const centres = takeRows(S, order.slice(0, cells)).data
+  const centres = takeRows(S, init.plusPlus ? kmeansPlusPlus(S, cells, init.seed ?? 5) : order.slice(0, cells)).data
   for (let it = 0; it < 8; it++) {
     signal?.throwIfAborted()
     const assign = nearestCentre(S, centres, cells)

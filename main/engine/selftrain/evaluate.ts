@@ -7,6 +7,10 @@
  *   decisions, spread evenly over the rounds, seeing each round's proposals in the studio's review
  *   order (mostInformative: where the head and label propagation disagree, then smallest margin),
  *   accepting right ones and relabelling wrong ones (both become labels of weight 1);
+ * - suggested_seeds: the same rounds as no_review, but the seed labels are the k x classes images
+ *   the studio suggests (seeds.ts suggestSeeds, the code the studio runs), labelled by the
+ *   simulated person, instead of a per-class random draw: the suggestions must find the classes,
+ *   where the draw already knows one image of each;
  * - full_pool: the protocol's head on every pool label (the ceiling for a linear head);
  * and, when the teacher has a text tower (EvalData.text, the class names' text directions):
  * - zero_shot: the class names alone, no label (softmax of scaled cosine similarities);
@@ -23,6 +27,7 @@ import { mostInformative, reviewQueue } from './next'
 import { DEFAULT_ROUND_SETTINGS, runRound, type Labels, type RoundSettings } from './round'
 import type { Head } from './head'
 import { headPrior, zeroShotHead, type ClassText } from './zero-shot'
+import { suggestSeeds, typicality, DEFAULT_SEED_OPTIONS, type SeedOptions } from './seeds'
 
 export interface EvalData {
   classes: string[]
@@ -48,6 +53,8 @@ export interface EvalOptions {
   reviewPseudoWeight: number | 'check'
 
   settings: Partial<RoundSettings>
+  /** how suggested_seeds picks (seeds.ts); each trial's draw uses the trial as seed */
+  seeds: Partial<Omit<SeedOptions, 'seed'>>
   features: FeatureOptions
   signal?: AbortSignal
   onTrial?: (msg: string) => void
@@ -61,6 +68,7 @@ export const DEFAULT_EVAL: EvalOptions = {
   reviewOrder: 'diverse',
   reviewPseudoWeight: 'check',
   settings: {},
+  seeds: {},
   features: DEFAULT_FEATURES,
 }
 
@@ -121,11 +129,15 @@ export function drawSeeds(labels: Int32Array, classes: number, k: number, trial:
  * Runs the protocol. Returns per-trial accuracies (summarise() gives the table rows) and the seed
  * draws, so peers can be run on exactly the same seeds.
  */
-export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {}): Promise<{ acc: TrialAccuracies; seeds: Map<number, Int32Array[]> }> {
+export async function evaluate(
+  data: EvalData,
+  partial: Partial<EvalOptions> = {},
+): Promise<{ acc: TrialAccuracies; seeds: Map<number, Int32Array[]>; suggestedClasses: Map<number, number[]> }> {
   const o: EvalOptions = { ...DEFAULT_EVAL, ...partial }
   const C = data.classes.length
   const acc: TrialAccuracies = new Map()
   const seeds = new Map<number, Int32Array[]>()
+  const suggestedClasses = new Map<number, number[]>()
   const norm = (m: Matrix) => l2NormalizeRows(matrix(m.rows, m.cols, Float32Array.from(m.data)))
   const P2 = norm(data.pool)
   const T2 = norm(data.test)
@@ -138,9 +150,13 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
   let graph: KnnGraph | undefined
   const getGraph = () => (graph ??= knnGraph(X, o.settings.graphK ?? 10, o.signal))
   const budgetTotal = Math.round(o.reviewShare * data.pool.rows)
+  let typical: Float64Array | undefined
+  const getTypical = () => (typical ??= typicality(X, o.seeds.neighbours ?? DEFAULT_SEED_OPTIONS.neighbours, o.signal))
   for (const k of o.ks) {
     const draws: Int32Array[] = []
     seeds.set(k, draws)
+    const covered: number[] = []
+    suggestedClasses.set(k, covered)
     record(acc, 'full_pool', k, 0, fullAcc)
     if (data.text) record(acc, 'zero_shot', k, 0, testAccuracy(zeroShotHead(data.text), T2, data.testLabels, C))
     for (let t = 0; t < o.trials; t++) {
@@ -156,9 +172,18 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
         record(acc, 'text_prior', k, 0, testAccuracy(priorHead, T2, data.testLabels, C))
       }
 
-      for (const review of o.reviewShare > 0 ? [false, true] : [false]) {
-        const method = review ? 'review_10pct' : 'no_review'
-        let labelled: Labels = human
+      // the studio's suggestions for the same budget, labelled by the simulated person
+      const picked = suggestSeeds(X, k * C, { ...o.seeds, seed: t, typical: getTypical(), ...(o.signal ? { signal: o.signal } : {}) })
+      const suggested: Labels = { index: picked, label: Int32Array.from(picked, (i) => data.poolLabels[i]!) }
+      covered.push(new Set(suggested.label).size)
+
+      const tracks = [
+        { method: 'no_review', seedLabels: human, review: false },
+        ...(o.reviewShare > 0 ? [{ method: 'review_10pct', seedLabels: human, review: true }] : []),
+        { method: 'suggested_seeds', seedLabels: suggested, review: false },
+      ]
+      for (const { method, seedLabels, review } of tracks) {
+        let labelled: Labels = seedLabels
         let accepted: Labels = { index: new Int32Array(0), label: new Int32Array(0) }
         let unreviewed: (Labels & { proba: Float32Array }) | undefined
         let previous: Head | undefined
@@ -232,5 +257,5 @@ export async function evaluate(data: EvalData, partial: Partial<EvalOptions> = {
       o.onTrial?.(`k=${k} trial ${t + 1}/${o.trials}`)
     }
   }
-  return { acc, seeds }
+  return { acc, seeds, suggestedClasses }
 }

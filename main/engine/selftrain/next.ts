@@ -1,8 +1,7 @@
 /**
- * What to label next. At the start: diverse, representative images (k-means++ seeding, or
- * farthest-point traversal, in math/kmeans.ts) so the first seed labels cover the pool. Later:
- * the most informative ones (smallest margin between the two top classes, or where the head and
- * label propagation disagree).
+ * What to label next once a round has scored the images: the most informative ones (smallest
+ * margin between the two top classes, or where the head and label propagation disagree). Before
+ * any round the studio suggests seeds instead (seeds.ts).
  */
 import type { Matrix } from '../math/linalg'
 import { kmeansPlusPlus } from '../math/kmeans'
