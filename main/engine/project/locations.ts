@@ -9,7 +9,7 @@
  * - the demo always keeps its data in the app's data folder.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { accessSync, constants, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { APP_ROOT } from '../paths'
@@ -49,9 +49,21 @@ export function defaultAppDataDir(): string {
   return path.join(base, 'pseudolabel-studio')
 }
 
-/** The data folder of the project at `folder` under a data root (an app data folder, STUDIO_DATA_DIR): `<root>/projects/<hash>`. */
+/**
+ * The data folder of the project at `folder` under a data root (an app data folder, STUDIO_DATA_DIR):
+ * `<root>/projects/<hash of its real path>`. The real path, because a folder reached through a
+ * symbolic link is the same project: the web host opens folders by their real path (confine.ts),
+ * the CLI and the desktop app by the path given.
+ */
 export function projectDataDir(root: string, folder: string): string {
-  return path.join(root, 'projects', createHash('sha256').update(path.resolve(folder)).digest('hex').slice(0, 16))
+  const abs = path.resolve(folder)
+  let real = abs
+  try {
+    real = realpathSync(abs)
+  } catch {
+    // not there (yet): the path as given is all there is
+  }
+  return path.join(root, 'projects', createHash('sha256').update(real).digest('hex').slice(0, 16))
 }
 
 /**
