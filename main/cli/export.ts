@@ -13,13 +13,12 @@
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { defaultAppDataDir, projectOpenOptions } from '../engine/project/locations'
+import { defaultAppDataDir } from '../engine/project/locations'
 import { exportLabels, isFolderFormat } from '../engine/exchange/export'
 import { LABEL_FORMATS, type ExportScope, type LabelFormat } from '../../preload/vocabulary'
 import { exportStudent } from '../engine/exchange/student'
 import { defaultModelSearchDirs } from '../engine/teacher/manifest'
-import { Project } from '../engine/project/project'
-import { EXIT, busyMessage, isOpenElsewhere, waitForLock } from './session'
+import { openProject } from './session'
 import { loadSettings } from '../app/settings'
 
 const FORMATS = [...LABEL_FORMATS, 'onnx'] as const
@@ -69,18 +68,10 @@ export async function run(args: string[]): Promise<number> {
   const abort = new AbortController()
   const onInt = () => abort.abort()
   process.once('SIGINT', onInt)
-  let project: Project
-  try {
-    project = await waitForLock(() => Project.open(folder, projectOpenOptions(folder, appDataDir)), isOpenElsewhere, wait, abort.signal, folder)
-  } catch (err) {
+  const project = await openProject(folder, appDataDir, wait, abort.signal)
+  if (typeof project === 'number') {
     process.off('SIGINT', onInt)
-    if (abort.signal.aborted) return EXIT.cancelled
-    if (isOpenElsewhere(err)) {
-      console.error(busyMessage(`${folder}: ${(err as Error).message}`))
-      return EXIT.busy
-    }
-    console.error(`cannot open ${folder}: ${(err as Error).message}`)
-    return EXIT.failed
+    return project
   }
   try {
     await project.index({ signal: abort.signal })

@@ -16,9 +16,8 @@ import { IMPORT_AS, IMPORT_CONFLICTS, IMPORT_FORMATS, type ImportAs, type Import
 import { USER } from '../app/context'
 import { LabelImportError } from '../engine/exchange/import'
 import { importLabels, type ImportReport } from '../engine/exchange/match'
-import { defaultAppDataDir, projectOpenOptions } from '../engine/project/locations'
-import { Project } from '../engine/project/project'
-import { EXIT, busyMessage, isOpenElsewhere, waitForLock } from './session'
+import { defaultAppDataDir } from '../engine/project/locations'
+import { openProject } from './session'
 
 const USAGE = `usage: npm run cli -- import <folder> --format ${IMPORT_FORMATS.join('|')} --in PATH [--dry-run] [--on-conflict ${IMPORT_CONFLICTS.join('|')}] [--as ${IMPORT_AS.join('|')}] [--wait SECONDS]`
 
@@ -77,18 +76,10 @@ export async function run(args: string[]): Promise<number> {
   const abort = new AbortController()
   const onInt = () => abort.abort()
   process.once('SIGINT', onInt)
-  let project: Project
-  try {
-    project = await waitForLock(() => Project.open(folder, projectOpenOptions(folder, defaultAppDataDir())), isOpenElsewhere, wait, abort.signal, folder)
-  } catch (err) {
+  const project = await openProject(folder, defaultAppDataDir(), wait, abort.signal, " (or import from the studio's Import panel)")
+  if (typeof project === 'number') {
     process.off('SIGINT', onInt)
-    if (abort.signal.aborted) return EXIT.cancelled
-    if (isOpenElsewhere(err)) {
-      console.error(busyMessage(`${folder}: ${(err as Error).message} (or import from the studio's Import panel)`))
-      return EXIT.busy
-    }
-    console.error(`cannot open ${folder}: ${(err as Error).message}`)
-    return EXIT.failed
+    return project
   }
   try {
     await project.index({ signal: abort.signal })

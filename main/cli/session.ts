@@ -13,7 +13,8 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { StudioApi } from '../app/studio'
-import { defaultAppDataDir } from '../engine/project/locations'
+import { defaultAppDataDir, projectOpenOptions } from '../engine/project/locations'
+import { Project } from '../engine/project/project'
 import { StoreError } from '../engine/store'
 import type { ErrorCode, ProjectSummary, RequestInput, RequestName, RequestResults, StudioEvent, TeacherStatus } from '../../preload/contract'
 
@@ -150,6 +151,25 @@ export async function waitForLock<T>(open: () => Promise<T>, isBusy: (err: unkno
       await new Promise((r) => setTimeout(r, Math.min(500, Math.max(1, deadline - Date.now()))))
       signal.throwIfAborted()
     }
+  }
+}
+
+/**
+ * Opens the folder's project in the engine (for the verbs that work on it directly: export, import),
+ * waiting for the lock up to `waitSeconds`. A refusal is said on stderr and comes back as the exit
+ * code; `busyHint` adds what else the user can do while it is open elsewhere.
+ */
+export async function openProject(folder: string, appDataDir: string, waitSeconds: number, signal: AbortSignal, busyHint = ''): Promise<Project | number> {
+  try {
+    return await waitForLock(() => Project.open(folder, projectOpenOptions(folder, appDataDir)), isOpenElsewhere, waitSeconds, signal, folder)
+  } catch (err) {
+    if (signal.aborted) return EXIT.cancelled
+    if (isOpenElsewhere(err)) {
+      console.error(busyMessage(`${folder}: ${(err as Error).message}${busyHint}`))
+      return EXIT.busy
+    }
+    console.error(`cannot open ${folder}: ${(err as Error).message}`)
+    return EXIT.failed
   }
 }
 
