@@ -253,16 +253,6 @@ function lengthDelimited(field: number, payload: Uint8Array): Uint8Array {
   return w.finish()
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
-
 const GRAPH_FIELD = 7
 const G_NODE = 1
 const G_INITIALIZER = 5
@@ -286,7 +276,7 @@ export function editGraph(model: Uint8Array, edit: GraphEdit): Uint8Array {
   const firstNode = kept.findIndex((f) => f.field === G_NODE)
   const before = kept.slice(0, Math.max(firstNode, 0)).map((f) => f.bytes)
   const rest = kept.slice(Math.max(firstNode, 0)).map((f) => f.bytes)
-  const graph = concat([
+  const graph = Buffer.concat([
     ...before,
     ...(edit.prependNodes ?? []).map((n) => lengthDelimited(G_NODE, encodeNode(n))),
     ...rest,
@@ -295,7 +285,7 @@ export function editGraph(model: Uint8Array, edit: GraphEdit): Uint8Array {
     ...(edit.addInputs ?? []).map((v) => lengthDelimited(G_INPUT, encodeValueInfo(v))),
     ...(edit.addOutputs ?? []).map((v) => lengthDelimited(G_OUTPUT, encodeValueInfo(v))),
   ])
-  return concat(top.map((f) => (f.field === GRAPH_FIELD ? lengthDelimited(GRAPH_FIELD, graph) : f.bytes)))
+  return Buffer.concat(top.map((f) => (f.field === GRAPH_FIELD ? lengthDelimited(GRAPH_FIELD, graph) : f.bytes)))
 }
 
 export function float32Tensor(name: string, dims: number[], values: number[]): NewTensor {
