@@ -53,7 +53,10 @@ export async function projectFeatures(rows: ImageRow[], cacheFile: string, featu
 export async function viewFeatures(images: ImageRow[], viewFiles: string[], transform: FeatureTransform): Promise<Matrix[]> {
   return Promise.all(
     viewFiles.map(async (file, v) => {
-      const emb = await loadEmbeddings(file, { ids: images.map((r) => r.hash), scores: false })
+      const emb = await loadEmbeddings(file, { ids: images.map((r) => r.hash), scores: false }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw new Error(`view ${v + 1}'s embeddings are missing (${file}); run the teacher again (Settings) or turn the views off`)
+        throw err
+      })
       if (emb.ids.length < images.length) throw new Error(`${images.length - emb.ids.length} images have no view ${v + 1} yet; let the teacher finish first`)
       // loadEmbeddings gives the rows in the order asked for, so they line up with `images`
       return applyFeatures(transform, matrix(images.length, emb.dim, emb.data))
