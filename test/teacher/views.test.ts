@@ -62,7 +62,7 @@ describe('augmented views', () => {
     expect(viewCacheKey(key, 1).preprocessHash).not.toBe(k0)
     expect(viewCacheKey({ ...key, preprocessHash: 'c'.repeat(64) }, 0).preprocessHash).not.toBe(k0)
     expect(k0).not.toBe(key.preprocessHash)
-    expect(AUGMENT_RECIPE.version).toBe(1)
+    expect(AUGMENT_RECIPE.version).toBe(2)
   })
 
   it('embeds only what is missing: a second pass nothing, K 2 -> 3 only the third view', async () => {

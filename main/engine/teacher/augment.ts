@@ -13,17 +13,19 @@ import { resizeCropInto } from './resample'
 /**
  * The recipe's parameters. Light on purpose: the views stand for the same image (a head is scored
  * on their mean, a student trained on them with the clean image's label), so a crop keeps at least
- * 40 % of the area, and the colour moves by at most 20 %.
+ * 80 % of the area and the colour moves by at most 10 %. Measured (test/bench/results/
+ * ablation-views.json): version 1, crops down to 40 % and 20 % jitter, made test-time averaging
+ * lose 2 points on hymenoptera and 4.6 on fashion-mnist-small at k = 4.
  */
 export const AUGMENT_RECIPE = {
-  version: 1,
+  version: 2,
   flip: 0.5,
   /** area of the crop as a share of the image, uniform in [min, max] */
-  scale: [0.4, 1],
+  scale: [0.8, 1],
   /** aspect ratio of the crop, log-uniform in [min, max] */
   ratio: [3 / 4, 4 / 3],
   /** brightness, contrast and saturation factors, each uniform in [1 - j, 1 + j] */
-  jitter: 0.2,
+  jitter: 0.1,
 } as const
 
 /** 32 bits of sha256 of (id, view): a seed per view that does not depend on the order images come in. */
