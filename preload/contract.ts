@@ -61,6 +61,12 @@ export interface Settings {
   textPrior: boolean
   /** A mirror's base URL: downloads take each file's path from it instead of the publisher's host (behind a firewall). */
   modelMirror: string | null
+  /** Augmented views the teacher embeds per image (flip, resized crop, colour jitter; 0: none); each costs one more embedding per image. */
+  views: number
+  /** With views: rounds score each image on the mean of its clean and view embeddings (test-time averaging). */
+  testTimeViews: boolean
+  /** With views: the head trains on each training image's views too, with dropout on its inputs (Noisy Student). */
+  noisyStudent: boolean
 }
 
 /** What a user can change when importing an ONNX file as a teacher (the wizard's fields). */

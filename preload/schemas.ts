@@ -3,7 +3,7 @@
  * renderer is untrusted). Kept apart from contract.ts so the renderer bundle carries no validator.
  */
 import { z } from 'zod'
-import { CANCELLABLE_JOBS, EXPORT_SCOPES, IMPORT_AS, IMPORT_CONFLICTS, IMPORT_FORMATS, LABEL_FORMATS, LIMITS, PROVIDER_SETTINGS, TEACHER_FILE_ROLES, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
+import { CANCELLABLE_JOBS, EXPORT_SCOPES, IMPORT_AS, IMPORT_CONFLICTS, IMPORT_FORMATS, LABEL_FORMATS, LIMITS, MAX_VIEWS, PROVIDER_SETTINGS, TEACHER_FILE_ROLES, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
 
 const relPath = z.string().min(1).max(LIMITS.maxPath)
 const folder = z.string().min(1).max(LIMITS.maxPath)
@@ -44,6 +44,12 @@ export const settingsSchema = z
       .max(LIMITS.maxPath)
       .regex(/^https?:\/\/[^\s/]+/, 'a mirror is an http:// or https:// base URL')
       .nullable(),
+    /** Augmented views per image the teacher embeds (0: none). */
+    views: z.number().int().min(0).max(MAX_VIEWS),
+    /** Rounds score each image on the mean of its clean and view embeddings. */
+    testTimeViews: z.boolean(),
+    /** The head trains on the views too, with input dropout (Noisy Student). */
+    noisyStudent: z.boolean(),
   })
   .strict()
 

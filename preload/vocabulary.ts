@@ -64,6 +64,14 @@ export const PROVIDER_SETTINGS = ['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cp
 export type ProviderSetting = (typeof PROVIDER_SETTINGS)[number]
 export type ProviderName = Exclude<ProviderSetting, 'auto'>
 
+/**
+ * Augmented views the teacher embeds per image (flip, resized crop, colour jitter; 0: none), for
+ * test-time averaging and the noisy student. The default follows the eval
+ * (test/bench/results/ablation-views.json); each view costs one more embedding per image.
+ */
+export const DEFAULT_VIEWS = 0
+export const MAX_VIEWS = 8
+
 /** The teacher a fresh install uses, and the demo always. */
 export const DEFAULT_TEACHER = 'mobilenetv2-12-int8'
 

@@ -93,6 +93,14 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       await expect(settings.locator('output')).toHaveText('0.65')
       await expect.poll(async () => JSON.parse(await readFile(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'settings.json'), 'utf8')) as object).toMatchObject({ strategy: 'threshold', strategyParam: 0.65 })
       await shot('settings')
+      // Augmented views: off, and their round switches with them, until a count is chosen; a count is
+      // a teacher setting (the pass runs again to embed the views)
+      await expect(settings.getByLabel('Score each image on the mean of its views')).toBeDisabled()
+      await settings.getByLabel('Augmented views per image').selectOption('1')
+      await expect(settings.getByTestId('settings-note')).toHaveText('Saved; the teacher runs again with it')
+      await expect(settings.getByLabel('Score each image on the mean of its views')).toBeEnabled()
+      await settings.getByLabel('Augmented views per image').selectOption('0')
+      await expect.poll(async () => JSON.parse(await readFile(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'settings.json'), 'utf8')) as object).toMatchObject({ views: 0 })
       await page.keyboard.press('Escape')
       await expect(settings).toHaveCount(0)
 

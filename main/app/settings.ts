@@ -6,7 +6,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Settings } from '../../preload/contract'
 import { settingsSchema } from '../../preload/schemas'
-import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../../preload/vocabulary'
+import { DEFAULT_STRATEGY, DEFAULT_TEACHER, DEFAULT_VIEWS } from '../../preload/vocabulary'
+import { DEFAULT_ROUND_SETTINGS } from '../engine/selftrain/round'
 
 /** Fields added later are filled from here when an older settings.json lacks them. */
 export const DEFAULT_APP_SETTINGS: Settings = {
@@ -19,6 +20,9 @@ export const DEFAULT_APP_SETTINGS: Settings = {
   prompts: null,
   textPrior: true,
   modelMirror: null,
+  views: DEFAULT_VIEWS,
+  testTimeViews: DEFAULT_ROUND_SETTINGS.testTimeViews,
+  noisyStudent: DEFAULT_ROUND_SETTINGS.studentViews,
 }
 
 export async function loadSettings(appDataDir: string): Promise<Settings> {

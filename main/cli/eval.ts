@@ -22,7 +22,7 @@ import { defaultModelSearchDirs } from '../engine/teacher/manifest'
 import { classTextFor } from '../engine/teacher/text'
 import { defaultAppDataDir } from '../engine/project/locations'
 import type { ClassText } from '../engine/selftrain/zero-shot'
-import { STRATEGY_NAMES, type StrategyName } from '../../preload/vocabulary'
+import { DEFAULT_VIEWS, MAX_VIEWS, STRATEGY_NAMES, type StrategyName } from '../../preload/vocabulary'
 import { parseArgs, UsageError } from './args'
 
 const USAGE = `usage: npm run cli -- eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials 5] [--rounds 5]
@@ -152,6 +152,7 @@ export async function run(args: string[]): Promise<number> {
     reviewOrder: EvalOptions['reviewOrder']
     reviewShare: number
     reviewPseudoWeight: number | 'check'
+    views: number
   }
   try {
     const { positional, options } = parseArgs(args, ['json', 'png', 'k', 'trials', 'rounds', 'strategy', 'model', 'set', 'features', 'review-order', 'review-share', 'review-pseudo-weight'])
@@ -181,10 +182,17 @@ export async function run(args: string[]): Promise<number> {
     const settings: Record<string, unknown> = {}
     const seeds: Record<string, unknown> = {}
     const seedNames = Object.keys(DEFAULT_SEED_OPTIONS).filter((n) => n !== 'seed')
+    // views=K: the teacher's augmented views per image (0: none), for testTimeViews and studentViews
+    let views = DEFAULT_VIEWS
     for (const pair of (str('set') ?? '').split(',').filter(Boolean)) {
       const [name, value] = pair.split('=') as [string, string | undefined]
+      if (name === 'views') {
+        views = Number(value)
+        if (!Number.isInteger(views) || views < 0 || views > MAX_VIEWS) throw new UsageError(`--set views= takes a whole number from 0 to ${MAX_VIEWS}, got "${value}"`)
+        continue
+      }
       if (!name || value === undefined || !(name in DEFAULT_ROUND_SETTINGS || seedNames.includes(name)))
-        throw new UsageError(`--set takes name=value with a name from: ${[...Object.keys(DEFAULT_ROUND_SETTINGS), ...seedNames].join(', ')}`)
+        throw new UsageError(`--set takes name=value with a name from: views, ${[...Object.keys(DEFAULT_ROUND_SETTINGS), ...seedNames].join(', ')}`)
       ;(seedNames.includes(name) ? seeds : settings)[name] = value === 'true' ? true : value === 'false' ? false : Number.isFinite(Number(value)) ? Number(value) : value
     }
     // --features power,centre e.g. 0.5,1 (default) or 1,0 (plain L2)
@@ -192,7 +200,7 @@ export async function run(args: string[]): Promise<number> {
     const features: FeatureOptions = f ? { power: Number(f.split(',')[0]), centre: f.split(',')[1] === '1' } : DEFAULT_FEATURES
     const reviewOrder = (str('review-order') ?? DEFAULT_EVAL.reviewOrder) as EvalOptions['reviewOrder']
     if (!['proposals', 'informative', 'diverse'].includes(reviewOrder)) throw new UsageError('--review-order is proposals, informative or diverse')
-    opts = { ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, seeds: seeds as EvalOptions['seeds'], features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
+    opts = { views, ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, seeds: seeds as EvalOptions['seeds'], features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
     const json = str('json')
     const png = str('png')
     const model = str('model')
@@ -212,10 +220,12 @@ export async function run(args: string[]): Promise<number> {
     const t0 = performance.now()
     const emb = await evalEmbeddings(folder, {
       ...(opts.model ? { model: opts.model } : {}),
+      views: opts.views,
       signal: ac.signal,
       onProgress: (done, total) => process.stderr.write(`\rembedding ${done}/${total}`),
     })
-    process.stderr.write(`\rembeddings ready (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`)
+    const embedSeconds = (performance.now() - t0) / 1000
+    process.stderr.write(`\rembeddings ready (${embedSeconds.toFixed(1)} s, ${opts.views} views per image)\n`)
     const C = emb.pool.classes.length
     const data = {
       classes: emb.pool.classes,
@@ -223,6 +233,8 @@ export async function run(args: string[]): Promise<number> {
       poolLabels: emb.pool.labels,
       test: matrix(emb.test.labels.length, emb.test.dim, emb.test.data),
       testLabels: emb.test.labels,
+      poolViews: emb.pool.views.map((v) => matrix(emb.pool.labels.length, emb.pool.dim, v)),
+      testViews: emb.test.views.map((v) => matrix(emb.test.labels.length, emb.test.dim, v)),
     }
     if (data.testLabels.length === 0) throw new Error(`${folder}/test has no images of the pool's classes`)
     // A text-aligned teacher adds zero_shot and text_prior, the dataset's folder names as class names.
@@ -258,7 +270,8 @@ export async function run(args: string[]): Promise<number> {
       signal: ac.signal,
       onTrial: (m) => process.stderr.write(`\r${m}   `),
     })
-    process.stderr.write(`\rengine done (${((performance.now() - t1) / 1000).toFixed(1)} s)\n`)
+    const engineSeconds = (performance.now() - t1) / 1000
+    process.stderr.write(`\rengine done (${engineSeconds.toFixed(1)} s)\n`)
     const rows = summarise(acc)
     const peerNames: string[] = []
     if (peers) {
@@ -286,7 +299,9 @@ export async function run(args: string[]): Promise<number> {
     if (opts.json) {
       // suggested_classes: per k, how many classes the suggested seeds covered in each trial
       const suggested_classes = Object.fromEntries([...suggestedClasses].map(([k, v]) => [k, v]))
-      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, test: data.test.rows, results: rows, suggested_classes }, null, 1))
+      // views, settings and seconds: what an ablation (test/bench/results/ablation-*.json) compares
+      const seconds = { embedding: embedSeconds, engine: engineSeconds }
+      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, test: data.test.rows, views: opts.views, settings: opts.settings, seconds, results: rows, suggested_classes }, null, 1))
       console.log(`json: ${opts.json}`)
     }
     return 0

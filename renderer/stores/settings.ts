@@ -10,13 +10,13 @@ interface SettingsState {
   note: string | null
   /**
    * Saves some settings. The values themselves live in the teacher store (the status bar shows
-   * them too): one copy. Teacher, provider, device and threads only apply to a new teacher pass,
+   * them too): one copy. Teacher, provider, device, threads and views only apply to a new teacher pass,
    * so a change to them starts one (cached images are skipped).
    */
   save(patch: Partial<Settings>): Promise<void>
 }
 
-const TEACHER_FIELDS: (keyof Settings)[] = ['teacher', 'provider', 'deviceId', 'threads']
+const TEACHER_FIELDS: (keyof Settings)[] = ['teacher', 'provider', 'deviceId', 'threads', 'views']
 
 export const useSettings = create<SettingsState>((set) => ({
   error: null,

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { LIMITS, STRATEGIES, STRATEGY_NAMES, type ProviderSetting, type StrategyName } from '../../preload/vocabulary'
+import { LIMITS, MAX_VIEWS, STRATEGIES, STRATEGY_NAMES, type ProviderSetting, type StrategyName } from '../../preload/vocabulary'
 import { PROVIDER_NAMES } from '../providers'
 import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
@@ -172,6 +172,25 @@ function SettingsForm() {
               </button>
             )}
           </span>
+        </label>
+        <label className="field">
+          <span>Augmented views</span>
+          <select aria-label="Augmented views per image" value={settings.views} onChange={(e) => void save({ views: Number(e.target.value) })}>
+            {Array.from({ length: MAX_VIEWS + 1 }, (_, k) => (
+              <option key={k} value={k}>
+                {k === 0 ? 'None' : `${k} per image`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <p className="muted help">Flipped, cropped and recoloured copies the teacher embeds too; each costs one more embedding per image.</p>
+        <label className="field">
+          <span>Average views</span>
+          <input type="checkbox" aria-label="Score each image on the mean of its views" disabled={settings.views === 0} checked={settings.testTimeViews} onChange={(e) => void save({ testTimeViews: e.target.checked })} />
+        </label>
+        <label className="field">
+          <span>Noisy student</span>
+          <input type="checkbox" aria-label="The head also learns from the views, with dropout" disabled={settings.views === 0} checked={settings.noisyStudent} onChange={(e) => void save({ noisyStudent: e.target.checked })} />
         </label>
       </fieldset>
 

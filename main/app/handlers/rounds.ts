@@ -19,7 +19,7 @@ export const roundHandlers = {
     const searchDirs = defaultModelSearchDirs(ctx.host.appDataDir)
     const manifest = await loadManifest(teacher, searchDirs).catch(() => null)
     const textAligned = manifest?.manifest.text !== undefined
-    return ctx.jobs.rounds.start(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), { ...(await ctx.settings()), ...withoutUndefined(input), teacher, textAligned, searchDirs, ...(manifest ? { manifest } : {}) })
+    return ctx.jobs.rounds.start(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), { ...(await ctx.settings()), ...withoutUndefined(input), teacher, textAligned, searchDirs, viewFiles: ctx.jobs.teacher.viewFiles(), ...(manifest ? { manifest } : {}) })
   },
 } satisfies HandlerGroup
 

@@ -23,7 +23,17 @@ import { classTextFor } from '../../engine/teacher/text'
  * has a text tower; `manifest`: its manifest when the caller has loaded it already; `searchDirs`:
  * where its files are, defaultModelSearchDirs(appDataDir) in the app).
  */
-export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'prompts' | 'textPrior'>> & { teacher?: string; textAligned?: boolean; manifest?: LoadedManifest; searchDirs?: string[] }
+export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'prompts' | 'textPrior' | 'testTimeViews' | 'noisyStudent'>> & {
+  teacher?: string
+  textAligned?: boolean
+  manifest?: LoadedManifest
+  searchDirs?: string[]
+  /** the teacher's augmented views' caches (TeacherPass.viewFiles), for testTimeViews and noisyStudent */
+  viewFiles?: string[]
+}
+
+/** Input dropout of the noisy student (Settings.noisyStudent): the MLP head's default input dropout. */
+export const NOISY_STUDENT_DROPOUT = 0.2
 
 /**
  * The head's inputs for `rows`: their cached embeddings, through the feature transform fitted on
@@ -37,6 +47,21 @@ export async function projectFeatures(rows: ImageRow[], cacheFile: string, featu
   const pool = matrix(images.length, emb.dim, emb.data)
   const transform = fitFeatures(pool, features)
   return { images, X: applyFeatures(transform, pool), transform }
+}
+
+/** The head's inputs of each augmented view of `images`, through the clean features' transform. */
+export async function viewFeatures(images: ImageRow[], viewFiles: string[], transform: FeatureTransform): Promise<Matrix[]> {
+  return Promise.all(
+    viewFiles.map(async (file, v) => {
+      const emb = await loadEmbeddings(file, { ids: images.map((r) => r.hash), scores: false }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') throw new Error(`view ${v + 1}'s embeddings are missing (${file}); run the teacher again (Settings) or turn the views off`)
+        throw err
+      })
+      if (emb.ids.length < images.length) throw new Error(`${images.length - emb.ids.length} images have no view ${v + 1} yet; let the teacher finish first`)
+      // loadEmbeddings gives the rows in the order asked for, so they line up with `images`
+      return applyFeatures(transform, matrix(images.length, emb.dim, emb.data))
+    }),
+  )
 }
 
 /** A round's row as the contract gives it; `audited`: its precision from spot-checks (audit.ts roundAudits). */
@@ -165,6 +190,9 @@ export class RoundJob {
     // classifier as it stands (zero-shot.ts says why).
     const { images, X, transform } = await projectFeatures(rows, cacheFile, text ? { power: 1, centre: false } : undefined)
     if (text && text.T.cols !== X.cols) throw new Error(`the text tower gives ${text.T.cols} values per class name but the image embeddings have ${X.cols}: the manifest's towers do not share one space`)
+    const viewFiles = options.testTimeViews || options.noisyStudent ? (options.viewFiles ?? []) : []
+    const views = viewFiles.length ? await viewFeatures(images, viewFiles, transform) : []
+    const viewSettings = views.length ? { testTimeViews: options.testTimeViews === true, studentViews: options.noisyStudent === true, studentDropout: options.noisyStudent ? NOISY_STUDENT_DROPOUT : 0 } : {}
     signal.throwIfAborted()
 
     const slot = new Map(classes.map((c, k) => [c.id, k]))
@@ -184,8 +212,8 @@ export class RoundJob {
     // A worker's start (and the embeddings crossing to it) until its first stage reports.
     enter('starting the worker')
     const result = await runRoundInWorker(
-      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}) },
-      { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
+      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}), ...(views.length ? { views } : {}) },
+      { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...viewSettings, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
       signal,
       (stage, done, total) => {
         estimate.advance(stage, done, total, Date.now())

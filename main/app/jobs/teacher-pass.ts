@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { Settings, TeacherStatus } from '../../../preload/contract'
 import type { Project } from '../../engine/project/project'
 import { ProgressMeter } from '../../engine/progress'
-import { defaultModelSearchDirs, embedImages, loadManifest, modelCacheDir, openCacheFor, Teacher, type EmbedItem, type ProviderReport } from '../../engine/teacher'
+import { defaultModelSearchDirs, embedImages, loadManifest, modelCacheDir, openCacheFor, openViewCachesFor, Teacher, type EmbedItem, type ProviderReport } from '../../engine/teacher'
 
 const idle = (model: string): TeacherStatus => ({ model, modelName: null, state: 'idle', message: null, provider: null, done: 0, total: 0, failed: 0, imagesPerSecond: 0 })
 
@@ -17,6 +17,7 @@ export class TeacherPass {
   private abort: AbortController | null = null
   private running: Promise<void> = Promise.resolve()
   private lastCacheFile: string | null = null
+  private lastViewFiles: string[] = []
 
   constructor(
     model: string,
@@ -35,6 +36,11 @@ export class TeacherPass {
   /** The embedding cache of the last finished pass; null until one has finished. */
   cacheFile(): string | null {
     return this.status.state === 'done' ? this.lastCacheFile : null
+  }
+
+  /** The caches of the augmented views (settings.views of them) of the last finished pass. */
+  viewFiles(): string[] {
+    return this.status.state === 'done' ? this.lastViewFiles : []
   }
 
   private set(patch: Partial<TeacherStatus>): void {
@@ -74,10 +80,12 @@ export class TeacherPass {
       const items = projectImages(project)
       this.set({ state: 'embedding', provider: providerInfo(teacher.provider), total: items.length })
       const cache = await openCacheFor(teacher, teacherDir)
+      const views = await openViewCachesFor(teacher, teacherDir, settings.views)
       const meter = new ProgressMeter(500)
       try {
         const summary = await embedImages(teacher, cache, items, {
           signal,
+          views,
           onProgress: (p) => {
             if (!meter.due(p.done, p.total)) return
             this.progress(p.done, p.total, p.imagesPerSecond, p.etaSeconds)
@@ -85,6 +93,7 @@ export class TeacherPass {
           },
         })
         this.lastCacheFile = summary.cacheFile
+        this.lastViewFiles = views.map((v) => v.file)
         this.set({
           state: 'done',
           done: summary.total - summary.failed.length,
@@ -95,6 +104,7 @@ export class TeacherPass {
         })
       } finally {
         await cache.close()
+        for (const v of views) await v.close()
       }
     } catch (err) {
       if (signal.aborted) this.set({ state: 'cancelled', message: 'cancelled; embedded images are kept and the next run resumes' })

@@ -28,6 +28,7 @@ import { DEFAULT_ROUND_SETTINGS, runRound, type Labels, type RoundSettings } fro
 import type { Head } from './head'
 import { headPrior, zeroShotHead, type ClassText } from './zero-shot'
 import { suggestSeeds, typicality, DEFAULT_SEED_OPTIONS, type SeedOptions } from './seeds'
+import { meanOfViews } from './views'
 
 export interface EvalData {
   classes: string[]
@@ -37,6 +38,9 @@ export interface EvalData {
   testLabels: Int32Array
   /** a text-aligned teacher's class directions (classes x dim, unit rows, in the embeddings' space) */
   text?: ClassText
+  /** the teacher's augmented views (teacher/augment.ts), each aligned with `pool` / `test` */
+  poolViews?: Matrix[]
+  testViews?: Matrix[]
 }
 
 export interface EvalOptions {
@@ -146,7 +150,10 @@ export async function evaluate(
   // the engine's own head inputs, fitted on the pool without labels
   const ft = fitFeatures(data.pool, o.features)
   const X = applyFeatures(ft, data.pool)
-  const Xt = applyFeatures(ft, data.test)
+  const Xv = (data.poolViews ?? []).map((V) => applyFeatures(ft, V))
+  // with test-time averaging the test images are scored as the pool's are: on their views' mean
+  const testTimeViews = (o.settings.testTimeViews ?? DEFAULT_ROUND_SETTINGS.testTimeViews) && Xv.length > 0
+  const Xt = testTimeViews ? meanOfViews(applyFeatures(ft, data.test), (data.testViews ?? []).map((V) => applyFeatures(ft, V))) : applyFeatures(ft, data.test)
   let graph: KnnGraph | undefined
   const getGraph = () => (graph ??= knnGraph(X, o.settings.graphK ?? 10, o.signal))
   const budgetTotal = Math.round(o.reviewShare * data.pool.rows)
@@ -195,7 +202,7 @@ export async function evaluate(
           const settings: Partial<RoundSettings> = { folds: 0, ...o.settings, ...(review ? (o.reviewPseudoWeight === 'check' ? { pseudoCheck: true } : { pseudoWeight: o.reviewPseudoWeight }) : {}), round, rounds: o.rounds, seed: t }
           const needsGraph = ['agreement', 'ensemble'].includes(settings.strategy ?? DEFAULT_ROUND_SETTINGS.strategy) || review
           const res = await runRound(
-            { X, classes: C, human: labelled, accepted, ...(unreviewed ? { unreviewed } : {}), ...(previous ? { previous } : {}), ...(needsGraph ? { graph: getGraph() } : {}) },
+            { X, classes: C, human: labelled, accepted, ...(unreviewed ? { unreviewed } : {}), ...(previous ? { previous } : {}), ...(needsGraph ? { graph: getGraph() } : {}), ...(Xv.length ? { views: Xv } : {}) },
             settings,
             o.signal,
           )

@@ -15,6 +15,7 @@ import { MlpHead } from './mlp'
 import { ClassBalancedTopK, makeStrategy, type Selection } from './selection'
 import { DEFAULT_STRATEGY, type StrategyName } from '../../../preload/vocabulary'
 import { headPrior, zeroShotHead, type ClassText, type HeadPrior } from './zero-shot'
+import { meanOfViews, studentSet } from './views'
 
 export interface Labels {
   index: Int32Array
@@ -58,6 +59,12 @@ export interface RoundSettings {
   textPrior: boolean
   /** the prior's extra weight with no label (lambda0 of zero-shot.ts priorStrength) */
   textPriorStrength: number
+  /** with views (RoundInput.views): score every image on the mean of its clean and view features */
+  testTimeViews: boolean
+  /** with views: the final head also trains on each training image's views, with its label (views.ts) */
+  studentViews: boolean
+  /** dropout on the final head's input features (0: none); with studentViews, the noisy student */
+  studentDropout: number
   seed: number
 }
 
@@ -76,6 +83,9 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   graphLimit: 50000,
   textPrior: true,
   textPriorStrength: 1,
+  testTimeViews: false,
+  studentViews: false,
+  studentDropout: 0,
   seed: 0,
 }
 
@@ -100,6 +110,8 @@ export interface RoundInput {
    *  untransformed; zero-shot.ts says why): with no label at all the round is zero-shot, with
    *  labels they are the head's prior (settings.textPrior) */
   text?: ClassText
+  /** the teacher's augmented views as head inputs, each aligned with X (views.ts) */
+  views?: Matrix[]
 }
 
 export interface RoundMetrics {
@@ -256,12 +268,15 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   const fitStarted = performance.now()
   const fitExpected = msPerRow === null ? null : msPerRow * trainIdx.length
   const fitProgress = (p: number) => onProgress('fitting the head', fitShare(p, performance.now() - fitStarted, fitExpected), 1)
-  const head = zeroShot ? zeroShotHead(input.text!) : makeHead(s, k, undefined, prior).fit(takeRows(X, trainIdx), targets, { sampleWeight: weight, signal, onProgress: fitProgress })
+  // the k-fold heads above train on clean rows only: a view of a held-out image must not train its fold
+  const views = input.views ?? []
+  const fitSet = s.studentViews || s.studentDropout > 0 ? studentSet(X, s.studentViews ? views : [], trainIdx, targets, weight, s.studentDropout, s.seed) : { X: takeRows(X, trainIdx), targets, weight }
+  const head = zeroShot ? zeroShotHead(input.text!) : makeHead(s, k, undefined, prior).fit(fitSet.X, fitSet.targets, { sampleWeight: fitSet.weight, signal, onProgress: fitProgress })
   onProgress('fitting the head', 1, 1)
   await tick()
   signal?.throwIfAborted()
   onProgress('scoring images', 0, n)
-  const proba = softmaxWithTemperature(head.decision(X), n, k, temperature)
+  const proba = softmaxWithTemperature(head.decision(s.testTimeViews ? meanOfViews(X, views) : X), n, k, temperature)
   const predicted = new Int32Array(n)
   const confidence = new Float32Array(n)
   for (let i = 0; i < n; i++) {

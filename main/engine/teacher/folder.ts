@@ -6,7 +6,8 @@ import path from 'node:path'
 import { hashFile } from '../library/identify'
 import { walk } from '../library/indexer'
 import { mapLimit } from '../library/scan'
-import { EmbeddingCache, type CacheKey } from './cache'
+import { viewCacheKey } from './augment'
+import { EmbeddingCache, cacheFileName, readCacheHeader, type CacheKey } from './cache'
 import type { EmbedItem, EmbedOptions, EmbedSummary } from './embed'
 import { embedImages } from './embed'
 import type { LoadedManifest } from './manifest'
@@ -89,4 +90,15 @@ export async function embedFolder(root: string, model: string | LoadedManifest, 
   } finally {
     await teacher.close()
   }
+}
+
+/** Opens the caches of views 0..count-1 of a teacher's embeddings (augment.ts), beside its clean cache. */
+export function openViewCachesFor(teacher: Teacher, cacheDir: string, count: number): Promise<EmbeddingCache[]> {
+  return Promise.all(Array.from({ length: count }, (_, v) => EmbeddingCache.open(embeddingCacheDir(cacheDir), viewCacheKey(cacheKeyOf(teacher), v))))
+}
+
+/** The files of views 0..count-1 of the embeddings in `cacheFile` (opened by openViewCachesFor), for loadEmbeddings. */
+export async function viewCacheFiles(cacheFile: string, count: number): Promise<string[]> {
+  const key = await readCacheHeader(cacheFile)
+  return Array.from({ length: count }, (_, v) => path.join(path.dirname(cacheFile), cacheFileName(viewCacheKey(key, v))))
 }
