@@ -19,16 +19,37 @@ export interface FeatureTransform extends FeatureOptions {
 
 export const DEFAULT_FEATURES: FeatureOptions = { power: 0.5, centre: true }
 
-function base(X: Matrix, power: number): Matrix {
-  const out = matrix(X.rows, X.cols, Float32Array.from(X.data))
-  if (power !== 1) {
-    const d = out.data
-    for (let i = 0; i < d.length; i++) {
-      const v = d[i]!
-      d[i] = v >= 0 ? Math.pow(v, power) : -Math.pow(-v, power)
+/** x -> sign(x) |x|^p, then L2 normalisation: one row, in place. */
+export function baseRow(row: Float32Array, power: number): void {
+  const n = row.length
+  if (power === 0.5) {
+    for (let j = 0; j < n; j++) {
+      const v = row[j]!
+      row[j] = v >= 0 ? Math.sqrt(v) : -Math.sqrt(-v)
+    }
+  } else if (power !== 1) {
+    for (let j = 0; j < n; j++) {
+      const v = row[j]!
+      row[j] = v >= 0 ? Math.pow(v, power) : -Math.pow(-v, power)
     }
   }
-  return l2NormalizeRows(out)
+  normaliseRow(row)
+}
+
+/** The pool mean taken away, then L2 normalisation again: one row (of baseRow's output), in place. */
+export function centreRow(row: Float32Array, mean: Float64Array): void {
+  for (let j = 0; j < row.length; j++) row[j] = row[j]! - mean[j]!
+  normaliseRow(row)
+}
+
+function normaliseRow(row: Float32Array): void {
+  l2NormalizeRows(matrix(1, row.length, row))
+}
+
+function base(X: Matrix, power: number): Matrix {
+  const out = matrix(X.rows, X.cols, Float32Array.from(X.data))
+  for (let i = 0; i < X.rows; i++) baseRow(out.data.subarray(i * X.cols, (i + 1) * X.cols), power)
+  return out
 }
 
 export function fitFeatures(pool: Matrix, opts: Partial<FeatureOptions> = {}): FeatureTransform {
@@ -41,8 +62,7 @@ export function applyFeatures(t: FeatureTransform, X: Matrix): Matrix {
   const out = base(X, t.power)
   if (t.centre && t.mean) {
     const d = X.cols
-    for (let i = 0; i < X.rows; i++) for (let j = 0; j < d; j++) out.data[i * d + j] = out.data[i * d + j]! - t.mean[j]!
-    l2NormalizeRows(out)
+    for (let i = 0; i < X.rows; i++) centreRow(out.data.subarray(i * d, (i + 1) * d), t.mean)
   }
   return out
 }
