@@ -117,6 +117,11 @@ function readyHelpers(): Helper[] {
   return helpers.slice()
 }
 
+/** Starts the helpers now, if not yet, and waits until they are up; answers how many threads a big fit will use. */
+export function startProductsPool(): number {
+  return 1 + readyHelpers().slice(0, MAX_THREADS - 1).length
+}
+
 /** Stops the helpers (tests, and a process that wants its threads back now). */
 export function closeProductsPool(): Promise<void> {
   const all = helpers
