@@ -1,4 +1,4 @@
-import { columnMeans, l2NormalizeRows, matrix, type Matrix } from '../math/linalg'
+import { columnMeans, matrix, type Matrix } from '../math/linalg'
 
 /**
  * How embeddings become head inputs; fitted on the unlabelled pool, no labels used.
@@ -19,31 +19,39 @@ export interface FeatureTransform extends FeatureOptions {
 
 export const DEFAULT_FEATURES: FeatureOptions = { power: 0.5, centre: true }
 
-/** x -> sign(x) |x|^p, then L2 normalisation: one row, in place. */
+/**
+ * x -> sign(x) |x|^p, then L2 normalisation: one row, in place. The sum of squares is taken over
+ * the float32 values as stored (Math.fround), as l2NormalizeRows does, in the same loop: one pass
+ * fewer over ~0.5 GB at 100k images.
+ */
 export function baseRow(row: Float32Array, power: number): void {
   const n = row.length
-  if (power === 0.5) {
-    for (let j = 0; j < n; j++) {
-      const v = row[j]!
-      row[j] = v >= 0 ? Math.sqrt(v) : -Math.sqrt(-v)
-    }
-  } else if (power !== 1) {
-    for (let j = 0; j < n; j++) {
-      const v = row[j]!
-      row[j] = v >= 0 ? Math.pow(v, power) : -Math.pow(-v, power)
-    }
+  let s = 0
+  for (let j = 0; j < n; j++) {
+    const x = row[j]!
+    const v = Math.fround(power === 1 ? x : power === 0.5 ? (x >= 0 ? Math.sqrt(x) : -Math.sqrt(-x)) : x >= 0 ? Math.pow(x, power) : -Math.pow(-x, power))
+    row[j] = v
+    s += v * v
   }
-  normaliseRow(row)
+  scaleRow(row, s)
 }
 
 /** The pool mean taken away, then L2 normalisation again: one row (of baseRow's output), in place. */
 export function centreRow(row: Float32Array, mean: Float64Array): void {
-  for (let j = 0; j < row.length; j++) row[j] = row[j]! - mean[j]!
-  normaliseRow(row)
+  let s = 0
+  for (let j = 0; j < row.length; j++) {
+    const v = Math.fround(row[j]! - mean[j]!)
+    row[j] = v
+    s += v * v
+  }
+  scaleRow(row, s)
 }
 
-function normaliseRow(row: Float32Array): void {
-  l2NormalizeRows(matrix(1, row.length, row))
+/** Divides the row by sqrt(s), its sum of squares; a zero row stays zero. */
+function scaleRow(row: Float32Array, s: number): void {
+  if (!(s > 0)) return
+  const inv = 1 / Math.sqrt(s)
+  for (let j = 0; j < row.length; j++) row[j] = row[j]! * inv
 }
 
 function base(X: Matrix, power: number): Matrix {

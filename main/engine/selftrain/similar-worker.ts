@@ -28,6 +28,9 @@ export type SimilarReply =
   | { type: 'result'; id: number; hashes: string[]; sims: number[] }
   | { type: 'error'; id: number; message: string }
 
+/** WebAssembly's 32-bit memory: 4 GiB, less a page for anything else in it (about 800k images of 1280-d float32). */
+const MAX_BYTES = 2 ** 32 - 65536
+
 /** At most one progress message per this many milliseconds while loading. */
 const PROGRESS_MS = 100
 
@@ -52,7 +55,9 @@ async function load(m: Extract<SimilarRequest, { type: 'load' }>): Promise<Simil
       d = chunk.dim
       d4 = pad4(d)
       // every record the file holds, the query's 4 rows, the output: sized once, so no view detaches
-      heap = simdHeap((chunk.records * d4 + 4 * d4 + chunk.records * 4) * 4)
+      const bytes = (chunk.records * d4 + 4 * d4 + chunk.records * 4) * 4
+      if (bytes > MAX_BYTES) throw new Error(`"more like this" holds at most ${Math.floor(MAX_BYTES / ((d4 + 4) * 4)).toLocaleString('en')} images' ${d}-d features in memory; ${m.cacheFile} has ${chunk.records.toLocaleString('en')}`)
+      heap = simdHeap(bytes)
       heap.fill(0, 0, chunk.records * d4 + 4 * d4)
       mean = new Float64Array(d)
       parentPort?.postMessage({ type: 'progress', id: m.id, done: 0, total: chunk.records } satisfies SimilarReply)
