@@ -38,7 +38,13 @@ export class StudioApi {
       teacher: new TeacherPass(
         DEFAULT_APP_SETTINGS.teacher,
         hostOptions.appDataDir,
-        (status) => this.emit({ type: 'teacher.status', status }),
+        (status) => {
+          this.emit({ type: 'teacher.status', status })
+          // the features for "more like this" load while the user looks at the grid, so the
+          // first click finds them ready; not for the CLI's verbs (embedOnOpen false), which
+          // do not ask for similar images
+          if (status.state === 'done' && hostOptions.embedOnOpen !== false) void this.jobs.similar.warm(this.jobs.teacher.cacheFile()).catch(() => undefined)
+        },
         (done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'embed', stage: 'embedding images', done, total, perSecond, etaSeconds }),
       ),
       rounds: new RoundJob((round, stage) => {
@@ -46,7 +52,7 @@ export class StudioApi {
         if (round.status === 'done') this.emit({ type: 'labels.changed', imageIds: [] })
       }, hostOptions.roundProgressMs),
       map: new MapJob((stage, done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'map', stage, done, total, perSecond, etaSeconds })),
-      similar: new SimilarImages(),
+      similar: new SimilarImages((done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'similar', stage: 'reading features', done, total, perSecond, etaSeconds })),
       downloads: new TeacherDownloads(
         hostOptions.appDataDir,
         (event) => this.emit(event),

@@ -10,7 +10,9 @@ import { Worker } from 'node:worker_threads'
  */
 export function startModuleWorker(name: string, callerUrl: string): Worker {
   const fromSource = callerUrl.endsWith('.ts')
-  const url = new URL(`./${name}${fromSource ? '.ts' : '.js'}`, callerUrl)
+  // Built code shared by several entries sits in chunks/, one folder below the workers.
+  const base = !fromSource && /\/chunks\/[^/]+$/.test(callerUrl) ? new URL('..', callerUrl) : callerUrl
+  const url = new URL(`./${name}${fromSource ? '.ts' : '.js'}`, base)
   if (!fromSource) return new Worker(url)
   // The ESM entry of tsx's API; the CommonJS one cannot register its loader from an eval'd worker.
   const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/index\.cjs$/, 'index.mjs')).href

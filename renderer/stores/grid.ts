@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { ImageInfo } from '../../preload/contract'
+import type { ImageInfo, ProgressEvent } from '../../preload/contract'
 import type { SortKey, StatusFilter } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { notify } from './notices'
@@ -52,6 +52,8 @@ interface GridState {
   clearList(): void
   /** Shows the images most like `image`, the image itself first. */
   showSimilar(image: ImageInfo): Promise<void>
+  /** While main reads the teacher's features for "more like this" (seconds at 100k images): how far. */
+  similarLoading: ProgressEvent | null
 }
 
 /** How many neighbours "more like this" lists. */
@@ -104,6 +106,7 @@ function fetchPage(p: number): void {
 }
 
 export const useGrid = create<GridState>((set, get) => ({
+  similarLoading: null,
   query: { status: 'all', sort: 'name', descending: false },
   list: null,
   folder: null,
@@ -193,3 +196,8 @@ export const useGrid = create<GridState>((set, get) => ({
     }
   },
 }))
+
+studio.onEvent((event) => {
+  if (event.type === 'progress' && event.job === 'similar') useGrid.setState({ similarLoading: event.done < event.total ? event : null })
+  else if (event.type === 'project.opened') useGrid.setState({ similarLoading: null })
+})

@@ -38,6 +38,7 @@ export function FilterBar() {
   const total = useGrid((s) => s.total)
   const setQuery = useGrid((s) => s.setQuery)
   const list = useGrid((s) => s.list)
+  const loading = useGrid((s) => s.similarLoading)
   return (
     <div className="filter-bar" role="toolbar" aria-label="Filter and sort">
       {list && (
@@ -47,6 +48,13 @@ export function FilterBar() {
           <button type="button" onClick={() => useGrid.getState().clearList()} aria-label={`Clear "${list.title}" and go back to the filter`} title="Back to the filter">
             ×
           </button>
+        </span>
+      )}
+      {loading && (
+        // "more like this" waits for these features (main loads them when the teacher pass ends)
+        <span className="row muted" data-testid="similar-loading">
+          Preparing "more like this": {Math.floor((100 * loading.done) / Math.max(1, loading.total))}%
+          <progress max={loading.total} value={loading.done} aria-label='Reading features for "more like this"' />
         </span>
       )}
       <Choice label="Show" ariaLabel="Filter by state" value={query.status} options={STATUSES} onChange={(status) => setQuery({ status })} />

@@ -1,17 +1,17 @@
 /**
- * `npm run bench -- selftrain [--skip-sklearn] [--n 100000]`
+ * `npm run bench -- selftrain [--skip-sklearn] [--skip-round] [--n 100000]`
  *
  * Side by side in one run:
  * 1. the product kernel: A B^T in WebAssembly SIMD vs the blocked scalar JavaScript loop;
  * 2. the logistic head (C = 10) on the cifar10-small pool (3,000 x 1280, L2-normalised): this
- *    engine vs scikit-learn's LogisticRegression(lbfgs, max_iter=2000) on the same features, fit
- *    time and test accuracy;
+ *    engine (on all the products pool's threads, and on one) vs scikit-learn's
+ *    LogisticRegression(lbfgs, max_iter=2000) on the same features, fit time and test accuracy;
  * 3. one whole round (train, predict, select) over 100,000 x 1280 synthetic embeddings, and the
  *    kNN graph alone (approximate above 4,000 rows) at 20,000 and 100,000 rows of them.
  * Writes test/bench/results/selftrain.json.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -19,6 +19,7 @@ import { ROOT, dataset } from '../shared'
 import { evalEmbeddings } from '../../main/engine/selftrain/eval-embed'
 import { gaussian, gemmABt, l2NormalizeRows, matrix, rng, rowArgmax } from '../../main/engine/math/linalg'
 import { LogisticHead } from '../../main/engine/selftrain/logistic'
+import { startProductsPool } from '../../main/engine/math/products-pool'
 import { matmulABt } from '../../main/engine/math/products'
 import { runRound } from '../../main/engine/selftrain/round'
 import { applyFeatures, fitFeatures } from '../../main/engine/selftrain/features'
@@ -49,11 +50,17 @@ async function logistic(skipSklearn: boolean) {
   const P = l2NormalizeRows(matrix(e.pool.labels.length, e.pool.dim, Float32Array.from(e.pool.data)))
   const T = l2NormalizeRows(matrix(e.test.labels.length, e.test.dim, Float32Array.from(e.test.data)))
   const C = e.pool.classes.length
+  // The studio keeps the products pool's helper threads between fits (products-pool.ts): started
+  // here before the timing, as they are before any fit but a process's first; their start is
+  // reported on its own. One-thread fit alongside, same data.
+  const [threads, poolStartSeconds] = time(() => startProductsPool())
+  const [one, oneSeconds] = time(() => new LogisticHead(C, { C: 10, threads: 1 }).fit(P, e.pool.labels))
   const [head, seconds] = time(() => new LogisticHead(C, { C: 10 }).fit(P, e.pool.labels))
   const { label } = rowArgmax(head.predictProba(T), T.rows, C)
   let right = 0
   for (let i = 0; i < T.rows; i++) right += label[i] === e.test.labels[i] ? 1 : 0
-  const engine = { seconds, iterations: head.iterations, accuracy: right / T.rows }
+  const same = one.W.every((v, i) => v === head.W[i])
+  const engine = { seconds, iterations: head.iterations, accuracy: right / T.rows, threads, pool_start_seconds: poolStartSeconds, one_thread_seconds: oneSeconds, same_weights_as_one_thread: same }
   let sklearn: { seconds: number; iterations: number; accuracy: number } | string = 'skipped'
   if (!skipSklearn) {
     const dir = path.join(os.tmpdir(), 'pseudolabel-bench')
@@ -75,7 +82,8 @@ print(json.dumps({'seconds': s, 'iterations': int(m.n_iter_[0]), 'accuracy': flo
     const r = spawnSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' })
     sklearn = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()!) : `failed: ${r.stderr.slice(-300)}`
   }
-  return { engine, sklearn }
+  const ratio = typeof sklearn === 'string' ? null : engine.seconds / sklearn.seconds
+  return { engine, sklearn, engine_over_sklearn_seconds: ratio }
 }
 
 async function bigRound(n: number) {
@@ -122,14 +130,21 @@ async function bigRound(n: number) {
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { 'skip-sklearn': { type: 'boolean' }, n: { type: 'string' } } })
+  const { values } = parseArgs({ args, options: { 'skip-sklearn': { type: 'boolean' }, 'skip-round': { type: 'boolean' }, n: { type: 'string' } } })
   const out: Record<string, unknown> = { date: new Date().toISOString(), cpus: os.cpus().length, load: os.loadavg() }
   out.kernel = kernel()
   console.log('kernel', out.kernel)
   out.logistic = await logistic(values['skip-sklearn'] ?? false)
   console.log('logistic head on cifar10-small', JSON.stringify(out.logistic))
-  out.round = await bigRound(Number(values.n ?? 100000))
-  console.log('one round', out.round)
+  const file = path.join(ROOT, 'test/bench/results/selftrain.json')
+  if (values['skip-round']) {
+    // the previous run's round figures stay, marked as such
+    const before = await readFile(file, 'utf8').then((t) => JSON.parse(t) as { date?: string; round?: unknown }, () => null)
+    out.round = before?.round ? { ...before.round, from_run_of: before.date } : 'skipped'
+  } else {
+    out.round = await bigRound(Number(values.n ?? 100000))
+    console.log('one round', out.round)
+  }
   await mkdir(path.join(ROOT, 'test/bench/results'), { recursive: true })
-  await writeFile(path.join(ROOT, 'test/bench/results/selftrain.json'), JSON.stringify(out, null, 1) + '\n')
+  await writeFile(file, JSON.stringify(out, null, 1) + '\n')
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { LogisticHead, linearProducts } from '../../main/engine/selftrain/logistic'
+import { LogisticHead } from '../../main/engine/selftrain/logistic'
 import { gemmABt, matrix, rng, rowArgmax, takeRows, type Matrix } from '../../main/engine/math/linalg'
-import { matmulABt } from '../../main/engine/math/products'
+import { linearProducts, matmulABt } from '../../main/engine/math/products'
 import { simdKernel } from '../../main/engine/math/simd'
 import { accuracy, mixture } from './synthetic'
 

@@ -2,20 +2,45 @@
  * "More like this": the images nearest to one image in the teacher's feature space (the same
  * L2-normalised, centred features the head is trained on), by exact cosine top-k. The features
  * live in a worker thread (engine/selftrain/similar-index.ts) while the cache file stays as it
- * was: reading and transforming it costs seconds at 100k images, a query after that one
- * matrix-vector product, and neither runs on main's event loop.
+ * was: reading and transforming it costs about a second at 100k images (reported as job
+ * 'similar'), a query after that one matrix-vector product, and neither runs on main's event
+ * loop. `warm` loads them ahead of the first query (the studio calls it when the teacher pass
+ * ends), so that the user's first "more like this" finds them ready.
  */
 import { stat } from 'node:fs/promises'
 import { StudioError } from '../../../preload/contract'
 import type { Project } from '../../engine/project/project'
 import type { ImageRow } from '../../engine/store'
 import { SimilarityIndex } from '../../engine/selftrain/similar-index'
+import { ProgressMeter } from '../../engine/progress'
+
+/** What a load reports: rows read of the cache's records, with rate and ETA. */
+export type SimilarLoadProgress = (done: number, total: number, perSecond: number, etaSeconds: number | null) => void
 
 /** Spare neighbours that stand in for the image itself and for cached images deleted since. */
 const SPARE = 8
 
 export class SimilarImages {
-  private readonly index = new SimilarityIndex()
+  private readonly index: SimilarityIndex
+  private meter = new ProgressMeter()
+
+  constructor(report: SimilarLoadProgress = () => {}) {
+    this.index = new SimilarityIndex((done, total) => {
+      // a load's first report (done 0) starts its clock: rate and ETA from there
+      if (done === 0) this.meter = new ProgressMeter()
+      if (this.meter.due(done, total)) {
+        const r = this.meter.report(done, total)
+        report(r.done, r.total, r.perSecond, r.etaSeconds)
+      }
+    })
+  }
+
+  /** Loads the features of `cacheFile` now, ahead of any query; a failure waits for the query to say it. */
+  async warm(cacheFile: string | null): Promise<void> {
+    if (!cacheFile) return
+    const st = await stat(cacheFile)
+    await this.index.load(cacheFile, keyOf(cacheFile, st))
+  }
 
   /** Drops the kept features and their worker (the project closed). */
   clear(): void {
@@ -31,7 +56,7 @@ export class SimilarImages {
     const image = project.store.images.get(imageId)
     if (!image) throw new StudioError('not_found', `no image with id ${imageId} in the open project`)
     const st = await stat(cacheFile)
-    const found = await this.index.query(cacheFile, `${cacheFile}|${st.size}|${st.mtimeMs}`, image.hash, k + SPARE)
+    const found = await this.index.query(cacheFile, keyOf(cacheFile, st), image.hash, k + SPARE)
     if (found.length === 0) throw new StudioError('not_found', `image ${image.path ?? imageId} has no embedding (the teacher could not read it); "more like this" needs one`)
     const out: { row: ImageRow; similarity: number }[] = []
     for (const f of found) {
@@ -44,3 +69,6 @@ export class SimilarImages {
     return out
   }
 }
+
+/** A cache file's state: a grown or rewritten file is loaded afresh. */
+const keyOf = (file: string, st: { size: number; mtimeMs: number }) => `${file}|${st.size}|${st.mtimeMs}`

@@ -159,7 +159,7 @@ export function approximateKnnGraph(X: Matrix, k: number, signal?: AbortSignal, 
  * Keeps row `o`'s k best (similarity, index) pairs sorted, best first: `s` enters by insertion
  * when it beats the current k-th. k is small, so this beats a heap.
  */
-function insertTopK(sim: Float32Array, index: Int32Array, o: number, k: number, s: number, j: number): void {
+export function insertTopK(sim: Float32Array, index: Int32Array, o: number, k: number, s: number, j: number): void {
   if (s <= sim[o + k - 1]!) return
   let p = k - 1
   while (p > 0 && sim[o + p - 1]! < s) {

@@ -1,6 +1,6 @@
-import { gemmABt, gemmAtB, softmaxRows, type Matrix } from '../math/linalg'
+import { softmaxRows, type Matrix } from '../math/linalg'
 import { matmulABt } from '../math/products'
-import { pad4, putRows, simdHeap, simdKernel } from '../math/simd'
+import { pooledLinearProducts } from '../math/products-pool'
 import { minimizeLbfgs } from '../math/lbfgs'
 import { expandTargets, type FitOptions, type Head, type Targets } from './head'
 
@@ -15,6 +15,8 @@ export interface LogisticOptions {
   /** penalise strength_c * |W_c - M_c|^2 instead of |W_c|^2: a prior the weights are pulled
    *  toward (the class text directions of a text-aligned teacher, zero-shot.ts) */
   prior?: { M: Float32Array; strength: Float64Array }
+  /** threads for the products (default: all the pool has when the problem is big enough) */
+  threads?: number
 }
 
 /**
@@ -29,6 +31,7 @@ export class LogisticHead implements Head {
   readonly ftol: number
   readonly init: { W: Float32Array; b: Float64Array } | undefined
   readonly prior: { M: Float32Array; strength: Float64Array } | undefined
+  readonly threads: number | undefined
   /** k x d weights */
   W: Float32Array = new Float32Array(0)
   b: Float64Array = new Float64Array(0)
@@ -43,6 +46,7 @@ export class LogisticHead implements Head {
     this.ftol = opts.ftol ?? 1e-9
     this.init = opts.init
     this.prior = opts.prior
+    this.threads = opts.threads
   }
 
   fit(X: Matrix, y: Targets, opts: FitOptions = {}): this {
@@ -59,7 +63,8 @@ export class LogisticHead implements Head {
     const Z = new Float64Array(n * k)
     const R = new Float64Array(n * k)
     const G = new Float64Array(nW)
-    const products = linearProducts(X, k)
+    // the X W^T and R^T X of every step are the fit's cost: shared among the cores
+    const products = pooledLinearProducts(X, k, this.threads ? { threads: this.threads } : {})
     const prior = this.prior
     if (prior && (prior.M.length !== nW || prior.strength.length !== k)) throw new Error(`logistic: a prior of ${prior.M.length} weights for ${k}x${d}`)
     const fg = (x: Float64Array, grad: Float64Array): number => {
@@ -114,7 +119,12 @@ export class LogisticHead implements Head {
       for (let i = 0; i < nW; i++) x0[i] = this.init.W[i]!
       for (let c = 0; c < k; c++) x0[nW + c] = this.init.b[c]!
     }
-    const res = minimizeLbfgs(fg, x0, { maxIter: this.maxIter, gtol: this.gtol, ftol: this.ftol, signal: opts.signal, ...(opts.onProgress ? { onIteration: lbfgsProgress(this.maxIter, this.gtol, opts.onProgress) } : {}) })
+    let res: ReturnType<typeof minimizeLbfgs>
+    try {
+      res = minimizeLbfgs(fg, x0, { maxIter: this.maxIter, gtol: this.gtol, ftol: this.ftol, signal: opts.signal, ...(opts.onProgress ? { onIteration: lbfgsProgress(this.maxIter, this.gtol, opts.onProgress) } : {}) })
+    } finally {
+      products.close()
+    }
     opts.onProgress?.(1)
     this.W = Float32Array.from(res.x.subarray(0, nW))
     this.b = Float64Array.from(res.x.subarray(nW))
@@ -153,72 +163,5 @@ function lbfgsProgress(maxIter: number, gtol: number, report: (fraction: number)
     const orders = first > gtol && gradMax > 0 ? Math.log(first / Math.max(gradMax, gtol)) / Math.log(first / gtol) : 0
     shown = Math.max(shown, Math.min(0.99, Math.max(iteration / maxIter, orders)))
     report(shown)
-  }
-}
-
-/**
- * The two products of a linear layer over a fixed X (n x d) and k outputs:
- * forward Z = X W^T (W = the first k*d entries of the parameters) and backward G = R^T X.
- * With SIMD, X and X^T stay in the kernel's memory for the whole fit; backward is computed as
- * X^T R (d x k) so that one kernel serves both directions.
- */
-export function linearProducts(X: Matrix, k: number): {
-  forward: (params: Float64Array, Z: Float64Array) => void
-  backward: (R: Float64Array, G: Float64Array) => void
-} {
-  const n = X.rows
-  const d = X.cols
-  const kernel = simdKernel()
-  if (!kernel) {
-    const Wf = new Float32Array(k * d)
-    return {
-      forward(params, Z) {
-        for (let i = 0; i < k * d; i++) Wf[i] = params[i]!
-        gemmABt(X.data, n, Wf, k, d, Z)
-      },
-      backward(R, G) {
-        G.fill(0)
-        gemmAtB(X.data, n, d, R, k, G)
-      },
-    }
-  }
-  const d4 = pad4(d)
-  const n4 = pad4(n)
-  const k4 = pad4(k)
-  const offX = 0
-  const offXt = offX + n * d4
-  const offW = offXt + d4 * n4
-  const offRt = offW + k4 * d4
-  const offZ = offRt + k4 * n4
-  const offGt = offZ + n * k4
-  const end = offGt + d4 * k4
-  let heap = simdHeap(end * 4)
-  putRows(heap, offX, X.data, n, d, d4)
-  heap.fill(0, offXt, offRt)
-  for (let i = 0; i < n; i++) {
-    const src = i * d
-    for (let j = 0; j < d; j++) heap[offXt + j * n4 + i] = X.data[src + j]!
-  }
-  heap.fill(0, offRt, end)
-  // growing the memory detaches old views: take a fresh one per call (cheap). The layout is only
-  // valid within one synchronous fit, which is how heads use it.
-  const ensure = () => {
-    heap = simdHeap(end * 4)
-    return heap
-  }
-  return {
-    forward(params, Z) {
-      const h = ensure()
-      h.fill(0, offW, offRt)
-      for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) h[offW + c * d4 + j] = params[c * d + j]!
-      kernel.abt(offX * 4, n, offW * 4, k4, d4, offZ * 4)
-      for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) Z[i * k + c] = h[offZ + i * k4 + c]!
-    },
-    backward(R, G) {
-      const h = ensure()
-      for (let c = 0; c < k; c++) for (let i = 0; i < n; i++) h[offRt + c * n4 + i] = R[i * k + c]!
-      kernel.abt(offXt * 4, d, offRt * 4, k4, n4, offGt * 4)
-      for (let j = 0; j < d; j++) for (let c = 0; c < k; c++) G[c * d + j] = h[offGt + j * k4 + c]!
-    },
   }
 }

@@ -1,7 +1,8 @@
 /**
  * "More like this" off the caller's thread: one long-lived worker (similar-worker.ts) keeps a
- * teacher cache's features between queries. The first query of a cache state loads them (seconds
- * at 100k images); later ones cost one matrix-vector product in the worker.
+ * teacher cache's features between queries. The first query of a cache state loads them (about a
+ * second per 100k images, reported through `onProgress`), unless `warm` already did; later ones
+ * cost one matrix-vector product in the worker.
  */
 import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../worker'
@@ -9,18 +10,22 @@ import type { SimilarReply, SimilarRequest } from './similar-worker'
 
 type Pending = { resolve: (reply: SimilarReply) => void; reject: (err: Error) => void }
 
+/** Rows of the cache read so far, of at most `total`, while the features load. */
+export type LoadProgress = (done: number, total: number) => void
+
 export class SimilarityIndex {
   private worker: Worker | null = null
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private loaded: { key: string; done: Promise<void> } | null = null
 
+  constructor(private readonly onProgress: LoadProgress = () => {}) {}
+
   /**
-   * The `k` rows nearest to the image with content hash `hash` (itself included, as a rule first),
-   * from the features of `cacheFile`; `key` names the cache's state (its size and mtime), and a new
-   * state is loaded afresh. An image without an embedding gets an empty list.
+   * Loads the features of `cacheFile` in state `key` unless they are loaded or loading: a query
+   * after this one finds them ready. Resolves when they are.
    */
-  async query(cacheFile: string, key: string, hash: string, k: number): Promise<{ hash: string; similarity: number }[]> {
+  load(cacheFile: string, key: string): Promise<void> {
     if (this.loaded?.key !== key) {
       const done = this.ask({ type: 'load', id: 0, cacheFile }).then(() => undefined)
       this.loaded = { key, done }
@@ -29,7 +34,16 @@ export class SimilarityIndex {
         if (this.loaded?.done === done) this.loaded = null
       })
     }
-    await this.loaded.done
+    return this.loaded.done
+  }
+
+  /**
+   * The `k` rows nearest to the image with content hash `hash` (itself included, as a rule first),
+   * from the features of `cacheFile`; `key` names the cache's state (its size and mtime), and a new
+   * state is loaded afresh. An image without an embedding gets an empty list.
+   */
+  async query(cacheFile: string, key: string, hash: string, k: number): Promise<{ hash: string; similarity: number }[]> {
+    await this.load(cacheFile, key)
     const reply = await this.ask({ type: 'query', id: 0, hash, k })
     if (reply.type !== 'result') throw new Error(`similar worker answered ${reply.type}`)
     return reply.hashes.map((h, i) => ({ hash: h, similarity: reply.sims[i]! }))
@@ -62,6 +76,10 @@ export class SimilarityIndex {
     // An idle index must not keep a CLI or test process alive.
     worker.unref()
     worker.on('message', (reply: SimilarReply) => {
+      if (reply.type === 'progress') {
+        this.onProgress(reply.done, reply.total)
+        return
+      }
       const p = this.pending.get(reply.id)
       this.pending.delete(reply.id)
       p?.resolve(reply)

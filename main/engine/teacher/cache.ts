@@ -302,6 +302,35 @@ export async function loadEmbeddings(file: string, opts: { ids?: string[]; score
 }
 
 /**
+ * Streams a cache file's embeddings, up to SCAN_RECORDS rows at a time: their ids and one
+ * rows x dim matrix (reused between chunks: use it before asking for the next), with how many
+ * records the file can hold at most (for progress, and to size a buffer once). Repeated ids are
+ * passed on as they are; ends quietly at a torn tail, as loadEmbeddings does.
+ */
+export async function* embeddingChunks(file: string): AsyncGenerator<{ ids: string[]; data: Float32Array; dim: number; records: number }> {
+  const fh = await open(file, 'r')
+  try {
+    const h = await readHeader(fh, file)
+    const rec = recordBytes(h)
+    const size = (await fh.stat()).size
+    const records = recordsIn(h, size)
+    const data = new Float32Array(SCAN_RECORDS * h.dim)
+    const bytes = Buffer.from(data.buffer)
+    for await (const { chunk, good } of chunks(fh, size, rec)) {
+      const ids: string[] = []
+      for (let i = 0; i < good; i++) {
+        const at = i * rec
+        ids.push(decodeId(chunk, at))
+        chunk.copy(bytes, i * h.dim * 4, at + ID_BYTES, at + ID_BYTES + h.dim * 4)
+      }
+      yield { ids, data: data.subarray(0, good * h.dim), dim: h.dim, records }
+    }
+  } finally {
+    await fh.close()
+  }
+}
+
+/**
  * Streams a cache file's records, up to SCAN_RECORDS at a time, each a copy (memory stays bounded
  * by one chunk whatever the file's size). Ends at a torn or damaged tail: `records` then says how
  * many good ones there were and `damaged` that the file holds more bytes than that.
