@@ -6,14 +6,14 @@
  * (process.cpuUsage: the main thread, libuv's pool, libvips' and ORT's threads together):
  * - hashing (the content identity every image gets before embedding);
  * - decode: the product's decode path, and plain sharp (the reference), at the product's
- *   concurrency, alternated twice and the better run of each kept (the load moves);
+ *   concurrency, alternated three times and the best run of each kept (the load moves);
  * - inference: ONNX Runtime on pre-built float32 tensors of the original model, at each intra-op
  *   thread count of --threads;
  * - end to end: the product's pass (decode + inference + cache) with its own defaults.
  * The bound: decoding and a CPU provider share the cores, so a perfect overlap gives at most
  * 1 / (1/best_infer + 1/best_decode) images/s.
- * --paths: full-pool accuracy (the eval's full_pool) and decode speed of the product's path and of
- * PIL-exact bilinear (_pil-exact.ts), per dataset, which is how the product's path was chosen.
+ * --paths: full-pool accuracy (the eval's full_pool) and decode speed of the product's path, of
+ * PIL-exact bilinear (_pil-exact.ts) and of plain sharp, per dataset: how the product's path was chosen.
  * --synthetic N: peak RSS stays flat as the folder grows, each size in its own process (maxRSS only
  * ever grows within one).
  */
@@ -124,10 +124,10 @@ async function measure(name: string, limit: number, batch: number, threadCounts:
   const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'bench-teacher-'))
   try {
     const hashing = stage(items.length, await timed(() => mapLimit(items, DECODE_CONCURRENCY, (it) => hashFile(it.absPath))))
-    // Alternated, the better of two runs each: the other helpers' load comes and goes.
+    // Alternated, the best of three runs each: the other helpers' load comes and goes.
     const product: ReturnType<typeof stage>[] = []
     const reference: ReturnType<typeof stage>[] = []
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 3; i++) {
       product.push(await decodeOnly(items, decodeInto, p))
       reference.push(await decodeOnly(items, plainSharp, p))
     }
@@ -148,6 +148,9 @@ async function measure(name: string, limit: number, batch: number, threadCounts:
       shared_cpu_bound_img_s: round(bound),
       e2e_over_best_bound: round(end.img_s / bound, 3),
       decode_over_sharp: round(decode.img_s / sharpRef.img_s, 3),
+      // The same comparison in CPU time per image, which the other processes' load moves less.
+      decode_over_sharp_cpu: round(sharpRef.cpu_ms_per_img / decode.cpu_ms_per_img, 3),
+      e2e_over_best_bound_cpu: round((decode.cpu_ms_per_img + Math.min(...Object.values(infer).map((s) => s.cpu_ms_per_img))) / end.cpu_ms_per_img, 3),
       stages: { hashing, decode, decode_plain_sharp: sharpRef, ...Object.fromEntries(Object.entries(infer).map(([k, v]) => [`infer_${k}`, v])), e2e: { img_s: end.img_s, cpu_ms_per_img: end.cpu_ms_per_img } },
       decode_runs_img_s: { product: product.map((s) => s.img_s), plain_sharp: reference.map((s) => s.img_s) },
       peak_rss_mb: rssMb(),
@@ -191,7 +194,7 @@ async function decodePath(name: string, decode: Decode, teacher: Teacher) {
 async function decodePaths(names: string[]) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-paths-'))
   const teacher = await Teacher.open(TEACHER, { cacheDir: dir, provider: 'cpu' })
-  const paths: Record<string, Decode> = { product: decodeInto, pil_exact: decodePilExact }
+  const paths: Record<string, Decode> = { product: decodeInto, pil_exact: decodePilExact, plain_sharp: plainSharp }
   const out: Record<string, { accuracy: Record<string, number>; img_s: Record<string, number> }> = {}
   try {
     for (const name of names)
