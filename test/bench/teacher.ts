@@ -303,7 +303,8 @@ export async function run(args: string[]): Promise<void> {
     ...(decode_paths ? { decode_paths } : {}),
     ...(rss ? { rss_flat_check: rss } : {}),
   }
-  const out = { ...old, ...fresh }
+  // Targets of datasets this run left out stay as they were.
+  const out = { ...old, ...fresh, ...(Object.keys(targets).length ? { targets: { ...(old.targets as object | undefined), ...targets } } : {}) }
   await mkdir(path.join(ROOT, 'test/bench/results'), { recursive: true })
   await writeFile(path.join(ROOT, 'test/bench/results/teacher.json'), JSON.stringify(out, null, 2) + '\n')
 }
