@@ -28,7 +28,8 @@ export interface EvalEmbeddings {
   model: string
 }
 
-async function listSplit(folder: string, split: string, classes?: string[]): Promise<{ classes: string[]; files: string[]; labels: number[] }> {
+/** The images of <folder>/<split>/<class>/*, sorted, with their class index; `classes` fixes the order (the pool's). */
+export async function listSplit(folder: string, split: string, classes?: string[]): Promise<{ classes: string[]; files: string[]; labels: number[] }> {
   const root = path.join(folder, split)
   const names = classes ?? (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort()
   const files: string[] = []

@@ -116,6 +116,15 @@ function testAccuracy(head: Head, X: Matrix, labels: Int32Array, classes: number
   return r / Math.max(1, labels.length)
 }
 
+const unitRows = (m: Matrix) => l2NormalizeRows(matrix(m.rows, m.cols, Float32Array.from(m.data)))
+
+/** full_pool: the protocol's head (logistic, C = 10) on every L2-normalised pool label, its test accuracy. */
+export function fullPoolAccuracy(data: Pick<EvalData, 'classes' | 'pool' | 'poolLabels' | 'test' | 'testLabels'>, signal?: AbortSignal): number {
+  const C = data.classes.length
+  const full = new LogisticHead(C, { C: 10 }).fit(unitRows(data.pool), data.poolLabels, { ...(signal ? { signal } : {}) })
+  return testAccuracy(full, unitRows(data.test), data.testLabels, C)
+}
+
 /** Trial t's seed labels: k per class, drawn with seed t. */
 export function drawSeeds(labels: Int32Array, classes: number, k: number, trial: number): Int32Array {
   const rand = rng(trial)
@@ -142,11 +151,9 @@ export async function evaluate(
   const acc: TrialAccuracies = new Map()
   const seeds = new Map<number, Int32Array[]>()
   const suggestedClasses = new Map<number, number[]>()
-  const norm = (m: Matrix) => l2NormalizeRows(matrix(m.rows, m.cols, Float32Array.from(m.data)))
-  const P2 = norm(data.pool)
-  const T2 = norm(data.test)
-  const full = new LogisticHead(C, { C: 10 }).fit(P2, data.poolLabels, { ...(o.signal ? { signal: o.signal } : {}) })
-  const fullAcc = testAccuracy(full, T2, data.testLabels, C)
+  const P2 = unitRows(data.pool)
+  const T2 = unitRows(data.test)
+  const fullAcc = fullPoolAccuracy(data, o.signal)
   // the engine's own head inputs, fitted on the pool without labels
   const ft = fitFeatures(data.pool, o.features)
   const X = applyFeatures(ft, data.pool)

@@ -36,7 +36,7 @@ export interface EmbedFailure {
 
 export interface EmbedOptions {
   batchSize?: number
-  /** Images decoded at once (default: 2 per core, at least 4). */
+  /** Images decoded at once (default DECODE_CONCURRENCY). */
   decodeConcurrency?: number
   /** Batches decoded ahead of the one being inferred (default 2). */
   prefetchBatches?: number
@@ -64,6 +64,9 @@ export interface EmbedSummary {
   /** Per view (EmbedOptions.views), the images whose view was embedded by this run. */
   viewsEmbedded: number[]
 }
+
+/** Images decoded at once by default: 2 per core, at least 4. */
+export const DECODE_CONCURRENCY = Math.max(4, 2 * os.availableParallelism())
 
 /** A counting semaphore: at most `n` decodes in flight across all prefetched batches. */
 function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
@@ -99,7 +102,7 @@ interface DecodedBatch {
 export async function embedImages(teacher: Teacher, cache: EmbeddingCache, items: readonly EmbedItem[], opts: EmbedOptions = {}): Promise<EmbedSummary> {
   const batchSize = opts.batchSize ?? 32
   const prefetch = Math.max(1, opts.prefetchBatches ?? 2)
-  const limit = limiter(opts.decodeConcurrency ?? Math.max(4, 2 * os.availableParallelism()))
+  const limit = limiter(opts.decodeConcurrency ?? DECODE_CONCURRENCY)
   const syncMs = (opts.syncEverySeconds ?? 2) * 1000
   const { signal } = opts
   signal?.throwIfAborted()

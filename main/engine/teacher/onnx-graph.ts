@@ -35,6 +35,7 @@ const root = protobuf.Root.fromJSON({
         AttributeProto: {
           fields: {
             name: { type: 'string', id: 1 },
+            f: { type: 'float', id: 2 },
             i: { type: 'int64', id: 3 },
             ints: { rule: 'repeated', type: 'int64', id: 8, options: { packed: false } },
             type: { type: 'int32', id: 20 },
@@ -67,6 +68,7 @@ const OperatorSetIdProto = T('OperatorSetIdProto')
 /** ONNX TensorProto.DataType values we use. */
 export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT64: 7, FLOAT16: 10 } as const
 const DTYPE_NAMES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 10: 'float16', 11: 'float64' }
+const ATTR_FLOAT = 1
 const ATTR_INT = 2
 const ATTR_INTS = 7
 
@@ -170,7 +172,8 @@ export interface NewNode {
   inputs: string[]
   outputs: string[]
   name: string
-  attributes?: { name: string; i?: number; ints?: number[] }[]
+  /** One of i (int), f (float) or ints per attribute; i when none is given. */
+  attributes?: { name: string; i?: number; f?: number; ints?: number[] }[]
 }
 export interface NewTensor {
   name: string
@@ -204,7 +207,7 @@ function encodeNode(n: NewNode): Uint8Array {
       output: n.outputs,
       name: n.name,
       opType: n.opType,
-      attribute: (n.attributes ?? []).map((a) => (a.ints ? { name: a.name, ints: a.ints, type: ATTR_INTS } : { name: a.name, i: a.i ?? 0, type: ATTR_INT })),
+      attribute: (n.attributes ?? []).map((a) => (a.ints ? { name: a.name, ints: a.ints, type: ATTR_INTS } : a.f !== undefined ? { name: a.name, f: a.f, type: ATTR_FLOAT } : { name: a.name, i: a.i ?? 0, type: ATTR_INT })),
     }),
   ).finish()
 }

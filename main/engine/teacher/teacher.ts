@@ -19,7 +19,7 @@ export interface TeacherOptions {
   cacheDir: string
   provider?: ProviderSetting
   deviceId?: number
-  /** ORT intra-op threads; 0 lets ORT choose (one per physical core). */
+  /** ORT intra-op threads; 0 or absent: DEFAULT_INTRA_OP_THREADS. */
   intraOpThreads?: number
   interOpThreads?: number
   /** A model file the user pointed at instead of the manifest's file.path. */
@@ -30,6 +30,16 @@ export interface TeacherOptions {
   /** Platform whose `auto` order is used; for tests. */
   platform?: NodeJS.Platform
 }
+
+/**
+ * ORT's intra-op threads when not set: one core fewer than the machine has (at least one), because
+ * the embedding pass decodes on the same cores while a batch runs (libuv's pool, libvips). On the
+ * 2-core bench under other processes' load, ORT with 2 threads spent 8.2-8.5 ms of CPU per image
+ * alone and the pass 10.1, reaching 0.76 of the bound; with 1 thread 5.4 alone and 8.3 in the
+ * pass, 0.94 of the bound (test/bench/results/teacher.json). A heavier teacher, whose inference
+ * dwarfs decoding, may want every core: Settings -> CPU threads, or --threads.
+ */
+export const DEFAULT_INTRA_OP_THREADS = Math.max(1, os.availableParallelism() - 1)
 
 export interface InferResult {
   /** n x dim, row-major. */
@@ -81,7 +91,7 @@ export class Teacher {
     const loaded = typeof manifest === 'string' ? await loadManifest(manifest, opts.searchDirs) : manifest
     const model = await prepareModel(loaded, { cacheDir: opts.cacheDir, ...(opts.searchDirs ? { searchDirs: opts.searchDirs } : {}), ...(opts.modelFile ? { modelFile: opts.modelFile } : {}) })
     const requested = opts.provider ?? 'auto'
-    const intra = opts.intraOpThreads ?? 0
+    const intra = opts.intraOpThreads || DEFAULT_INTRA_OP_THREADS
     const inter = opts.interOpThreads ?? 1
     const worker = startModuleWorker('ort-worker', import.meta.url)
     const outputs = [EMBEDDING, ...(model.scoresOutput ? [model.scoresOutput] : [])]
@@ -110,7 +120,7 @@ export class Teacher {
       used: ready.used,
       deviceId: init.deviceId,
       attempts: ready.attempts,
-      intraOpThreads: intra || os.availableParallelism(),
+      intraOpThreads: intra,
       interOpThreads: inter,
     }
     const fb = describeFallback(report)
