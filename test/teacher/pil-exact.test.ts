@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { resizeCropInto } from '../bench/_pil-exact'
+import { resizeCropInto } from '../../main/engine/teacher/resample'
 
 describe('PIL-compatible bilinear resampling', () => {
   it('upscales [0, 255] to [0, 64, 191, 255] as PIL does (edge pixels replicated, centres at +0.5)', () => {
