@@ -16,6 +16,7 @@ export default defineConfig({
           worker: path.resolve('main/engine/selftrain/worker.ts'),
           'map-worker': path.resolve('main/engine/map/map-worker.ts'),
           'similar-worker': path.resolve('main/engine/selftrain/similar-worker.ts'),
+          'issues-worker': path.resolve('main/engine/selftrain/issues-worker.ts'),
           'text-worker': path.resolve('main/engine/teacher/text-worker.ts'),
         },
       },
