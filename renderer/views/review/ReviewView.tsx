@@ -116,9 +116,11 @@ export function ReviewView() {
         </div>
         <aside className="viewer-facts">
           <h2>{TITLES[kind]}</h2>
-          <p data-testid="review-progress">
-            {Math.min(position + 1, queue.length)} of {queue.length}
-          </p>
+          {!checking && (
+            <p data-testid="review-progress">
+              {Math.min(position + 1, queue.length)} of {queue.length}
+            </p>
+          )}
           {image && kind === 'label' && (
             <>
               <p className="review-proposal">Which class is it?</p>
