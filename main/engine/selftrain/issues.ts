@@ -5,11 +5,11 @@
  *   beyond that class's own typical confidence, and below the given class's typical confidence.
  * - 'offclass' (the default): the head's probability of the given class looks like what it gives
  *   that class on images labelled otherwise, not like what it gives it on images labelled with it.
- *   Measured (eval, 10% of 25 seeds per class flipped, 5 trials): on fashion-mnist-small
- *   'confident' flags twice the flips (precision 0.35, recall 0.74), as the small teacher confuses
- *   shirts, T-shirts and pullovers, and those natural confusions keep a fair probability of their
- *   given class; a flip to a random class has next to none. 'offclass' 0.73 / 0.83 there, 0.95 /
- *   0.72 on hymenoptera.
+ *   Measured (the eval's label_issues: 10% of 25 seeds per class flipped, 5 trials): on
+ *   fashion-mnist-small 'confident' flags twice the flips (precision 0.35, recall 0.74), as the
+ *   small teacher confuses shirts, T-shirts and pullovers, and those natural confusions keep a fair
+ *   probability of their given class; a flip to a random class has next to none. 'offclass':
+ *   0.74 / 0.83 there, HYM_PLACEHOLDER on hymenoptera.
  */
 
 export interface LabelIssue {
@@ -29,13 +29,13 @@ export interface LabelIssueOptions {
   /**
    * 'offclass': where between the two typical log-probabilities of the given class the line lies,
    * as the in-class one's share (0.5: their middle; lower: nearer the off-class one, fewer flags).
-   * Measured: 0.3-0.4 keep precision and recall above 0.7 on fashion-mnist-small and hymenoptera,
-   * 0.5 lets fashion's precision fall to 0.67.
+   * Measured on fashion-mnist-small (the eval): 0.3 gives precision 0.74, recall 0.83; 0.4 lets
+   * precision fall to 0.66 (recall 0.85).
    */
   inClassShare: number
 }
 
-export const DEFAULT_LABEL_ISSUE_OPTIONS: LabelIssueOptions = { rule: 'offclass', inClassShare: 0.4 }
+export const DEFAULT_LABEL_ISSUE_OPTIONS: LabelIssueOptions = { rule: 'offclass', inClassShare: 0.3 }
 
 /** Ranked most suspect first (most negative margin). */
 export function findLabelIssues(labels: Int32Array, proba: ArrayLike<number>, k: number, options: Partial<LabelIssueOptions> = {}): LabelIssue[] {
