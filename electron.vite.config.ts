@@ -17,6 +17,7 @@ export default defineConfig({
           'map-worker': path.resolve('main/engine/map/map-worker.ts'),
           'similar-worker': path.resolve('main/engine/selftrain/similar-worker.ts'),
           'products-worker': path.resolve('main/engine/math/products-worker.ts'),
+          'issues-worker': path.resolve('main/engine/selftrain/issues-worker.ts'),
           'text-worker': path.resolve('main/engine/teacher/text-worker.ts'),
         },
       },

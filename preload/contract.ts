@@ -447,6 +447,8 @@ export interface RequestResults {
   'labels.relabel': LabelResult
   /** Most suspect first; empty when the head agrees with every label. */
   'labels.issues': LabelIssueInfo[]
+  /** Recorded as label events of kind 'check' (undoable, in the history); empty when none of the images has a human label. */
+  'labels.keep': LabelResult
   /** null when there was nothing to undo or redo. */
   'labels.undo': LabelResult | null
   'labels.redo': LabelResult | null

@@ -166,6 +166,8 @@ export const requestSchemas = {
   'labels.set': z.object({ imageIds: imageIds, classId: imageId.nullable() }).strict(),
   /** Human labels that the k-fold head, not having seen them, most disagrees with (confident learning), most suspect first. */
   'labels.issues': z.object({}).strict(),
+  /** The caller checked these human labels and keeps them: not listed by labels.issues again until they change. */
+  'labels.keep': z.object({ imageIds: imageIds }).strict(),
   /** Accept or reject the current pseudo-labels of these images. */
   'labels.review': z.object({ imageIds: imageIds, decision: z.enum(REVIEW_DECISIONS) }).strict(),
   /** Correct these images' labels to another class. */

@@ -84,7 +84,7 @@ export const TEACHER_FILE_ROLES = ['file', 'text', 'tokenizer'] as const
 export type TeacherFileRole = (typeof TEACHER_FILE_ROLES)[number]
 
 /** Long jobs a person can cancel. */
-export const CANCELLABLE_JOBS = ['embed', 'round', 'map', 'download'] as const
+export const CANCELLABLE_JOBS = ['embed', 'round', 'map', 'download', 'issues'] as const
 export type CancellableJob = (typeof CANCELLABLE_JOBS)[number]
 
 /** Label export formats, and which labels go out. */

@@ -3,6 +3,7 @@
  * and the event channel. StudioApi (studio.ts) owns this state; handlers get it only through this
  * interface, so they cannot reach around it (replace the project, drop listeners).
  */
+import type { LabelIssuesJob } from './label-issues'
 import type { AppInfo, LabelResult, ProjectSummary, RequestInput, Settings, StudioEvent } from '../../preload/contract'
 import type { Project } from '../engine/project/project'
 import type { MapJob } from './jobs/map-job'
@@ -65,6 +66,8 @@ export interface StudioContext {
     readonly teacher: TeacherPass
     readonly rounds: RoundJob
     readonly map: MapJob
+    /** The check for possible mistakes among human labels (labels.issues), in a worker. */
+    readonly issues: LabelIssuesJob
     /** The teacher's features kept for "more like this" while the embedding cache is unchanged. */
     readonly similar: SimilarImages
     /** Teacher downloads into the app's models folder, shared by every project. */

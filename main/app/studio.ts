@@ -14,6 +14,7 @@ import { summary } from './dto'
 import { fromStoreError, toErrorShape } from './errors'
 import { dispatch, isRequestName } from './handlers'
 import { MapJob } from './jobs/map-job'
+import { LabelIssuesJob } from './label-issues'
 import { RoundJob } from './jobs/round-job'
 import { SimilarImages } from './jobs/similar-images'
 import { TeacherDownloads } from './jobs/teacher-downloads'
@@ -52,6 +53,7 @@ export class StudioApi {
         if (round.status === 'done') this.emit({ type: 'labels.changed', imageIds: [] })
       }, hostOptions.roundProgressMs),
       map: new MapJob((stage, done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'map', stage, done, total, perSecond, etaSeconds })),
+      issues: new LabelIssuesJob((done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'issues', stage: 'cross-validating', done, total, perSecond, etaSeconds })),
       similar: new SimilarImages((done, total, perSecond, etaSeconds) => this.emit({ type: 'progress', job: 'similar', stage: 'reading features', done, total, perSecond, etaSeconds })),
       downloads: new TeacherDownloads(
         hostOptions.appDataDir,
@@ -206,6 +208,7 @@ export class StudioApi {
     await this.jobs.teacher.cancel()
     await this.jobs.rounds.stop()
     this.jobs.map.cancel()
+    this.jobs.issues.cancel()
     this.jobs.similar.clear()
     await open?.close()
   }

@@ -3,7 +3,8 @@
  * The self-training evaluation of ../shared/baselines/README.md on <folder>/pool/<class>/* and
  * <folder>/test/<class>/*: prints a Markdown table, writes a PNG chart of accuracy per round and,
  * with --json, {dataset, classes, pool, test, results: [{k, method, round, accuracy_mean, accuracy_std}],
- * suggested_classes: {k: classes the suggested seeds covered, per trial}}.
+ * suggested_classes: {k: classes the suggested seeds covered, per trial}, label_issues: the flipped-label
+ * measurement at k = 25 averaged over trials, null when 25 is not among --k (evaluate.ts)}.
  * Peers (scikit-learn) run on the same embeddings and seeds when /usr/bin/python3 has it.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -13,7 +14,8 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { evalEmbeddings } from '../engine/selftrain/eval-embed'
-import { drawSeeds, evaluate, summarise, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
+import { drawSeeds, evaluate, summarise, summariseLabelIssues, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
+import { DEFAULT_LABEL_ISSUE_OPTIONS, LABEL_ISSUE_RULES, type LabelIssueOptions, type LabelIssueRule } from '../engine/selftrain/issues'
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
 import { DEFAULT_ROUND_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
 import { DEFAULT_SEED_OPTIONS } from '../engine/selftrain/seeds'
@@ -148,6 +150,7 @@ export async function run(args: string[]): Promise<number> {
     peers: boolean
     settings: Partial<RoundSettings>
     seeds: EvalOptions['seeds']
+    issues: Partial<LabelIssueOptions>
     features: FeatureOptions
     reviewOrder: EvalOptions['reviewOrder']
     reviewShare: number
@@ -177,13 +180,16 @@ export async function run(args: string[]): Promise<number> {
     if (ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UsageError('--k takes whole numbers, e.g. 1,4,25')
     const strategy = str('strategy') as StrategyName | undefined
     if (strategy && !STRATEGY_NAMES.includes(strategy)) throw new UsageError(`--strategy is one of ${STRATEGY_NAMES.join(', ')}`)
-    // --set name=value,...: round settings and seed suggestion options (seeds.ts) for experiments
-    // (numbers, true/false, or a word)
+    // --set name=value,...: round settings, seed suggestion options (seeds.ts) and label issue
+    // options (issues.ts: rule=offclass|confident, inClassShare) for experiments (numbers,
+    // true/false, or a word)
     const settings: Record<string, unknown> = {}
     const seeds: Record<string, unknown> = {}
+    const issues: Record<string, unknown> = {}
     const seedNames = Object.keys(DEFAULT_SEED_OPTIONS).filter((n) => n !== 'seed')
     // views=K: the teacher's augmented views per image (0: none), for testTimeViews and studentViews
     let views = DEFAULT_VIEWS
+    const issueNames = Object.keys(DEFAULT_LABEL_ISSUE_OPTIONS)
     for (const pair of (str('set') ?? '').split(',').filter(Boolean)) {
       const [name, value] = pair.split('=') as [string, string | undefined]
       if (name === 'views') {
@@ -191,16 +197,17 @@ export async function run(args: string[]): Promise<number> {
         if (!Number.isInteger(views) || views < 0 || views > MAX_VIEWS) throw new UsageError(`--set views= takes a whole number from 0 to ${MAX_VIEWS}, got "${value}"`)
         continue
       }
-      if (!name || value === undefined || !(name in DEFAULT_ROUND_SETTINGS || seedNames.includes(name)))
-        throw new UsageError(`--set takes name=value with a name from: views, ${[...Object.keys(DEFAULT_ROUND_SETTINGS), ...seedNames].join(', ')}`)
-      ;(seedNames.includes(name) ? seeds : settings)[name] = value === 'true' ? true : value === 'false' ? false : Number.isFinite(Number(value)) ? Number(value) : value
+      if (!name || value === undefined || !(name in DEFAULT_ROUND_SETTINGS || seedNames.includes(name) || issueNames.includes(name)))
+        throw new UsageError(`--set takes name=value with a name from: views, ${[...Object.keys(DEFAULT_ROUND_SETTINGS), ...seedNames, ...issueNames].join(', ')}`)
+      ;(seedNames.includes(name) ? seeds : issueNames.includes(name) ? issues : settings)[name] = value === 'true' ? true : value === 'false' ? false : Number.isFinite(Number(value)) ? Number(value) : value
     }
+    if (issues.rule !== undefined && !LABEL_ISSUE_RULES.includes(issues.rule as LabelIssueRule)) throw new UsageError(`--set rule= is one of ${LABEL_ISSUE_RULES.join(', ')}`)
     // --features power,centre e.g. 0.5,1 (default) or 1,0 (plain L2)
     const f = str('features')
     const features: FeatureOptions = f ? { power: Number(f.split(',')[0]), centre: f.split(',')[1] === '1' } : DEFAULT_FEATURES
     const reviewOrder = (str('review-order') ?? DEFAULT_EVAL.reviewOrder) as EvalOptions['reviewOrder']
     if (!['proposals', 'informative', 'diverse'].includes(reviewOrder)) throw new UsageError('--review-order is proposals, informative or diverse')
-    opts = { views, ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, seeds: seeds as EvalOptions['seeds'], features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
+    opts = { views, ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, seeds: seeds as EvalOptions['seeds'], issues: issues as Partial<LabelIssueOptions>, features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
     const json = str('json')
     const png = str('png')
     const model = str('model')
@@ -257,12 +264,13 @@ export async function run(args: string[]): Promise<number> {
       console.error(`peers skipped: ${PYTHON} has no scikit-learn (apt-get install -y python3-sklearn)`)
     }
     const t1 = performance.now()
-    const { acc, suggestedClasses } = await evaluate(withText, {
+    const { acc, suggestedClasses, labelIssueTrials } = await evaluate(withText, {
       ks: opts.ks,
       trials: opts.trials,
       rounds: opts.rounds,
       settings: { ...opts.settings, ...(opts.strategy ? { strategy: opts.strategy } : {}) },
       seeds: opts.seeds,
+      labelIssues: { ...DEFAULT_EVAL.labelIssues, options: opts.issues },
       features: opts.features,
       reviewOrder: opts.reviewOrder,
       reviewShare: opts.reviewShare,
@@ -296,12 +304,20 @@ export async function run(args: string[]): Promise<number> {
     await mkdir(path.dirname(png), { recursive: true })
     await sharp(Buffer.from(chartSvg(dataset, rows.filter((r) => !peerNames.includes(r.method)), opts.ks, opts.rounds))).png().toFile(png)
     console.log(`\nchart: ${png}`)
+    const label_issues = summariseLabelIssues(labelIssueTrials)
+    if (label_issues) {
+      const li = label_issues
+      console.log(
+        `\nlabel issues at k = ${li.k} (${li.flipped.toFixed(1)} of ${li.k * C} seed labels flipped, ${li.trials} trials): ${li.flagged.toFixed(1)} flagged, precision ${li.precision.toFixed(3)}, recall ${li.recall.toFixed(3)}; ` +
+          `test accuracy before -> after fixing what it flags: seed_only ${pct(li.seed_only_before)} -> ${pct(li.seed_only_after)}, no_review ${pct(li.no_review_before)} -> ${pct(li.no_review_after)}`,
+      )
+    }
     if (opts.json) {
       // suggested_classes: per k, how many classes the suggested seeds covered in each trial
       const suggested_classes = Object.fromEntries([...suggestedClasses].map(([k, v]) => [k, v]))
       // views, settings and seconds: what an ablation (test/bench/results/ablation-*.json) compares
       const seconds = { embedding: embedSeconds, engine: engineSeconds }
-      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, test: data.test.rows, views: opts.views, settings: opts.settings, seconds, results: rows, suggested_classes }, null, 1))
+      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, test: data.test.rows, views: opts.views, settings: opts.settings, seconds, results: rows, suggested_classes, label_issues }, null, 1))
       console.log(`json: ${opts.json}`)
     }
     return 0

@@ -21,6 +21,8 @@ interface LabelsState {
   label(imageIds: number[], classId: number | null): Promise<void>
   review(imageIds: number[], decision: 'accept' | 'reject'): Promise<void>
   relabel(imageIds: number[], classId: number): Promise<void>
+  /** The person checked these human labels and keeps them (one undo step): not flagged as possible mistakes again until they change. */
+  keep(imageIds: number[]): Promise<void>
   undo(): Promise<void>
   redo(): Promise<void>
 }
@@ -108,6 +110,7 @@ export const useLabels = create<LabelsState>((set, get) => ({
     ),
   relabel: (imageIds, classId) =>
     optimistic(imageIds, (i) => ({ ...i, classId, status: statusOf({ classId, source: 'human', state: 'relabelled' }), confidence: null }), () => studio.call('labels.relabel', { imageIds, classId }), 'Relabelling'),
+  keep: (imageIds) => optimistic(imageIds, (i) => i, () => studio.call('labels.keep', { imageIds }), 'Keeping the label'),
   async undo() {
     try {
       if (!(await studio.call('labels.undo', {}))) notify('Nothing to undo')

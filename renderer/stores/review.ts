@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { ImageInfo } from '../../preload/contract'
+import type { ImageInfo, LabelIssueInfo } from '../../preload/contract'
 import { LIMITS } from '../../preload/vocabulary'
 import { studio } from '../transport'
 import { useGrid } from './grid'
@@ -51,14 +51,15 @@ async function topUp(get: () => ReviewState, set: (patch: Partial<ReviewState>) 
 
 /**
  * A queue of images stepped through one decision at a time: the proposals to review (most
- * confident first), the images suggested for labelling, or a spot-check sample. Its order is fixed
+ * confident first), the images suggested for labelling, a spot-check sample, or the human labels
+ * that look wrong (possible mistakes, most suspect first). Its order is fixed
  * when it opens (decisions never reorder it), but its images are live: a decision shows on its
  * image at once, and every label change main reports is fetched again, so that stepping back to an
  * image shows what was decided and the keys act on that (`a` on an image already accepted does
  * nothing, as in the grid and the viewer).
  */
 interface ReviewState {
-  kind: 'review' | 'label' | 'audit'
+  kind: 'review' | 'label' | 'audit' | 'mistakes'
   queue: ImageInfo[]
   position: number
   open: boolean
@@ -67,6 +68,16 @@ interface ReviewState {
   /** Review: "accept all above" threshold, and the waiting proposals above it per class. */
   threshold: number
   above: { classId: number; count: number }[]
+  /** Mistakes: what the check said of each queued image (by id), and which ones the person kept here. */
+  issues: Record<number, LabelIssueInfo>
+  kept: Record<number, boolean>
+  /** Mistakes: the check's progress (folds done) while it runs; null otherwise. */
+  checking: { done: number; total: number } | null
+  /** Runs the check for possible mistakes (in main's worker), then queues what it flags. */
+  mistakes(): Promise<void>
+  cancelCheck(): void
+  /** Mistakes: mark the image kept here (or not, after an undo). */
+  markKept(imageId: number, kept: boolean): void
   /** What the last bulk action did, said in the queue. */
   notice: string | null
   /** The proposals of one class (or all, null), most confident first. Keeps the last scope when omitted. */
@@ -109,6 +120,30 @@ export const useReview = create<ReviewState>((set, get) => ({
   threshold: 0.9,
   above: [],
   notice: null,
+  issues: {},
+  kept: {},
+  checking: null,
+  async mistakes() {
+    await leaveReview(get())
+    newQueue()
+    const asked = generation
+    set({ kind: 'mistakes', queue: [], issues: {}, kept: {}, position: 0, open: true, checking: { done: 0, total: 0 } })
+    try {
+      const found = await studio.call('labels.issues', {})
+      if (generation !== asked) return
+      set({ queue: found.map((f) => f.image), issues: Object.fromEntries(found.map((f) => [f.image.id, f])), checking: null })
+    } catch (err) {
+      if (generation !== asked) return
+      set({ open: false, checking: null })
+      notify((err as Error).message)
+    }
+  },
+  cancelCheck() {
+    void studio.call('jobs.cancel', { job: 'issues' })
+  },
+  markKept(imageId, kept) {
+    set({ kept: { ...get().kept, [imageId]: kept } })
+  },
   async start(classId = get().classId) {
     try {
       const scope = classId === null ? {} : { classId }
@@ -179,6 +214,7 @@ export const useReview = create<ReviewState>((set, get) => ({
     void topUp(get, set)
   },
   close() {
+    if (get().checking) get().cancelCheck()
     void leaveReview(get())
     set({ open: false, notice: null })
   },
@@ -218,6 +254,7 @@ export const useReview = create<ReviewState>((set, get) => ({
 
 studio.onEvent((event) => {
   const review = useReview.getState()
+  if (event.type === 'progress' && event.job === 'issues' && review.checking) useReview.setState({ checking: { done: event.done, total: event.total } })
   if (event.type !== 'labels.changed' || !review.open) return
   // The queued images show what was decided (here, in the grid, by an undo); the live counts follow.
   review.refresh(event.imageIds.length ? event.imageIds : undefined)

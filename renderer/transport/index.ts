@@ -28,7 +28,7 @@ function electronStudio(bridge: ElectronBridge): Studio {
  * link), for up to DECISION_RETRY_MS, each with its own Idempotency-Key: the server applies a
  * decision once however often it arrives, so a retry whose first attempt did land is harmless.
  */
-const DECISIONS: ReadonlySet<string> = new Set(['labels.set', 'labels.review', 'labels.relabel', 'proposals.acceptAbove'])
+const DECISIONS: ReadonlySet<string> = new Set(['labels.set', 'labels.review', 'labels.relabel', 'labels.keep', 'proposals.acceptAbove'])
 const DECISION_RETRY_MS = 30_000
 
 /** A random request id (crypto.randomUUID exists only on https or localhost pages). */

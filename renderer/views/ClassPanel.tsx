@@ -84,6 +84,9 @@ export function ClassPanel() {
       <button type="button" onClick={() => void useReview.getState().suggest(20)} disabled={classes.length === 0} title="Diverse, representative images: the best seeds">
         Suggest 20 to label
       </button>
+      <button type="button" onClick={() => void useReview.getState().mistakes()} disabled={classes.length < 2} title="Human labels that heads trained without them contradict, most suspect first">
+        Possible mistakes
+      </button>
       <p className="muted hint">On an image: 1–9 label it (the first nine classes), c picks any class by name, 0 clears, Ctrl+Z undoes.</p>
     </aside>
   )

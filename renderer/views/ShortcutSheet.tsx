@@ -66,6 +66,18 @@ export const SHORTCUTS: { area: string; keys: [string, string][] }[] = [
     ],
   },
   {
+    area: 'Possible mistakes (Classes panel)',
+    keys: [
+      ['k', 'keep the label: checked, not flagged again until it changes'],
+      ['f', 'fix it to the suggested class'],
+      ['1–9', 'it is class 1–9 (the first nine)'],
+      ['c', 'it is another class: pick it by name'],
+      ['Space or →', 'skip'],
+      ['Backspace', 'undo the last decision and go back'],
+      ['Esc', 'close (cancels a check still running)'],
+    ],
+  },
+  {
     area: 'Map',
     keys: [
       ['← → ↑ ↓', 'pan'],

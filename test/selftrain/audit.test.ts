@@ -50,9 +50,28 @@ describe('label issues (confident learning)', () => {
     const labels = new Int32Array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
     const p0 = [0.9, 0.8, 0.85, 0.1, 0.7, 0.2, 0.1, 0.75, 0.3, 0.15]
     const proba = new Float32Array(p0.flatMap((v) => [v, 1 - v]))
-    const issues = findLabelIssues(labels, proba, k)
+    const issues = findLabelIssues(labels, proba, k, { rule: 'confident' })
     expect(issues.map((i) => i.row)).toEqual([3, 7])
     expect(issues[0]!.suggested).toBe(1)
     expect(issues[1]!.suggested).toBe(0)
+  })
+
+  it("off-class rule: a flip to a random class is flagged, a natural confusion that keeps its class's probability is not", () => {
+    // three classes; rows 0-3 labelled 0, 4-7 labelled 1, 8-11 labelled 2
+    const k = 3
+    const labels = new Int32Array([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+    const rows = [
+      [0.9, 0.05, 0.05], [0.8, 0.15, 0.05], [0.85, 0.1, 0.05],
+      [0.02, 0.03, 0.95], // row 3: labelled 0, the head gives 0 next to nothing: a flip
+      [0.1, 0.85, 0.05], [0.15, 0.8, 0.05], [0.05, 0.9, 0.05],
+      [0.55, 0.4, 0.05], // row 7: labelled 1, the head prefers 0 but keeps 1 well above its off-class level: a confusion
+      [0.05, 0.05, 0.9], [0.1, 0.05, 0.85], [0.05, 0.1, 0.85], [0.05, 0.15, 0.8],
+    ]
+    const proba = new Float32Array(rows.flat())
+    const issues = findLabelIssues(labels, proba, k)
+    expect(issues.map((i) => i.row)).toEqual([3])
+    expect(issues[0]!.suggested).toBe(2)
+    // nearer the in-class level, the line lets the confusion through too
+    expect(findLabelIssues(labels, proba, k, { inClassShare: 0.9 }).map((i) => i.row)).toEqual([3, 7])
   })
 })

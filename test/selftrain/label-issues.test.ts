@@ -48,8 +48,9 @@ describe('labelIssues on real embeddings', () => {
     const r = labelIssues(X, labels, k)
     const s = score(r.issues, flips)
     console.log(`hymenoptera: ${flips.size} of ${labels.length} labels flipped; ${JSON.stringify(s)}`)
-    // measured: 24 of 244 flipped, 25 flagged, precision 0.64, recall 0.67 (the rest of what it
-    // flags is mostly the teacher's own confusions); a random pick would be right 10% of the time
+    // measured (off-class rule, issues.ts): 24 of 244 flipped, 23 flagged, precision 0.70, recall
+    // 0.67 (confident learning: 25 flagged, 0.64 / 0.67; the rest of what it flags is mostly the
+    // teacher's own confusions); a random pick would be right 10% of the time
     expect(s.recall).toBeGreaterThanOrEqual(0.55)
     expect(s.precision).toBeGreaterThanOrEqual(0.5)
     // A found flip's suggestion is its true class (two classes: the other one).
@@ -65,10 +66,11 @@ describe('labelIssues on real embeddings', () => {
     const s = score(r.issues, flips)
     const rightClass = r.issues.filter((f) => flips.has(f.row) && f.suggested === truth[f.row]).length / Math.max(1, r.issues.filter((f) => flips.has(f.row)).length)
     console.log(`cifar10-small: ${flips.size} of ${labels.length} labels flipped; ${JSON.stringify(s)}; true class suggested for ${(100 * rightClass).toFixed(0)}% of found flips`)
-    // measured: 60 of 600 flipped, 179 flagged, recall 0.75, precision 0.25 (2.5 times a random
-    // pick's 0.1: the small teacher confuses cifar's classes often, and those are flagged too)
+    // measured (off-class rule): 60 of 600 flipped, 76 flagged, recall 0.63, precision 0.50 (confident
+    // learning: 179 flagged, 0.75 / 0.25: the small teacher confuses cifar's classes often, and
+    // those keep a fair probability of their given class, which the off-class rule lets through)
     expect(s.recall).toBeGreaterThanOrEqual(0.6)
-    expect(s.precision).toBeGreaterThanOrEqual(0.2)
+    expect(s.precision).toBeGreaterThanOrEqual(0.4)
     expect(s.top).toBeGreaterThan(s.precision)
     expect(rightClass).toBeGreaterThanOrEqual(0.6)
   })

@@ -10,6 +10,8 @@ export const appHandlers = {
         return ctx.jobs.rounds.cancel()
       case 'map':
         return ctx.jobs.map.cancel()
+      case 'issues':
+        return ctx.jobs.issues.cancel()
       case 'download':
         return ctx.jobs.downloads.cancel()
       case 'embed':

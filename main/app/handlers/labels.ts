@@ -8,7 +8,6 @@ import type { HeldLease } from '../../engine/store'
 import type { StudioContext } from '../context'
 import { imageInfo } from '../dto'
 import { filterIds, imagesByIds, proposalCountsAbove } from '../image-queries'
-import { projectLabelIssues } from '../label-issues'
 import { suggestSeeds } from '../seed-suggestions'
 import { requireClass } from './classes'
 import type { HandlerGroup } from './handler'
@@ -88,7 +87,11 @@ export const labelHandlers = {
     ctx.requireProject().store.leases.giveBack(ctx.caller.actor)
     return null
   },
-  'labels.issues': (_input, ctx) => projectLabelIssues(ctx.requireProject(), ctx.jobs.teacher.cacheFile()),
+  'labels.issues': (_input, ctx) => ctx.jobs.issues.find(ctx.requireProject(), ctx.jobs.teacher.cacheFile()),
+  'labels.keep': ({ imageIds }, ctx) => {
+    const project = ctx.requireProject()
+    return decide(ctx, imageIds, (ids, actor, requestId) => project.store.labels.keep(ids, actor, requestId))
+  },
   'labels.undo': (_input, ctx) => undoStep(ctx, 'undo'),
   'labels.redo': (_input, ctx) => undoStep(ctx, 'redo'),
   'proposals.countAbove': ({ threshold }, ctx) => proposalCountsAbove(ctx.requireProject(), threshold),

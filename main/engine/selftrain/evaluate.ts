@@ -12,6 +12,10 @@
  *   simulated person, instead of a per-class random draw: the suggestions must find the classes,
  *   where the draw already knows one image of each;
  * - full_pool: the protocol's head on every pool label (the ceiling for a linear head);
+ * - label issues (at k = labelIssues.k): a share of the trial's seed labels moved to another class
+ *   (seeded), the studio's "Possible mistakes" check (label-issues.ts) on them: precision and recall
+ *   of what it flags against what was flipped, and test accuracy of seed_only and no_review on the
+ *   flipped labels before and after fixing what it flags (set to its suggested class);
  * and, when the teacher has a text tower (EvalData.text, the class names' text directions):
  * - zero_shot: the class names alone, no label (softmax of scaled cosine similarities);
  * - text_prior: the protocol's head on the seed labels, pulled toward the text (zero-shot.ts),
@@ -29,6 +33,8 @@ import type { Head } from './head'
 import { headPrior, zeroShotHead, type ClassText } from './zero-shot'
 import { suggestSeeds, typicality, DEFAULT_SEED_OPTIONS, type SeedOptions } from './seeds'
 import { meanOfViews } from './views'
+import { labelIssues } from './label-issues'
+import type { LabelIssueOptions } from './issues'
 
 export interface EvalData {
   classes: string[]
@@ -60,6 +66,8 @@ export interface EvalOptions {
   /** how suggested_seeds picks (seeds.ts); each trial's draw uses the trial as seed */
   seeds: Partial<Omit<SeedOptions, 'seed'>>
   features: FeatureOptions
+  /** the flipped-label measurement: at this k (none when it is not in ks), this share of the seeds flipped */
+  labelIssues: { k: number; share: number; options: Partial<LabelIssueOptions> }
   signal?: AbortSignal
   onTrial?: (msg: string) => void
 }
@@ -74,6 +82,23 @@ export const DEFAULT_EVAL: EvalOptions = {
   settings: {},
   seeds: {},
   features: DEFAULT_FEATURES,
+  labelIssues: { k: 25, share: 0.1, options: {} },
+}
+
+/** One trial of the flipped-label measurement (see the header). */
+export interface LabelIssueTrial {
+  k: number
+  flipped: number
+  flagged: number
+  /** flagged and flipped over flagged (1 when nothing is flagged: no false flag) */
+  precision: number
+  /** flagged and flipped over flipped */
+  recall: number
+  seed_only_before: number
+  seed_only_after: number
+  /** no_review's last round on the flipped labels, and on them once fixed */
+  no_review_before: number
+  no_review_after: number
 }
 
 export interface EvalRow {
@@ -145,7 +170,7 @@ export function drawSeeds(labels: Int32Array, classes: number, k: number, trial:
 export async function evaluate(
   data: EvalData,
   partial: Partial<EvalOptions> = {},
-): Promise<{ acc: TrialAccuracies; seeds: Map<number, Int32Array[]>; suggestedClasses: Map<number, number[]> }> {
+): Promise<{ acc: TrialAccuracies; seeds: Map<number, Int32Array[]>; suggestedClasses: Map<number, number[]>; labelIssueTrials: LabelIssueTrial[] }> {
   const o: EvalOptions = { ...DEFAULT_EVAL, ...partial }
   const C = data.classes.length
   const acc: TrialAccuracies = new Map()
@@ -154,6 +179,7 @@ export async function evaluate(
   const P2 = unitRows(data.pool)
   const T2 = unitRows(data.test)
   const fullAcc = fullPoolAccuracy(data, o.signal)
+  const labelIssueTrials: LabelIssueTrial[] = []
   // the engine's own head inputs, fitted on the pool without labels
   const ft = fitFeatures(data.pool, o.features)
   const X = applyFeatures(ft, data.pool)
@@ -191,12 +217,10 @@ export async function evaluate(
       const suggested: Labels = { index: picked, label: Int32Array.from(picked, (i) => data.poolLabels[i]!) }
       covered.push(new Set(suggested.label).size)
 
-      const tracks = [
-        { method: 'no_review', seedLabels: human, review: false },
-        ...(o.reviewShare > 0 ? [{ method: 'review_10pct', seedLabels: human, review: true }] : []),
-        { method: 'suggested_seeds', seedLabels: suggested, review: false },
-      ]
-      for (const { method, seedLabels, review } of tracks) {
+      // the engine's rounds from these seed labels, with or without the simulated reviewer: test
+      // accuracy after each round (index 0: the engine's seed-only head)
+      const selfTrain = async (seedLabels: Labels, review: boolean): Promise<number[]> => {
+        const perRound: number[] = []
         let labelled: Labels = seedLabels
         let accepted: Labels = { index: new Int32Array(0), label: new Int32Array(0) }
         let unreviewed: (Labels & { proba: Float32Array }) | undefined
@@ -217,7 +241,7 @@ export async function evaluate(
           const rows = new Float32Array(res.proposals.index.length * C)
           for (let j = 0; j < res.proposals.index.length; j++) rows.set(res.proba.subarray(res.proposals.index[j]! * C, (res.proposals.index[j]! + 1) * C), j * C)
           unreviewed = { index: res.proposals.index, label: res.proposals.label, proba: rows }
-          record(acc, method, k, call - 1, testAccuracy(res.head, Xt, data.testLabels, C))
+        perRound.push(testAccuracy(res.head, Xt, data.testLabels, C))
           if (call > o.rounds) break
           if (review) {
             // this round's share of the budget, on the proposals in the studio's review order
@@ -267,9 +291,61 @@ export async function evaluate(
             labelled = { index: Int32Array.from(humanIdx), label: Int32Array.from(humanLab) }
           }
         }
+        return perRound
+      }
+      const tracks = [
+        { method: 'no_review', seedLabels: human, review: false },
+        ...(o.reviewShare > 0 ? [{ method: 'review_10pct', seedLabels: human, review: true }] : []),
+        { method: 'suggested_seeds', seedLabels: suggested, review: false },
+      ]
+      for (const { method, seedLabels, review } of tracks) (await selfTrain(seedLabels, review)).forEach((a, round) => record(acc, method, k, round, a))
+
+      if (k === o.labelIssues.k) {
+        // a person's slips: a share of the seeds moved to a random other class (seeded per trial)
+        const rand = rng(1000 + t)
+        const order = Array.from(human.index.keys())
+        shuffle(order, rand)
+        const flipped = new Set(order.slice(0, Math.round(o.labelIssues.share * order.length)))
+        const given = Int32Array.from(human.label)
+        for (const i of flipped) given[i] = (given[i]! + 1 + Math.floor(rand() * (C - 1))) % C
+        const found = labelIssues(takeRows(X, seedIdx), given, C, { ...o.labelIssues.options, seed: t, ...(o.signal ? { signal: o.signal } : {}) })
+        const hit = found.issues.filter((f) => flipped.has(f.row)).length
+        const fixed = Int32Array.from(given)
+        for (const f of found.issues) fixed[f.row] = f.suggested
+        const seedOnly = (labels: Int32Array) => testAccuracy(new LogisticHead(C, { C: 10 }).fit(takeRows(P2, seedIdx), labels), T2, data.testLabels, C)
+        const noReview = async (labels: Int32Array) => (await selfTrain({ index: seedIdx, label: labels }, false)).at(-1)!
+        labelIssueTrials.push({
+          k,
+          flipped: flipped.size,
+          flagged: found.issues.length,
+          precision: found.issues.length ? hit / found.issues.length : 1,
+          recall: hit / Math.max(1, flipped.size),
+          seed_only_before: seedOnly(given),
+          seed_only_after: seedOnly(fixed),
+          no_review_before: await noReview(given),
+          no_review_after: await noReview(fixed),
+        })
       }
       o.onTrial?.(`k=${k} trial ${t + 1}/${o.trials}`)
     }
   }
-  return { acc, seeds, suggestedClasses }
+  return { acc, seeds, suggestedClasses, labelIssueTrials }
+}
+
+/** The flipped-label trials averaged (null when none ran). */
+export function summariseLabelIssues(trials: LabelIssueTrial[]): (LabelIssueTrial & { trials: number }) | null {
+  if (trials.length === 0) return null
+  const mean = (key: keyof LabelIssueTrial) => trials.reduce((a, t) => a + t[key], 0) / trials.length
+  return {
+    k: trials[0]!.k,
+    trials: trials.length,
+    flipped: mean('flipped'),
+    flagged: mean('flagged'),
+    precision: mean('precision'),
+    recall: mean('recall'),
+    seed_only_before: mean('seed_only_before'),
+    seed_only_after: mean('seed_only_after'),
+    no_review_before: mean('no_review_before'),
+    no_review_after: mean('no_review_after'),
+  }
 }

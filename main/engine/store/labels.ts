@@ -220,6 +220,31 @@ export class Labels {
     })
   }
 
+  /**
+   * A person checked these images' human labels (say, ones labels.issues flagged) and keeps them:
+   * each gets an event repeating its current label, in an action of kind 'check', so the label is
+   * unchanged, the check is in its history and undoable, and kept() knows it until a later event
+   * (a new label, or the undo of this one) makes another its latest. Images without a human label
+   * are skipped; null when none has one.
+   */
+  keep(imageIds: readonly number[], actor = 'user', requestId: string | null = null): number | null {
+    const changes: LabelChange[] = []
+    for (const id of imageIds) {
+      const e = this.sql.st('SELECT e.class_id, e.source, e.state, e.round_id FROM images i JOIN label_events e ON e.id = i.label_event_id WHERE i.id = ?').get(id) as
+        | { class_id: number | null; source: LabelSource; state: LabelState; round_id: number | null }
+        | undefined
+      if (!e || e.class_id === null || e.source !== 'human') continue
+      changes.push({ imageId: id, classId: e.class_id, source: e.source, state: e.state, roundId: e.round_id })
+    }
+    return changes.length ? this.add(changes, { actor, kind: 'check', requestId }) : null
+  }
+
+  /** The images whose current label a person kept (see keep): their latest live event is a check. */
+  kept(): Set<number> {
+    const rows = this.sql.st("SELECT i.id FROM images i JOIN label_events e ON e.id = i.label_event_id JOIN actions a ON a.id = e.action_id WHERE a.kind = 'check'").all() as { id: number }[]
+    return new Set(rows.map((r) => r.id))
+  }
+
   /** A person corrects a (pseudo-)label to another class. */
   relabel(imageIds: readonly number[], classId: number, actor = 'user', requestId: string | null = null): number {
     return this.add(
