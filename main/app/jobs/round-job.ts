@@ -181,10 +181,18 @@ export class RoundJob {
       return { index: Int32Array.from(index), label: Int32Array.from(label) }
     }
     const exclude = Int32Array.from(images.flatMap((r, i) => (r.status === 'rejected' ? [i] : [])))
+    // the running class prior (debias.ts) of the last finished round, by class id: a class added
+    // since starts at the mean share, and the prior is re-normalised over today's classes
+    const kept = (project.store.rounds.list().findLast((r) => r.status === 'done' && r.id !== id)?.summary as { classPrior?: Record<string, number> } | null)?.classPrior
+    const classPrior = kept ? Float64Array.from(classes, (c) => kept[c.id] ?? 1 / classes.length) : undefined
+    if (classPrior) {
+      const total = classPrior.reduce((a, b) => a + b, 0)
+      classPrior.forEach((v, c) => (classPrior[c] = v / total))
+    }
     // A worker's start (and the embeddings crossing to it) until its first stage reports.
     enter('starting the worker')
     const result = await runRoundInWorker(
-      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}) },
+      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}), ...(classPrior ? { classPrior } : {}) },
       { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
       signal,
       (stage, done, total) => {
@@ -231,6 +239,7 @@ export class RoundJob {
       proposalsPerClass: perClass,
       trainedOn: result.metrics.trainedOn,
       method: result.metrics.method,
+      classPrior: Object.fromEntries(classes.map((c, k2) => [c.id, result.classPrior[k2]!])),
     })
   }
 }

@@ -15,6 +15,8 @@ import { MlpHead } from './mlp'
 import { ClassBalancedTopK, makeStrategy, type Selection } from './selection'
 import { DEFAULT_STRATEGY, type StrategyName } from '../../../preload/vocabulary'
 import { headPrior, zeroShotHead, type ClassText, type HeadPrior } from './zero-shot'
+import { debiasProba, updateClassPrior } from './debias'
+import { refineTransductive } from './transductive'
 
 export interface Labels {
   index: Int32Array
@@ -58,6 +60,16 @@ export interface RoundSettings {
   textPrior: boolean
   /** the prior's extra weight with no label (lambda0 of zero-shot.ts priorStrength) */
   textPriorStrength: number
+  /** class-prior debiasing of the proposals (debias.ts): tau of the logit adjustment by the running
+   *  mean prediction over the pool; 0 is off */
+  debias: number
+  /** weight of the previous rounds' class prior in the running one (RoundInput.classPrior) */
+  debiasMomentum: number
+  /** refine the proposals' probabilities over the whole pool (transductive.ts): the head's
+   *  probabilities propagated on the kNN graph, class totals pulled softly toward balance */
+  transductive: boolean
+  /** how hard (0 to 1) the transductive refinement pulls the class totals toward balance */
+  transductiveBalance: number
   seed: number
 }
 
@@ -76,6 +88,10 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   graphLimit: 50000,
   textPrior: true,
   textPriorStrength: 1,
+  debias: 0,
+  debiasMomentum: 0.5,
+  transductive: false,
+  transductiveBalance: 0.5,
   seed: 0,
 }
 
@@ -100,6 +116,8 @@ export interface RoundInput {
    *  untransformed; zero-shot.ts says why): with no label at all the round is zero-shot, with
    *  labels they are the head's prior (settings.textPrior) */
   text?: ClassText
+  /** the previous round's RoundResult.classPrior: the running class prior that debiasing divides out */
+  classPrior?: Float64Array
 }
 
 export interface RoundMetrics {
@@ -133,6 +151,9 @@ export interface RoundResult {
   graphProba?: Float32Array
   graph?: KnnGraph
   head: Head
+  /** the running class prior after this round (the head's mean probabilities over the unlabelled
+   *  images, blended with RoundInput.classPrior): the next round's classPrior */
+  classPrior: Float64Array
   metrics: RoundMetrics
 }
 
@@ -271,6 +292,18 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     confidence[i] = proba[i * k + best]!
   }
   onProgress('scoring images', n, n)
+  const excluded = new Uint8Array(n)
+  for (const i of human.index) excluded[i] = 1
+  for (const i of accepted.index) excluded[i] = 1
+  if (input.exclude) for (const i of input.exclude) excluded[i] = 1
+  const cand: number[] = []
+  for (let i = 0; i < n; i++) if (!excluded[i]) cand.push(i)
+  const candidates = Int32Array.from(cand)
+  // what the proposals are chosen from: the head's probabilities, debiased and refined over the
+  // pool when the settings say (zero-shot has no head bias to measure nor labels to anchor a graph)
+  const classPrior = updateClassPrior(proba, k, candidates, input.classPrior, s.debiasMomentum)
+  let selectProba = s.debias > 0 && !zeroShot ? debiasProba(proba, k, classPrior, s.debias) : proba
+  const transductive = s.transductive && !zeroShot && (input.graph !== undefined || n <= s.graphLimit)
 
   let strategy = makeStrategy(s.strategy, s.strategyParam)
   if (strategy.needsGraph && !input.graph && n > s.graphLimit) strategy = makeStrategy('balanced', s.strategyParam)
@@ -279,7 +312,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   if (strategy.needsGraph && zeroShot) strategy = makeStrategy('balanced')
   let graph = input.graph
   let graphProba: Float32Array | undefined
-  if (strategy.needsGraph) {
+  if (strategy.needsGraph || transductive) {
     if (!graph) {
       onProgress('building the kNN graph', 0, n)
       graph = knnGraph(X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
@@ -289,19 +322,14 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     signal?.throwIfAborted()
     const seeds = { index: Int32Array.from([...human.index, ...accepted.index]), label: Int32Array.from([...human.label, ...accepted.label]) }
     onProgress('propagating labels', 0, 1)
-    graphProba = propagateLabels(graph, seeds, k, { onProgress: (done, total) => onProgress('propagating labels', done, total) })
+    if (strategy.needsGraph) graphProba = propagateLabels(graph, seeds, k, { onProgress: (done, total) => onProgress('propagating labels', done, total) })
+    if (transductive) selectProba = refineTransductive(graph, seeds, selectProba, k, { balance: s.transductiveBalance })
   }
   onProgress('selecting proposals', 0, 1)
-  const excluded = new Uint8Array(n)
-  for (const i of human.index) excluded[i] = 1
-  for (const i of accepted.index) excluded[i] = 1
-  if (input.exclude) for (const i of input.exclude) excluded[i] = 1
-  const cand: number[] = []
-  for (let i = 0; i < n; i++) if (!excluded[i]) cand.push(i)
   const proposals = strategy.select({
-    proba,
+    proba: selectProba,
     classes: k,
-    candidates: Int32Array.from(cand),
+    candidates,
     round: s.round,
     rounds: s.rounds,
     ...(graphProba ? { graphProba } : {}),
@@ -317,6 +345,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     confidence,
     proposals,
     head,
+    classPrior,
     ...(graphProba ? { graphProba } : {}),
     ...(graph ? { graph } : {}),
     metrics: {
