@@ -13,7 +13,6 @@
  * and only the doubtful ones near a boundary move.
  */
 import type { KnnGraph } from '../math/knn'
-import type { Labels } from './round'
 import { propagate } from './propagate'
 
 export interface TransductiveOptions {
@@ -32,7 +31,7 @@ export const DEFAULT_TRANSDUCTIVE = { alpha: 0.8, balance: 0.5 }
  * n x classes refined probabilities: the head's `proba` (rows of the labelled images replaced by
  * their labels) propagated over `graph`, then softly balanced. Labelled rows come back as labelled.
  */
-export function refineTransductive(graph: KnnGraph, labelled: Labels, proba: Float32Array, classes: number, opts: TransductiveOptions = {}): Float32Array {
+export function refineTransductive(graph: KnnGraph, labelled: { index: Int32Array; label: Int32Array }, proba: Float32Array, classes: number, opts: TransductiveOptions = {}): Float32Array {
   const Y = Float64Array.from(proba)
   for (let j = 0; j < labelled.index.length; j++) {
     const o = labelled.index[j]! * classes
