@@ -16,7 +16,7 @@ import { ClassBalancedTopK, makeStrategy, type Selection } from './selection'
 import { DEFAULT_STRATEGY, type StrategyName } from '../../../preload/vocabulary'
 import { headPrior, zeroShotHead, type ClassText, type HeadPrior } from './zero-shot'
 import { debiasProba, updateClassPrior } from './debias'
-import { refineTransductive } from './transductive'
+import { refineTransductive, relabel } from './transductive'
 
 export interface Labels {
   index: Int32Array
@@ -70,6 +70,9 @@ export interface RoundSettings {
   transductive: boolean
   /** how hard (0 to 1) the transductive refinement pulls the class totals toward balance */
   transductiveBalance: number
+  /** the refinement gives the picked images their classes only; which images are picked stays
+   *  the strategy's on the head (and graph) view (transductive.ts relabel says why) */
+  transductiveLabels: boolean
   seed: number
 }
 
@@ -92,6 +95,7 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   debiasMomentum: 0.5,
   transductive: false,
   transductiveBalance: 0.5,
+  transductiveLabels: false,
   seed: 0,
 }
 
@@ -303,6 +307,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   // pool when the settings say (zero-shot has no head bias to measure nor labels to anchor a graph)
   const classPrior = updateClassPrior(proba, k, candidates, input.classPrior, s.debiasMomentum)
   let selectProba = s.debias > 0 && !zeroShot ? debiasProba(proba, k, classPrior, s.debias) : proba
+  let refined: Float32Array | undefined
   const transductive = s.transductive && !zeroShot && (input.graph !== undefined || n <= s.graphLimit)
 
   let strategy = makeStrategy(s.strategy, s.strategyParam)
@@ -323,10 +328,11 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     const seeds = { index: Int32Array.from([...human.index, ...accepted.index]), label: Int32Array.from([...human.label, ...accepted.label]) }
     onProgress('propagating labels', 0, 1)
     if (strategy.needsGraph) graphProba = propagateLabels(graph, seeds, k, { onProgress: (done, total) => onProgress('propagating labels', done, total) })
-    if (transductive) selectProba = refineTransductive(graph, seeds, selectProba, k, { balance: s.transductiveBalance })
+    if (transductive) refined = refineTransductive(graph, seeds, selectProba, k, { balance: s.transductiveBalance })
+    if (refined && !s.transductiveLabels) selectProba = refined
   }
   onProgress('selecting proposals', 0, 1)
-  const proposals = strategy.select({
+  const picked = strategy.select({
     proba: selectProba,
     classes: k,
     candidates,
@@ -334,6 +340,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     rounds: s.rounds,
     ...(graphProba ? { graphProba } : {}),
   })
+  const proposals = refined && s.transductiveLabels ? relabel(picked, refined, k, graphProba) : picked
   const proposalsPerClass = new Array<number>(k).fill(0)
   for (const c of proposals.label) proposalsPerClass[c] = proposalsPerClass[c]! + 1
   onProgress('selecting proposals', 1, 1)
