@@ -5,7 +5,7 @@ import { debiasProba, updateClassPrior } from '../../main/engine/selftrain/debia
 import { imbalancedSubset } from '../../main/engine/selftrain/evaluate'
 import { LogisticHead } from '../../main/engine/selftrain/logistic'
 import { runRound } from '../../main/engine/selftrain/round'
-import { refineTransductive, softBalance } from '../../main/engine/selftrain/transductive'
+import { refineTransductive, relabel, softBalance } from '../../main/engine/selftrain/transductive'
 import { accuracy } from './synthetic'
 
 /** A Gaussian mixture with the given class sizes (synthetic.ts mixture() has equal ones), L2-normalised. */
@@ -112,6 +112,17 @@ describe('transductive refinement with soft class balance', () => {
     expect(refined.graph).toBeDefined()
     const right = (r: typeof plain) => r.proposals.label.filter((c, j) => c === y[r.proposals.index[j]!]).length / r.proposals.index.length
     expect(right(refined)).toBeGreaterThan(right(plain) + 0.03)
+  })
+
+  it('relabel keeps the picks and their order, and takes their classes from the refinement (with the second view)', () => {
+    const picks = { index: Int32Array.from([2, 0]), label: Int32Array.from([0, 0]), confidence: Float32Array.from([0.9, 0.8]) }
+    const refined = Float32Array.from([0.2, 0.8, 0.5, 0.5, 0.4, 0.6])
+    const out = relabel(picks, refined, 2)
+    expect(Array.from(out.index)).toEqual([2, 0])
+    expect(Array.from(out.label)).toEqual([1, 1])
+    expect(Array.from(out.confidence)).toEqual(Array.from(picks.confidence))
+    // averaged with a view that is sure of class 0 for image 2, image 2 goes back to class 0
+    expect(Array.from(relabel(picks, refined, 2, Float32Array.from([0.5, 0.5, 0, 0, 1, 0])).label)).toEqual([0, 1])
   })
 
   it('soft balance: strength 0 changes nothing, 1 forces the target totals, between lies between', () => {
