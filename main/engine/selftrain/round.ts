@@ -91,6 +91,9 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   graphLimit: 50000,
   textPrior: true,
   textPriorStrength: 1,
+  // off: in the eval (no review, 5 trials, k = 4; test/bench/results/ablation-debias.json) neither
+  // debiasing nor the transductive refinement helped on any shared dataset, balanced or 10:1
+  // imbalanced; the ensemble's class-balanced quota and label-propagation view already do most of it
   debias: 0,
   debiasMomentum: 0.5,
   transductive: false,
