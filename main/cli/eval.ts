@@ -14,12 +14,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 import { evalEmbeddings } from '../engine/selftrain/eval-embed'
-import { drawSeeds, evaluate, summarise, summariseLabelIssues, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
+import { drawSeeds, evaluate, imbalancedSubset, summarise, summariseLabelIssues, DEFAULT_EVAL, type EvalOptions, type EvalRow } from '../engine/selftrain/evaluate'
 import { DEFAULT_LABEL_ISSUE_OPTIONS, LABEL_ISSUE_RULES, type LabelIssueOptions, type LabelIssueRule } from '../engine/selftrain/issues'
 import { DEFAULT_FEATURES, type FeatureOptions } from '../engine/selftrain/features'
 import { DEFAULT_ROUND_SETTINGS, type RoundSettings } from '../engine/selftrain/round'
 import { DEFAULT_SEED_OPTIONS } from '../engine/selftrain/seeds'
-import { matrix } from '../engine/math/linalg'
+import { matrix, takeRows } from '../engine/math/linalg'
 import { defaultModelSearchDirs } from '../engine/teacher/manifest'
 import { classTextFor } from '../engine/teacher/text'
 import { defaultAppDataDir } from '../engine/project/locations'
@@ -29,8 +29,11 @@ import { parseArgs, UsageError } from './args'
 
 const USAGE = `usage: npm run cli -- eval <folder> [--json FILE] [--png FILE] [--k 1,4,25] [--trials 5] [--rounds 5]
     [--strategy ${STRATEGY_NAMES.join('|')}] [--model ID] [--no-peers] [--set name=value,...] [--features POWER,CENTRE]
-    [--review-order proposals|informative|diverse] [--review-share 0.1] [--review-pseudo-weight check|W]
-  <folder> holds pool/<class>/* (the unlabelled folder) and test/<class>/* (held out)`
+    [--review-order proposals|informative|diverse] [--review-share 0.1] [--review-pseudo-weight check|W] [--imbalance R] [--no-suggested]
+  <folder> holds pool/<class>/* (the unlabelled folder) and test/<class>/* (held out)
+  --imbalance R: keep a seeded subset of the pool whose class sizes decay geometrically from 1 to 1/R
+    (the test split stays as it is)
+  --no-suggested: skip the suggested_seeds method (an ablation that reads no_review only)`
 
 const PEERS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/bench/peers/peers.py')
 const PYTHON = '/usr/bin/python3'
@@ -156,9 +159,11 @@ export async function run(args: string[]): Promise<number> {
     reviewShare: number
     reviewPseudoWeight: number | 'check'
     views: number
+    imbalance: number
+    suggested: boolean
   }
   try {
-    const { positional, options } = parseArgs(args, ['json', 'png', 'k', 'trials', 'rounds', 'strategy', 'model', 'set', 'features', 'review-order', 'review-share', 'review-pseudo-weight'])
+    const { positional, options } = parseArgs(args, ['json', 'png', 'k', 'trials', 'rounds', 'strategy', 'model', 'set', 'features', 'review-order', 'review-share', 'review-pseudo-weight', 'imbalance'])
     if (options.has('help')) {
       console.log(USAGE)
       return 0
@@ -207,7 +212,9 @@ export async function run(args: string[]): Promise<number> {
     const features: FeatureOptions = f ? { power: Number(f.split(',')[0]), centre: f.split(',')[1] === '1' } : DEFAULT_FEATURES
     const reviewOrder = (str('review-order') ?? DEFAULT_EVAL.reviewOrder) as EvalOptions['reviewOrder']
     if (!['proposals', 'informative', 'diverse'].includes(reviewOrder)) throw new UsageError('--review-order is proposals, informative or diverse')
-    opts = { views, ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, seeds: seeds as EvalOptions['seeds'], issues: issues as Partial<LabelIssueOptions>, features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
+    const imbalance = Number(str('imbalance') ?? 1)
+    if (!(imbalance >= 1)) throw new UsageError('--imbalance is a ratio of 1 or more, e.g. 10 (the largest class ten times the smallest)')
+    opts = { views, imbalance, suggested: !options.has('no-suggested'), ks, trials: int('trials', DEFAULT_EVAL.trials), rounds: int('rounds', DEFAULT_EVAL.rounds), peers: !options.has('no-peers'), settings: settings as Partial<RoundSettings>, seeds: seeds as EvalOptions['seeds'], issues: issues as Partial<LabelIssueOptions>, features, reviewOrder, reviewShare: Number(str('review-share') ?? DEFAULT_EVAL.reviewShare), reviewPseudoWeight: ((w) => (w === undefined || w === 'check' ? 'check' : Number(w)))(str('review-pseudo-weight')) }
     const json = str('json')
     const png = str('png')
     const model = str('model')
@@ -234,10 +241,13 @@ export async function run(args: string[]): Promise<number> {
     const embedSeconds = (performance.now() - t0) / 1000
     process.stderr.write(`\rembeddings ready (${embedSeconds.toFixed(1)} s, ${opts.views} views per image)\n`)
     const C = emb.pool.classes.length
+    // an imbalanced pool keeps a subset of the rows (seeded with 0: every run sees the same pool)
+    const allPool = matrix(emb.pool.labels.length, emb.pool.dim, emb.pool.data)
+    const kept = opts.imbalance > 1 ? imbalancedSubset(emb.pool.labels, C, opts.imbalance, 0) : undefined
     const data = {
       classes: emb.pool.classes,
-      pool: matrix(emb.pool.labels.length, emb.pool.dim, emb.pool.data),
-      poolLabels: emb.pool.labels,
+      pool: kept ? takeRows(allPool, kept) : allPool,
+      poolLabels: kept ? Int32Array.from(kept, (i) => emb.pool.labels[i]!) : emb.pool.labels,
       test: matrix(emb.test.labels.length, emb.test.dim, emb.test.data),
       testLabels: emb.test.labels,
       poolViews: emb.pool.views.map((v) => matrix(emb.pool.labels.length, emb.pool.dim, v)),
@@ -252,11 +262,11 @@ export async function run(args: string[]): Promise<number> {
     await mkdir(work, { recursive: true })
     let peers: Promise<PeerRow[]> | undefined
     if (opts.peers && hasSklearn()) {
-      await writeFile(path.join(work, 'pool.f32'), emb.pool.data)
+      await writeFile(path.join(work, 'pool.f32'), data.pool.data)
       await writeFile(path.join(work, 'test.f32'), emb.test.data)
       const trials: Record<string, number[][]> = {}
-      for (const k of opts.ks) trials[k] = Array.from({ length: opts.trials }, (_, t) => Array.from(drawSeeds(emb.pool.labels, C, k, t)))
-      const cfg = { pool: path.join(work, 'pool.f32'), test: path.join(work, 'test.f32'), dim: emb.pool.dim, pool_labels: Array.from(emb.pool.labels), test_labels: Array.from(emb.test.labels), classes: C, trials }
+      for (const k of opts.ks) trials[k] = Array.from({ length: opts.trials }, (_, t) => Array.from(drawSeeds(data.poolLabels, C, k, t)))
+      const cfg = { pool: path.join(work, 'pool.f32'), test: path.join(work, 'test.f32'), dim: emb.pool.dim, pool_labels: Array.from(data.poolLabels), test_labels: Array.from(emb.test.labels), classes: C, trials }
       await writeFile(path.join(work, 'peers-in.json'), JSON.stringify(cfg))
       peers = runPeers(path.join(work, 'peers-in.json'), path.join(work, 'peers-out.json'), ac.signal)
       peers.catch(() => undefined)
@@ -275,6 +285,7 @@ export async function run(args: string[]): Promise<number> {
       reviewOrder: opts.reviewOrder,
       reviewShare: opts.reviewShare,
       reviewPseudoWeight: opts.reviewPseudoWeight,
+      suggested: opts.suggested,
       signal: ac.signal,
       onTrial: (m) => process.stderr.write(`\r${m}   `),
     })
@@ -317,7 +328,7 @@ export async function run(args: string[]): Promise<number> {
       const suggested_classes = Object.fromEntries([...suggestedClasses].map(([k, v]) => [k, v]))
       // views, settings and seconds: what an ablation (test/bench/results/ablation-*.json) compares
       const seconds = { embedding: embedSeconds, engine: engineSeconds }
-      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, test: data.test.rows, views: opts.views, settings: opts.settings, seconds, results: rows, suggested_classes, label_issues }, null, 1))
+      await writeFile(opts.json, JSON.stringify({ dataset, classes: C, pool: data.pool.rows, ...(kept ? { imbalance: opts.imbalance } : {}), test: data.test.rows, views: opts.views, settings: opts.settings, seconds, results: rows, suggested_classes, label_issues }, null, 1))
       console.log(`json: ${opts.json}`)
     }
     return 0

@@ -86,6 +86,19 @@ export function roundInfo(r: RoundRow, audited: AuditedPrecision | null = null):
   }
 }
 
+/**
+ * The running class prior (debias.ts) a finished round kept in its summary, by class id, for
+ * today's classes: a class added since starts at an even share, a class deleted since drops out,
+ * and the rest is re-normalised. Undefined when the round kept none (rounds before it was kept).
+ */
+export function keptClassPrior(summary: unknown, classes: { id: number }[]): Float64Array | undefined {
+  const kept = (summary as { classPrior?: Record<string, number> } | null | undefined)?.classPrior
+  if (!kept || classes.length === 0) return undefined
+  const prior = Float64Array.from(classes, (c) => kept[c.id] ?? 1 / classes.length)
+  const total = prior.reduce((a, b) => a + b, 0)
+  return total > 0 ? prior.map((v) => v / total) : undefined
+}
+
 export class RoundJob {
   private abort: AbortController | null = null
   /** Settles once the running round has recorded how it ended. */
@@ -209,10 +222,11 @@ export class RoundJob {
       return { index: Int32Array.from(index), label: Int32Array.from(label) }
     }
     const exclude = Int32Array.from(images.flatMap((r, i) => (r.status === 'rejected' ? [i] : [])))
+    const classPrior = keptClassPrior(project.store.rounds.list().findLast((r) => r.status === 'done' && r.id !== id)?.summary, classes)
     // A worker's start (and the embeddings crossing to it) until its first stage reports.
     enter('starting the worker')
     const result = await runRoundInWorker(
-      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}), ...(views.length ? { views } : {}) },
+      { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}), ...(views.length ? { views } : {}), ...(classPrior ? { classPrior } : {}) },
       { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...viewSettings, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
       signal,
       (stage, done, total) => {
@@ -259,6 +273,7 @@ export class RoundJob {
       proposalsPerClass: perClass,
       trainedOn: result.metrics.trainedOn,
       method: result.metrics.method,
+      classPrior: Object.fromEntries(classes.map((c, k2) => [c.id, result.classPrior[k2]!])),
     })
   }
 }

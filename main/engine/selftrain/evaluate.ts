@@ -61,6 +61,8 @@ export interface EvalOptions {
   /** how unreviewed pseudo-labels train while a reviewer works: a fixed weight, or 'check'
    *  (each round compares k-fold accuracy on the human labels with and without them) */
   reviewPseudoWeight: number | 'check'
+  /** run the suggested_seeds method (false halves an ablation's time when only no_review is read) */
+  suggested: boolean
 
   settings: Partial<RoundSettings>
   /** how suggested_seeds picks (seeds.ts); each trial's draw uses the trial as seed */
@@ -79,6 +81,7 @@ export const DEFAULT_EVAL: EvalOptions = {
   reviewShare: 0.1,
   reviewOrder: 'diverse',
   reviewPseudoWeight: 'check',
+  suggested: true,
   settings: {},
   seeds: {},
   features: DEFAULT_FEATURES,
@@ -164,6 +167,28 @@ export function drawSeeds(labels: Int32Array, classes: number, k: number, trial:
 }
 
 /**
+ * The pool rows kept for an imbalanced pool: class sizes decay geometrically from all of the
+ * largest class to 1 / `ratio` of it (class at rank r of C keeps ratio^(-r / (C - 1)) of its
+ * images), which class gets which rank and which images are kept drawn with `seed`. ratio 1 keeps
+ * everything. Sorted, so the kept rows stay in the pool's order.
+ */
+export function imbalancedSubset(labels: Int32Array, classes: number, ratio: number, seed: number): Int32Array {
+  if (!(ratio >= 1)) throw new Error(`the imbalance ratio must be 1 or more (got ${ratio})`)
+  const rand = rng(seed)
+  const rank = Array.from({ length: classes }, (_, c) => c)
+  shuffle(rank, rand)
+  const keep: number[] = []
+  for (let c = 0; c < classes; c++) {
+    const members: number[] = []
+    for (let i = 0; i < labels.length; i++) if (labels[i] === c) members.push(i)
+    shuffle(members, rand)
+    const share = classes > 1 ? Math.pow(ratio, -rank.indexOf(c) / (classes - 1)) : 1
+    keep.push(...members.slice(0, Math.max(1, Math.round(share * members.length))))
+  }
+  return Int32Array.from(keep.sort((a, b) => a - b))
+}
+
+/**
  * Runs the protocol. Returns per-trial accuracies (summarise() gives the table rows) and the seed
  * draws, so peers can be run on exactly the same seeds.
  */
@@ -213,9 +238,9 @@ export async function evaluate(
       }
 
       // the studio's suggestions for the same budget, labelled by the simulated person
-      const picked = suggestSeeds(X, k * C, { ...o.seeds, seed: t, typical: getTypical(), ...(o.signal ? { signal: o.signal } : {}) })
+      const picked = !o.suggested ? new Int32Array(0) : suggestSeeds(X, k * C, { ...o.seeds, seed: t, typical: getTypical(), ...(o.signal ? { signal: o.signal } : {}) })
       const suggested: Labels = { index: picked, label: Int32Array.from(picked, (i) => data.poolLabels[i]!) }
-      covered.push(new Set(suggested.label).size)
+      if (o.suggested) covered.push(new Set(suggested.label).size)
 
       // the engine's rounds from these seed labels, with or without the simulated reviewer: test
       // accuracy after each round (index 0: the engine's seed-only head)
@@ -225,23 +250,26 @@ export async function evaluate(
         let accepted: Labels = { index: new Int32Array(0), label: new Int32Array(0) }
         let unreviewed: (Labels & { proba: Float32Array }) | undefined
         let previous: Head | undefined
+        // the running class prior travels from round to round as the studio keeps it (debias.ts)
+        let classPrior: Float64Array | undefined
         let spent = 0
         // call r trains on what round r-1 proposed (and the reviewer decided): its head is the
         // accuracy "after round r-1"; call 1 is the engine's seed-only head (round 0)
         for (let call = 1; call <= o.rounds + 1; call++) {
           const round = Math.min(call, o.rounds)
           const settings: Partial<RoundSettings> = { folds: 0, ...o.settings, ...(review ? (o.reviewPseudoWeight === 'check' ? { pseudoCheck: true } : { pseudoWeight: o.reviewPseudoWeight }) : {}), round, rounds: o.rounds, seed: t }
-          const needsGraph = ['agreement', 'ensemble'].includes(settings.strategy ?? DEFAULT_ROUND_SETTINGS.strategy) || review
+          const needsGraph = ['agreement', 'ensemble'].includes(settings.strategy ?? DEFAULT_ROUND_SETTINGS.strategy) || review || settings.transductive === true
           const res = await runRound(
-            { X, classes: C, human: labelled, accepted, ...(unreviewed ? { unreviewed } : {}), ...(previous ? { previous } : {}), ...(needsGraph ? { graph: getGraph() } : {}), ...(Xv.length ? { views: Xv } : {}) },
+            { X, classes: C, human: labelled, accepted, ...(unreviewed ? { unreviewed } : {}), ...(previous ? { previous } : {}), ...(needsGraph ? { graph: getGraph() } : {}), ...(Xv.length ? { views: Xv } : {}), ...(classPrior ? { classPrior } : {}) },
             settings,
             o.signal,
           )
           previous = res.head
+          classPrior = res.classPrior
           const rows = new Float32Array(res.proposals.index.length * C)
           for (let j = 0; j < res.proposals.index.length; j++) rows.set(res.proba.subarray(res.proposals.index[j]! * C, (res.proposals.index[j]! + 1) * C), j * C)
           unreviewed = { index: res.proposals.index, label: res.proposals.label, proba: rows }
-        perRound.push(testAccuracy(res.head, Xt, data.testLabels, C))
+          perRound.push(testAccuracy(res.head, Xt, data.testLabels, C))
           if (call > o.rounds) break
           if (review) {
             // this round's share of the budget, on the proposals in the studio's review order
@@ -296,7 +324,7 @@ export async function evaluate(
       const tracks = [
         { method: 'no_review', seedLabels: human, review: false },
         ...(o.reviewShare > 0 ? [{ method: 'review_10pct', seedLabels: human, review: true }] : []),
-        { method: 'suggested_seeds', seedLabels: suggested, review: false },
+        ...(o.suggested ? [{ method: 'suggested_seeds', seedLabels: suggested, review: false }] : []),
       ]
       for (const { method, seedLabels, review } of tracks) (await selfTrain(seedLabels, review)).forEach((a, round) => record(acc, method, k, round, a))
 

@@ -22,6 +22,23 @@ export function propagateLabels(
   classes: number,
   opts: PropagationOptions = {},
 ): Float32Array {
+  const Y = new Float64Array(graph.n * classes)
+  const perClass = new Float64Array(classes)
+  for (let s = 0; s < seeds.index.length; s++) perClass[seeds.label[s]!] = perClass[seeds.label[s]!]! + (seeds.weight?.[s] ?? 1)
+  for (let s = 0; s < seeds.index.length; s++) {
+    const c = seeds.label[s]!
+    const at = seeds.index[s]! * classes + c
+    Y[at] = Y[at]! + (seeds.weight?.[s] ?? 1) / perClass[c]!
+  }
+  return propagate(graph, Y, classes, opts)
+}
+
+/**
+ * The propagation itself, from any n x classes starting scores Y (one-hot seeds, or soft scores
+ * such as a head's probabilities for transductive smoothing): F = (1 - alpha) (I - alpha S)^-1 Y.
+ * Returns F row-normalised (negative parts dropped; a row with nothing reached is uniform).
+ */
+export function propagate(graph: KnnGraph, Y: Float64Array, classes: number, opts: PropagationOptions = {}): Float32Array {
   const { n, k } = graph
   const alpha = opts.alpha ?? 0.99
   const gamma = opts.gamma ?? 3
@@ -41,14 +58,6 @@ export function propagateLabels(
       deg[j] = deg[j]! + w[i * k + t]!
     }
   const dinv = Float64Array.from(deg, (v) => (v > 0 ? 1 / Math.sqrt(v) : 0))
-  const Y = new Float64Array(n * classes)
-  const perClass = new Float64Array(classes)
-  for (let s = 0; s < seeds.index.length; s++) perClass[seeds.label[s]!] = perClass[seeds.label[s]!]! + (seeds.weight?.[s] ?? 1)
-  for (let s = 0; s < seeds.index.length; s++) {
-    const c = seeds.label[s]!
-    const at = seeds.index[s]! * classes + c
-    Y[at] = Y[at]! + (seeds.weight?.[s] ?? 1) / perClass[c]!
-  }
   let F = Float64Array.from(Y)
   let next = new Float64Array(n * classes)
   for (let it = 0; it < iterations; it++) {

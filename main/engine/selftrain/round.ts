@@ -16,6 +16,8 @@ import { ClassBalancedTopK, makeStrategy, type Selection } from './selection'
 import { DEFAULT_STRATEGY, type StrategyName } from '../../../preload/vocabulary'
 import { headPrior, zeroShotHead, type ClassText, type HeadPrior } from './zero-shot'
 import { meanOfViews, studentSet } from './views'
+import { debiasProba, updateClassPrior } from './debias'
+import { refineTransductive, relabel } from './transductive'
 
 export interface Labels {
   index: Int32Array
@@ -65,6 +67,19 @@ export interface RoundSettings {
   studentViews: boolean
   /** dropout on the final head's input features (0: none); with studentViews, the noisy student */
   studentDropout: number
+  /** class-prior debiasing of the proposals (debias.ts): tau of the logit adjustment by the running
+   *  mean prediction over the pool; 0 is off */
+  debias: number
+  /** weight of the previous rounds' class prior in the running one (RoundInput.classPrior) */
+  debiasMomentum: number
+  /** refine the proposals' probabilities over the whole pool (transductive.ts): the head's
+   *  probabilities propagated on the kNN graph, class totals pulled softly toward balance */
+  transductive: boolean
+  /** how hard (0 to 1) the transductive refinement pulls the class totals toward balance */
+  transductiveBalance: number
+  /** the refinement gives the picked images their classes only; which images are picked stays
+   *  the strategy's on the head (and graph) view (transductive.ts relabel says why) */
+  transductiveLabels: boolean
   seed: number
 }
 
@@ -86,6 +101,14 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   testTimeViews: false,
   studentViews: false,
   studentDropout: 0,
+  // off: in the eval (no review, 5 trials, k = 4; test/bench/results/ablation-debias.json) neither
+  // debiasing nor the transductive refinement helped on any shared dataset, balanced or 10:1
+  // imbalanced; the ensemble's class-balanced quota and label-propagation view already do most of it
+  debias: 0,
+  debiasMomentum: 0.5,
+  transductive: false,
+  transductiveBalance: 0.5,
+  transductiveLabels: false,
   seed: 0,
 }
 
@@ -112,6 +135,8 @@ export interface RoundInput {
   text?: ClassText
   /** the teacher's augmented views as head inputs, each aligned with X (views.ts) */
   views?: Matrix[]
+  /** the previous round's RoundResult.classPrior: the running class prior that debiasing divides out */
+  classPrior?: Float64Array
 }
 
 export interface RoundMetrics {
@@ -145,6 +170,9 @@ export interface RoundResult {
   graphProba?: Float32Array
   graph?: KnnGraph
   head: Head
+  /** the running class prior after this round (the head's mean probabilities over the unlabelled
+   *  images, blended with RoundInput.classPrior): the next round's classPrior */
+  classPrior: Float64Array
   metrics: RoundMetrics
 }
 
@@ -286,6 +314,19 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     confidence[i] = proba[i * k + best]!
   }
   onProgress('scoring images', n, n)
+  const excluded = new Uint8Array(n)
+  for (const i of human.index) excluded[i] = 1
+  for (const i of accepted.index) excluded[i] = 1
+  if (input.exclude) for (const i of input.exclude) excluded[i] = 1
+  const cand: number[] = []
+  for (let i = 0; i < n; i++) if (!excluded[i]) cand.push(i)
+  const candidates = Int32Array.from(cand)
+  // what the proposals are chosen from: the head's probabilities, debiased and refined over the
+  // pool when the settings say (zero-shot has no head bias to measure nor labels to anchor a graph)
+  const classPrior = updateClassPrior(proba, k, candidates, input.classPrior, s.debiasMomentum)
+  let selectProba = s.debias > 0 && !zeroShot ? debiasProba(proba, k, classPrior, s.debias) : proba
+  let refined: Float32Array | undefined
+  const transductive = s.transductive && !zeroShot && (input.graph !== undefined || n <= s.graphLimit)
 
   let strategy = makeStrategy(s.strategy, s.strategyParam)
   if (strategy.needsGraph && !input.graph && n > s.graphLimit) strategy = makeStrategy('balanced', s.strategyParam)
@@ -294,7 +335,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   if (strategy.needsGraph && zeroShot) strategy = makeStrategy('balanced')
   let graph = input.graph
   let graphProba: Float32Array | undefined
-  if (strategy.needsGraph) {
+  if (strategy.needsGraph || transductive) {
     if (!graph) {
       onProgress('building the kNN graph', 0, n)
       graph = knnGraph(X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
@@ -304,23 +345,20 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     signal?.throwIfAborted()
     const seeds = { index: Int32Array.from([...human.index, ...accepted.index]), label: Int32Array.from([...human.label, ...accepted.label]) }
     onProgress('propagating labels', 0, 1)
-    graphProba = propagateLabels(graph, seeds, k, { onProgress: (done, total) => onProgress('propagating labels', done, total) })
+    if (strategy.needsGraph) graphProba = propagateLabels(graph, seeds, k, { onProgress: (done, total) => onProgress('propagating labels', done, total) })
+    if (transductive) refined = refineTransductive(graph, seeds, selectProba, k, { balance: s.transductiveBalance })
+    if (refined && !s.transductiveLabels) selectProba = refined
   }
   onProgress('selecting proposals', 0, 1)
-  const excluded = new Uint8Array(n)
-  for (const i of human.index) excluded[i] = 1
-  for (const i of accepted.index) excluded[i] = 1
-  if (input.exclude) for (const i of input.exclude) excluded[i] = 1
-  const cand: number[] = []
-  for (let i = 0; i < n; i++) if (!excluded[i]) cand.push(i)
-  const proposals = strategy.select({
-    proba,
+  const picked = strategy.select({
+    proba: selectProba,
     classes: k,
-    candidates: Int32Array.from(cand),
+    candidates,
     round: s.round,
     rounds: s.rounds,
     ...(graphProba ? { graphProba } : {}),
   })
+  const proposals = refined && s.transductiveLabels ? relabel(picked, refined, k, graphProba) : picked
   const proposalsPerClass = new Array<number>(k).fill(0)
   for (const c of proposals.label) proposalsPerClass[c] = proposalsPerClass[c]! + 1
   onProgress('selecting proposals', 1, 1)
@@ -332,6 +370,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
     confidence,
     proposals,
     head,
+    classPrior,
     ...(graphProba ? { graphProba } : {}),
     ...(graph ? { graph } : {}),
     metrics: {
