@@ -39,6 +39,9 @@ export interface Counts {
   byClass: { classId: number; name: string; byStatus: Record<ImageStatus, number> }[]
 }
 
+/** Ids kept in cached id lists, all lists together (32 MB). */
+const MAX_LISTED_IDS = 8_000_000
+
 const SORT_COLUMN: Record<SortKey, string> = { name: 'path', confidence: 'confidence', uncertainty: 'uncertainty', changed: 'changed_at' }
 
 export class Queries {
@@ -129,8 +132,17 @@ export class Queries {
       // table): list them once per data version and serve every page of the filter from the list,
       // instead of reading up to the offset for each page.
       const list = { version: listVersion, ids: this.idList(idSql, args) }
-      if (this.sorted.size >= 16) this.sorted.delete(this.sorted.keys().next().value as string)
+      this.sorted.delete(key + idSql)
       this.sorted.set(key + idSql, list)
+      // Oldest first out, by the ids held (4 bytes each): a grid's filters times its sorts are
+      // more lists than a fixed count of a few would keep, and a million ids are 4 MB.
+      let held = 0
+      for (const l of this.sorted.values()) held += l.ids.length
+      for (const [k, l] of this.sorted) {
+        if (held <= MAX_LISTED_IDS || this.sorted.size <= 1) break
+        this.sorted.delete(k)
+        held -= l.ids.length
+      }
       ids = Array.from(limit < 0 ? list.ids.subarray(offset) : list.ids.subarray(offset, offset + limit))
     } else if (offset > cached.total / 2 && offset < cached.total) {
       // An index-only scan steps over every row before the offset: past the middle, scan from
