@@ -5,7 +5,7 @@
  * varied sizes and formats with some bad files and exact duplicates, then measures in a fresh child
  * process (so that peak RSS is the studio's, not the generator's): first index, reopen, re-scan with
  * 1% of the files changed, grid page queries, thumbnails per second and peak RSS. Prints the figures
- * and writes test/bench/results/library.json.
+ * and writes test/bench/results/library.json (library-1m.json at --images 1000000; see resultName).
  */
 import { spawnSync } from 'node:child_process'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -21,7 +21,15 @@ import { mapLimit } from '../../main/engine/library/scan'
 import type { PageQuery } from '../../main/engine/store'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
+/** The targets at 100k images, and at a million (issue 15 item 6: ten times the folder in about three times the time). */
 const TARGETS = { first_index_s: 90, reopen_s: 2, rescan_1pct_s: 10, page_query_p95_ms: 20, peak_rss_mb: 600 }
+const TARGETS_1M = { first_index_s: 300, reopen_s: 2, rescan_1pct_s: 60, page_query_p95_ms: 20, peak_rss_mb: 1024 }
+
+/** Where a run's figures go: library.json at the default 100k, library-1m.json at a million, library-<N>.json otherwise. */
+export function resultName(bench: string, n: number): string {
+  if (n === 100_000) return `${bench}.json`
+  return `${bench}-${n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1000 === 0 ? `${n / 1000}k` : n}.json`
+}
 
 function arg(args: string[], name: string): string | undefined {
   const i = args.indexOf(name)
@@ -287,18 +295,20 @@ export async function run(args: string[]): Promise<void> {
 
   await benchFolder(dir, n, args.includes('--regenerate'))
 
+  const loadAtStart = round(loadavg()[0] ?? 0)
   const tmpResult = path.join(dir, '.bench-result.json')
   rmSync(tmpResult, { force: true })
   const tsx = path.resolve(here, '../../node_modules/.bin/tsx')
   const child = spawnSync(tsx, [path.join(here, 'run.ts'), 'library', '--images', String(n), '--dir', dir, '--child', '--result', tmpResult], { stdio: 'inherit' })
   if (child.status !== 0) throw new Error(`bench child failed (exit ${child.status})`)
   const result = JSON.parse(readFileSync(tmpResult, 'utf8')) as Record<string, number>
-  const missed = Object.entries(TARGETS)
+  const targets = n >= 1_000_000 ? TARGETS_1M : TARGETS
+  const missed = Object.entries(targets)
     .filter(([k, target]) => (result[k] ?? Infinity) > target)
     .map(([k, target]) => `${k} ${result[k]} > ${target}`)
   // Other work on the machine slows every figure; the load average says how busy it was.
-  const full = { ...result, targets: TARGETS, missed, machine: `${process.platform} ${process.arch}, ${availableParallelism()} cpus, node ${process.version}`, load_avg_1m_at_end: round(loadavg()[0] ?? 0) }
+  const full = { ...result, targets, missed, machine: `${process.platform} ${process.arch}, ${availableParallelism()} cpus, node ${process.version}`, load_avg_1m_at_start: loadAtStart, load_avg_1m_at_end: round(loadavg()[0] ?? 0) }
   await mkdir(path.join(here, 'results'), { recursive: true })
-  writeFileSync(path.join(here, 'results/library.json'), JSON.stringify(full, null, 2) + '\n')
+  writeFileSync(path.join(here, 'results', resultName('library', n)), JSON.stringify(full, null, 2) + '\n')
   console.log(JSON.stringify(full, null, 2))
 }

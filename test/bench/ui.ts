@@ -17,7 +17,10 @@
  * labels and proposals for 60% of the images, and reused; thumbnails are cleared on every run so
  * that each run starts as a first opening does. --profile DIR writes CPU profiles of the page
  * (wheel, sweep, review .cpuprofile) and prints the functions with the most self time.
- * Writes test/bench/results/ui.json.
+ * - select all: Ctrl+A in the grid until the selection bar counts every image; accept all above:
+ *   the review queue's button at its default threshold until the queue says what it accepted (then
+ *   undone, so that runs find the same proposals).
+ * Writes test/bench/results/ui.json (ui-1m.json at --images 1000000).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -27,12 +30,12 @@ import { chromium, type Browser, type CDPSession, type Page, type Request } from
 import { Project } from '../../main/engine/project/project'
 import { projectDataDir } from '../../main/engine/project/locations'
 import { CHROMIUM, CHROMIUM_ARGS, startStudioServer, type StudioServer } from '../../e2e/host'
-import { benchFolder, labelAsAfterRounds } from './library'
+import { benchFolder, labelAsAfterRounds, resultName } from './library'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const PROBE = path.join(here, 'ui/probe.js')
 const VIEWPORT = { width: 1280, height: 820 }
-const TARGETS = { scroll_fps_min: 55, long_task_max_ms: 100, review_p95_ms: 50, cold_start_interactive_ms: 3000 }
+const TARGETS = { scroll_fps_min: 55, long_task_max_ms: 100, review_p95_ms: 50, cold_start_interactive_ms: 3000, select_all_ms: 1000, accept_above_ms: 1000 }
 const SWEEP_FRAMES = 1800 // top to bottom in about 30 s at 60 frames per second
 const WHEEL_PX_PER_FRAME = 40 // about three screens a second: reading speed with a wheel
 const FAST_PX_PER_FRAME = 160 // just under a row (172 px) a frame: the fastest the grid still draws thumbnails at
@@ -268,6 +271,45 @@ interface BenchWindow {
   }
 }
 
+/** The number in a text such as "1,000,000 selected" or "Accept all 59,381 at ≥ 90%". */
+const countIn = (text: string | null) => Number(/([\d,]+)/.exec(text ?? '')?.[1]?.replace(/,/g, '') ?? NaN)
+
+/**
+ * "Select all": Ctrl+A in the grid, timed from the key press to the selection bar counting every
+ * image of the filter (driver round trips included, about a frame); then Esc clears it.
+ */
+async function selectAllFigures(page: Page) {
+  await page.locator('.grid-scroller').focus()
+  const t = performance.now()
+  await page.keyboard.press('Control+a')
+  await page.getByTestId('selection-count').waitFor({ timeout: 30_000 })
+  const selectAllMs = performance.now() - t
+  const selected = countIn(await page.getByTestId('selection-count').textContent())
+  const c = performance.now()
+  await page.keyboard.press('Escape')
+  await page.getByTestId('selection-count').waitFor({ state: 'detached', timeout: 30_000 })
+  return { selected, ms: round(selectAllMs), clear_ms: round(performance.now() - c) }
+}
+
+/**
+ * "Accept all above" the review queue's default threshold: from the click to the queue saying what
+ * it accepted (the write of every label and the queue taken again included); then Ctrl+Z undoes it,
+ * so that the next run finds the same proposals.
+ */
+async function acceptAboveFigures(page: Page) {
+  const button = page.getByTestId('accept-above')
+  const before = countIn(await button.textContent())
+  const t = performance.now()
+  await button.click()
+  await page.getByTestId('review-notice').filter({ hasText: 'Accepted' }).waitFor({ timeout: 60_000 })
+  const ms = performance.now() - t
+  const accepted = countIn(await page.getByTestId('review-notice').textContent())
+  const u = performance.now()
+  await page.keyboard.press('Control+z')
+  await page.waitForFunction((n) => (document.querySelector('[data-testid="accept-above"]')?.textContent ?? '').replace(/,/g, '').includes(`all ${n} at`), before, { timeout: 120_000 })
+  return { accepted, ms: round(ms), undo_ms: round(performance.now() - u) }
+}
+
 async function measure(server: StudioServer, keys: number, fastPx: number, profile: string | null) {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (or set STUDIO_CHROMIUM)`)
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
@@ -303,6 +345,9 @@ async function measure(server: StudioServer, keys: number, fastPx: number, profi
     const sweepPx = Math.ceil(height / SWEEP_FRAMES)
     const sweepFigures = await scrollPhase(page, cdp, browserCdp, sweepPx, Infinity, profileTo('sweep'))
     console.log(`top-to-bottom scroll: ${JSON.stringify(sweepFigures)}`)
+
+    const selectAll = await selectAllFigures(page)
+    console.log(`select all: ${JSON.stringify(selectAll)}`)
 
     await page.getByTestId('review-button').click()
     await page.getByTestId('review-image').waitFor()
@@ -341,7 +386,9 @@ async function measure(server: StudioServer, keys: number, fastPx: number, profi
       decoded_then_next_frame_p95_ms: round(quantile(decoded, 0.95)),
     }
     console.log(`review: ${JSON.stringify(review)}`)
-    return { chromium: browser.version(), columns, grid_height_px: height, cold, wheelFigures, fastFigures, sweepFigures, review }
+    const acceptAbove = await acceptAboveFigures(page)
+    console.log(`accept all above: ${JSON.stringify(acceptAbove)}`)
+    return { chromium: browser.version(), columns, grid_height_px: height, cold, wheelFigures, fastFigures, sweepFigures, review, selectAll, acceptAbove }
   } finally {
     await browser.close()
   }
@@ -392,12 +439,16 @@ export async function run(args: string[]): Promise<void> {
     long_task_max_ms: longest,
     review_p95_ms: figures.review.p95_ms,
     cold_start_interactive_ms: coldMedian('interactive_ms'),
+    select_all_ms: figures.selectAll.ms,
+    accept_above_ms: figures.acceptAbove.ms,
   }
   const pass = {
     scroll_fps_min: scrollFps >= TARGETS.scroll_fps_min,
     long_task_max_ms: longest <= TARGETS.long_task_max_ms,
     review_p95_ms: figures.review.p95_ms <= TARGETS.review_p95_ms,
     cold_start_interactive_ms: measured.cold_start_interactive_ms <= TARGETS.cold_start_interactive_ms,
+    select_all_ms: measured.select_all_ms <= TARGETS.select_all_ms,
+    accept_above_ms: measured.accept_above_ms <= TARGETS.accept_above_ms,
   }
   const result = {
     images: n,
@@ -413,6 +464,8 @@ export async function run(args: string[]): Promise<void> {
     scroll_note:
       'fps and long tasks are judged on all three phases. More than a screen per frame (the top-to-bottom phase) the grid draws light placeholders until the scroll settles, by design (placeholder_share 1): no thumbnail would stay on screen for a frame. cpu_ms_per_frame is CPU time from /proc, the figure to compare across runs on a busy machine.',
     review_keystroke_to_next_image_painted: figures.review,
+    select_all: figures.selectAll,
+    accept_all_above: figures.acceptAbove,
     cold_start: {
       runs: figures.cold,
       first_thumb_painted_ms_median: coldMedian('first_thumb_painted_ms'),
@@ -433,6 +486,6 @@ export async function run(args: string[]): Promise<void> {
         : null,
   }
   mkdirSync(path.join(here, 'results'), { recursive: true })
-  writeFileSync(path.join(here, 'results/ui.json'), JSON.stringify(result, null, 2) + '\n')
+  writeFileSync(path.join(here, 'results', resultName('ui', n)), JSON.stringify(result, null, 2) + '\n')
   console.log(JSON.stringify(result, null, 2))
 }

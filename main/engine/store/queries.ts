@@ -39,13 +39,16 @@ export interface Counts {
   byClass: { classId: number; name: string; byStatus: Record<ImageStatus, number> }[]
 }
 
+/** Ids kept in cached id lists, all lists together (32 MB). */
+const MAX_LISTED_IDS = 8_000_000
+
 const SORT_COLUMN: Record<SortKey, string> = { name: 'path', confidence: 'confidence', uncertainty: 'uncertainty', changed: 'changed_at' }
 
 export class Queries {
   private readonly totals = new Map<string, { version: number; total: number }>()
   private readonly sorted = new Map<string, { version: number; ids: Int32Array }>()
   private readonly plans = new Map<string, boolean>()
-  private fileTotals: { version: number; files: number; dup: number; bad: number } | null = null
+  private fileTotals: { version: number; bad: number } | null = null
 
   constructor(
     private readonly sql: Sql,
@@ -59,14 +62,14 @@ export class Queries {
     return { total, offset, items }
   }
 
-  /** Every readable image, in name order: the default page, all of it. */
+  /**
+   * Every readable image, in name order: the default page, all of it, in one pass (page after page
+   * of 2,000 cost a scan up to each page's offset: quadratic, minutes at a million images).
+   */
   allImages(): ImageRow[] {
     const rows: ImageRow[] = []
-    for (let offset = 0; ; offset += 2000) {
-      const page = this.page({ offset, limit: 2000 })
-      rows.push(...page.items)
-      if (page.items.length === 0 || rows.length >= page.total) return rows
-    }
+    for (const r of this.sql.st(`SELECT ${ROW_SQL} FROM images WHERE avail = 1 ORDER BY path, id`).iterate()) rows.push(toRow(r as unknown as RawImage))
+    return rows
   }
 
   /**
@@ -116,31 +119,63 @@ export class Queries {
       this.totals.set(key, cached)
     }
     const idSql = `SELECT id FROM images WHERE ${whereSql} ORDER BY ${col} ${dir}, id ${dir}`
+    // The images of every readable (or every unreadable) image by name do not change with labels:
+    // their id list stays valid until the folder changes, across every decision.
+    const listVersion = status === 'all' || status === 'unreadable' ? (q.classId === undefined && q.minConfidence === undefined && q.maxConfidence === undefined && col === 'path' ? -this.sql.scanVersion - 1 : version) : version
     let ids: number[]
-    if (this.needsSort(idSql, args)) {
-      // No index gives this order (e.g. a confidence range sorted by name): sort once per data
-      // version and serve every page of it from the sorted id list, instead of re-sorting per page.
-      let list = this.sorted.get(key + idSql)
-      if (!list || list.version !== version) {
-        const all = this.sql.st(idSql).all(...args) as { id: number }[]
-        list = { version, ids: Int32Array.from(all, (r) => r.id) }
-        if (this.sorted.size >= 16) this.sorted.delete(this.sorted.keys().next().value as string)
-        this.sorted.set(key + idSql, list)
+    const cachedList = this.sorted.get(key + idSql)
+    if (cachedList && cachedList.version === listVersion) {
+      ids = Array.from(limit < 0 ? cachedList.ids.subarray(offset) : cachedList.ids.subarray(offset, offset + limit))
+    } else if (limit < 0 || this.needsList(idSql, args)) {
+      // Every id (select all, a bulk action), or no index yields this order without reading each
+      // row (a confidence range sorted by name, a class's images whose status is checked in the
+      // table): list them once per data version and serve every page of the filter from the list,
+      // instead of reading up to the offset for each page.
+      const list = { version: listVersion, ids: this.idList(idSql, args) }
+      this.sorted.delete(key + idSql)
+      this.sorted.set(key + idSql, list)
+      // Oldest first out, by the ids held (4 bytes each): a grid's filters times its sorts are
+      // more lists than a fixed count of a few would keep, and a million ids are 4 MB.
+      let held = 0
+      for (const l of this.sorted.values()) held += l.ids.length
+      for (const [k, l] of this.sorted) {
+        if (held <= MAX_LISTED_IDS || this.sorted.size <= 1) break
+        this.sorted.delete(k)
+        held -= l.ids.length
       }
       ids = Array.from(limit < 0 ? list.ids.subarray(offset) : list.ids.subarray(offset, offset + limit))
+    } else if (offset > cached.total / 2 && offset < cached.total) {
+      // An index-only scan steps over every row before the offset: past the middle, scan from
+      // the other end (half the steps at worst), and turn the page around.
+      const from = Math.max(0, cached.total - offset - limit)
+      const back = this.sql.st(`SELECT id FROM images WHERE ${whereSql} ORDER BY ${col} ${dir === 'ASC' ? 'DESC' : 'ASC'}, id ${dir === 'ASC' ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`)
+      ids = (back.all(...args, cached.total - offset - from, from) as { id: number }[]).map((r) => r.id).reverse()
     } else {
-      // An index-only scan in order: cheap even with a deep OFFSET.
+      // An index-only scan in order.
       ids = (this.sql.st(`${idSql} LIMIT ? OFFSET ?`).all(...args, limit, offset) as { id: number }[]).map((r) => r.id)
     }
     return { total: cached.total, offset, ids }
   }
 
-  /** Whether SQLite must sort the rows for this query (no index yields them in order). */
-  private needsSort(sql: string, args: (number | string)[]): boolean {
+  /**
+   * The ids a query yields, in order, as one JSON array built by SQLite: a million rows handed to
+   * JavaScript one object each took 8 s on a busy machine, one string takes 1 s.
+   */
+  private idList(idSql: string, args: (number | string)[]): Int32Array {
+    const row = this.sql.st(`SELECT json_group_array(id) AS ids FROM (${idSql})`).get(...args) as { ids: string }
+    return Int32Array.from(JSON.parse(row.ids) as number[])
+  }
+
+  /**
+   * Whether pages of this query are better served from an id list: SQLite must sort its rows (no
+   * index yields them in order), or it reads the table for each row to check the filter (no
+   * covering index), which costs a table read per row up to the offset, for every page.
+   */
+  private needsList(sql: string, args: (number | string)[]): boolean {
     let v = this.plans.get(sql)
     if (v === undefined) {
       const plan = this.sql.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]
-      v = plan.some((r) => /TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY/.test(r.detail))
+      v = plan.some((r) => /TEMP B-TREE FOR (RIGHT PART OF )?ORDER BY/.test(r.detail) || (/^(SEARCH|SCAN) images/.test(r.detail) && !/COVERING INDEX/.test(r.detail)))
       this.plans.set(sql, v)
     }
     return v
@@ -154,26 +189,29 @@ export class Queries {
   counts(): Counts {
     const byStatus = zeroPerStatus()
     const perClass = new Map<number, Record<ImageStatus, number>>()
-    for (const r of this.sql.st('SELECT class_id, status, count(*) AS n FROM images WHERE avail = 1 GROUP BY class_id, status').all() as { class_id: number | null; status: ImageStatus; n: number }[]) {
+    let files = 0
+    let dup = 0
+    // Kept by triggers (see image_counts in db.ts): a few rows, whatever the number of images.
+    for (const r of this.sql.st('SELECT class_id, status, n, files, dup FROM image_counts WHERE n > 0').all() as { class_id: number; status: ImageStatus; n: number; files: number; dup: number }[]) {
       byStatus[r.status] += r.n
-      if (r.class_id !== null) {
+      files += r.files
+      dup += r.dup
+      if (r.class_id !== 0) {
         const c = perClass.get(r.class_id) ?? zeroPerStatus()
         c[r.status] += r.n
         perClass.set(r.class_id, c)
       }
     }
-    // File totals change only when the folder does: scanned once per scan, not per label change.
+    // Unreadable files change only when the folder does: counted once per scan, not per label change.
     if (!this.fileTotals || this.fileTotals.version !== this.sql.scanVersion) {
-      const g = this.sql.st('SELECT COALESCE(sum(file_count), 0) AS files, COALESCE(sum(file_count > 1), 0) AS dup FROM images WHERE avail = 1').get() as { files: number; dup: number }
       const bad = (this.sql.st('SELECT count(*) AS n FROM files WHERE error IS NOT NULL').get() as { n: number }).n
-      this.fileTotals = { version: this.sql.scanVersion, files: g.files, dup: g.dup, bad }
+      this.fileTotals = { version: this.sql.scanVersion, bad }
     }
-    const t = this.fileTotals
     return {
       images: Object.values(byStatus).reduce((a, b) => a + b, 0),
-      files: t.files,
-      duplicateGroups: t.dup,
-      unreadableFiles: t.bad,
+      files,
+      duplicateGroups: dup,
+      unreadableFiles: this.fileTotals.bad,
       byStatus,
       byClass: this.classes.list().map((c) => ({ classId: c.id, name: c.name, byStatus: perClass.get(c.id) ?? zeroPerStatus() })),
     }

@@ -1,0 +1,131 @@
+/**
+ * What keeps the store's answers right while they stop growing with the folder: counts kept by
+ * triggers agree with a recount after every kind of write, every way of serving a page (an index
+ * scan, a scan from the far end, an id list) gives the same ids, and a truncated database is
+ * refused without reading it in full.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createHash } from 'node:crypto'
+import { mkdirSync, rmSync, truncateSync } from 'node:fs'
+import path from 'node:path'
+import { DatabaseSync } from '@photostructure/sqlite'
+import { tempDir } from '../library/fixtures'
+import { Project } from '../../main/engine/project/project'
+import type { FileRecord, PageQuery } from '../../main/engine/store'
+
+const N = 3000
+
+function record(i: number, content = `image ${i}`, error: string | null = null): FileRecord {
+  const hash = createHash('sha256').update(content).digest('hex')
+  return { path: `d${i % 7}/img${String(i).padStart(5, '0')}.jpg`, size: 100 + i, mtimeMs: 1, content: { hash, bytes: 100 + i, width: 8, height: 8, format: 'jpeg', error } }
+}
+
+/** The panels' counts recounted from the images themselves. */
+function recount(p: Project) {
+  const rows = p.store.db.prepare('SELECT COALESCE(class_id, 0) AS c, status, count(*) AS n, sum(file_count) AS files, sum(file_count > 1) AS dup FROM images WHERE avail = 1 GROUP BY 1, 2').all() as { c: number; status: string; n: number; files: number; dup: number }[]
+  return { images: rows.reduce((a, r) => a + r.n, 0), files: rows.reduce((a, r) => a + r.files, 0), dup: rows.reduce((a, r) => a + r.dup, 0), byKey: Object.fromEntries(rows.map((r) => [`${r.c} ${r.status}`, r.n])) }
+}
+
+function expectCountsRight(p: Project): void {
+  const c = p.store.queries.counts()
+  const r = recount(p)
+  expect({ images: c.images, files: c.files, dup: c.duplicateGroups }).toEqual({ images: r.images, files: r.files, dup: r.dup })
+  const byKey: Record<string, number> = {}
+  for (const k of c.byClass) for (const [status, n] of Object.entries(k.byStatus)) if (n > 0) byKey[`${k.classId} ${status}`] = n
+  const unclassed = Object.entries(r.byKey).filter(([k]) => k.startsWith('0 '))
+  expect(byKey).toEqual(Object.fromEntries(Object.entries(r.byKey).filter(([k]) => !k.startsWith('0 '))))
+  for (const [k, n] of unclassed) expect(c.byStatus[k.slice(2) as keyof typeof c.byStatus]).toBeGreaterThanOrEqual(n)
+}
+
+describe('the store at scale', () => {
+  let root: string
+  let p: Project
+  let classes: number[]
+
+  beforeAll(async () => {
+    root = tempDir()
+    mkdirSync(path.join(root, 'images'))
+    p = await Project.open(path.join(root, 'images'), { dataDir: path.join(root, 'data') })
+    p.store.images.applyScan(Array.from({ length: N }, (_, i) => record(i)), [])
+    classes = ['a', 'b', 'c'].map((name) => p.store.classes.ensure(name))
+  })
+  afterAll(async () => {
+    await p.close()
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  it('counts kept by triggers agree with a recount after scans, labels, reviews, undo, unreadable marks, duplicates and removals', () => {
+    expectCountsRight(p)
+    const ids = p.store.queries.pageIds({}).ids
+    p.store.labels.set(ids.slice(0, 30), classes[0]!, 'me')
+    const round = p.store.rounds.start()
+    p.store.labels.propose(round, ids.slice(30, 1500).map((imageId, k) => ({ imageId, classId: classes[k % 3]!, confidence: (k % 100) / 100 })))
+    expectCountsRight(p)
+    p.store.labels.review(ids.slice(30, 200), 'accept', 'me')
+    p.store.labels.review(ids.slice(200, 260), 'reject', 'me')
+    p.store.labels.relabel(ids.slice(260, 270), classes[2]!, 'me')
+    expectCountsRight(p)
+    p.store.labels.undo('me')
+    expectCountsRight(p)
+    p.store.images.markUnreadable(ids[5]!, 'damaged image data')
+    // A duplicate file of an image, a file that now holds other content, a removed file.
+    p.store.images.applyScan([{ ...record(7), path: 'copies/img7.jpg' }, record(8, 'new content of 8'), record(N + 1, 'bad', 'truncated file')], [record(9).path])
+    expectCountsRight(p)
+    expect(p.store.queries.counts().duplicateGroups).toBe(1)
+  })
+
+  it('pages from the index, from its far end and from an id list give the ids of the whole filter, in order', () => {
+    const filters: PageQuery[] = [{}, { status: 'proposed' }, { classId: classes[1]! }, { status: 'proposed', classId: classes[2]! }, { minConfidence: 0.2, maxConfidence: 0.6 }]
+    for (const f of filters)
+      for (const sort of ['name', 'confidence', 'uncertainty', 'changed'] as const)
+        for (const descending of [false, true]) {
+          const q = { ...f, sort, descending }
+          const all = p.store.queries.pageIds(q).ids
+          // The order itself, from SQL, not from the store's own code.
+          const where = p.store.queries.pageIds({ ...q, limit: 1 }).total
+          expect(all.length).toBe(where)
+          for (const offset of [0, 1, Math.floor(all.length / 2) - 3, Math.floor(all.length / 2) + 1, all.length - 7, all.length - 1]) {
+            if (offset < 0) continue
+            expect(p.store.queries.pageIds({ ...q, offset, limit: 10 }).ids).toEqual(all.slice(offset, offset + 10))
+            expect(p.store.queries.page({ ...q, offset, limit: 10 }).items.map((i) => i.id)).toEqual(all.slice(offset, offset + 10))
+          }
+        }
+    const byName = p.store.db.prepare('SELECT id FROM images WHERE avail = 1 ORDER BY path DESC, id DESC').all() as { id: number }[]
+    expect(p.store.queries.pageIds({ descending: true }).ids).toEqual(byName.map((r) => r.id))
+  })
+
+  it('the list of every image by name survives label changes and follows a scan', () => {
+    const before = p.store.queries.pageIds({ offset: N - 20, limit: 10 }).ids
+    p.store.labels.set(before.slice(0, 2), classes[1]!, 'me')
+    expect(p.store.queries.pageIds({ offset: N - 20, limit: 10 }).ids).toEqual(before)
+    // A new file whose name sorts first shifts every page.
+    p.store.images.applyScan([{ ...record(N + 5, 'first by name'), path: 'a-first.jpg' }], [])
+    const after = p.store.queries.pageIds({ offset: 0, limit: 1 }).ids
+    expect(p.store.images.get(after[0]!)?.path).toBe('a-first.jpg')
+    expect(p.store.queries.allImages().map((r) => r.id)).toEqual(p.store.queries.pageIds({}).ids)
+  })
+})
+
+describe('opening a large database', () => {
+  it('a truncated copy is refused by its size against its page count (the check a large database always gets)', async () => {
+    const root = tempDir()
+    try {
+      mkdirSync(path.join(root, 'images'))
+      const dataDir = path.join(root, 'data')
+      const p = await Project.open(path.join(root, 'images'), { dataDir })
+      p.store.images.applyScan(Array.from({ length: 200 }, (_, i) => record(i)), [])
+      await p.close()
+      const dbPath = path.join(dataDir, 'project.db')
+      const { FULL_CHECK_MAX_BYTES, openDatabase } = await import('../../main/engine/store/db')
+      expect(FULL_CHECK_MAX_BYTES).toBeGreaterThan(0)
+      // A truncated copy: its header counts pages that are not there.
+      const db = new DatabaseSync(dbPath)
+      const pages = (db.prepare('PRAGMA page_count').get() as { page_count: number }).page_count
+      db.close()
+      truncateSync(dbPath, (pages - 2) * 4096)
+      expect(() => openDatabase(dbPath)).toThrow(/shorter than its \d+ pages/)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
