@@ -7,6 +7,7 @@ import path from 'node:path'
 import type { Settings } from '../../preload/contract'
 import { settingsSchema } from '../../preload/schemas'
 import { DEFAULT_STRATEGY, DEFAULT_TEACHER } from '../../preload/vocabulary'
+import { DEFAULT_ROUND_SETTINGS } from '../engine/selftrain/round'
 
 /** Fields added later are filled from here when an older settings.json lacks them. */
 export const DEFAULT_APP_SETTINGS: Settings = {
@@ -16,6 +17,7 @@ export const DEFAULT_APP_SETTINGS: Settings = {
   threads: 0,
   strategy: DEFAULT_STRATEGY,
   strategyParam: null,
+  head: DEFAULT_ROUND_SETTINGS.head,
   prompts: null,
   textPrior: true,
   modelMirror: null,

@@ -72,7 +72,16 @@ describe('a round', () => {
     const here = await runRound({ X, classes: k, human }, settings)
     const there = await runRoundInWorker({ X, classes: k, human }, settings)
     expect(Array.from(there.predicted)).toEqual(Array.from(here.predicted))
-    expect(there.headWeights?.W.length).toBe(k * X.cols)
+    const w = there.headWeights
+    expect(w?.kind === 'logistic' && w.W.length).toBe(k * X.cols)
+    // The MLP's weights cross the thread too (the student export needs them), and give the same predictions.
+    const mlp = { ...settings, head: 'mlp' as const }
+    const mlpHere = await runRound({ X, classes: k, human }, mlp)
+    const mlpThere = await runRoundInWorker({ X, classes: k, human }, mlp)
+    expect(Array.from(mlpThere.predicted)).toEqual(Array.from(mlpHere.predicted))
+    const m = mlpThere.headWeights
+    expect(m?.kind).toBe('mlp')
+    if (m?.kind === 'mlp') expect([m.W1.length, m.b1.length, m.W2.length, m.b2.length]).toEqual([m.hidden * X.cols, m.hidden, k * m.hidden, k])
     const ac = new AbortController()
     const p = runRoundInWorker({ X, classes: k, human }, settings, ac.signal)
     ac.abort()

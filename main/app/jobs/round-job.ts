@@ -23,7 +23,7 @@ import { classTextFor } from '../../engine/teacher/text'
  * has a text tower; `manifest`: its manifest when the caller has loaded it already; `searchDirs`:
  * where its files are, defaultModelSearchDirs(appDataDir) in the app).
  */
-export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'prompts' | 'textPrior'>> & { teacher?: string; textAligned?: boolean; manifest?: LoadedManifest; searchDirs?: string[] }
+export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'head' | 'prompts' | 'textPrior'>> & { teacher?: string; textAligned?: boolean; manifest?: LoadedManifest; searchDirs?: string[] }
 
 /**
  * The head's inputs for `rows`: their cached embeddings, through the feature transform fitted on
@@ -185,7 +185,7 @@ export class RoundJob {
     enter('starting the worker')
     const result = await runRoundInWorker(
       { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}) },
-      { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
+      { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...(options.head ? { head: options.head } : {}), ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
       signal,
       (stage, done, total) => {
         estimate.advance(stage, done, total, Date.now())

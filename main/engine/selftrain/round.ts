@@ -13,7 +13,7 @@ import { rowArgmax, takeRows, type Matrix } from '../math/linalg'
 import { LogisticHead } from './logistic'
 import { MlpHead } from './mlp'
 import { ClassBalancedTopK, makeStrategy, type Selection } from './selection'
-import { DEFAULT_STRATEGY, type StrategyName } from '../../../preload/vocabulary'
+import { DEFAULT_STRATEGY, type HeadKind, type StrategyName } from '../../../preload/vocabulary'
 import { headPrior, zeroShotHead, type ClassText, type HeadPrior } from './zero-shot'
 
 export interface Labels {
@@ -22,7 +22,7 @@ export interface Labels {
 }
 
 export interface RoundSettings {
-  head: 'logistic' | 'mlp'
+  head: HeadKind
   /** L2: inverse strength, as scikit-learn's C */
   C: number
   strategy: StrategyName
