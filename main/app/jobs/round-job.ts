@@ -110,10 +110,10 @@ export class RoundJob {
     for (const r of project.store.rounds.list()) if (r.status === 'running') project.store.rounds.finish(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
 
     const round = project.store.rounds.list().length + 1
-    // The strategy is kept with the round, so its metrics can be read against how it picked.
+    // The strategy and head are kept with the round, so its metrics can be read against how it picked and trained.
     const selection = { strategy: options.strategy, strategyParam: options.strategyParam ?? undefined }
     const previous = project.store.rounds.list().findLast((r) => r.status === 'done')
-    const id = project.store.rounds.start({ round, ...selection })
+    const id = project.store.rounds.start({ round, ...selection, head: options.head })
     const abort = new AbortController()
     this.abort = abort
     const info = () => roundInfo(project.store.rounds.list().find((r) => r.id === id)!)

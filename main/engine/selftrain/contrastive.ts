@@ -263,21 +263,27 @@ export function concatUnit(A: Matrix, B: Matrix): Matrix {
   return out
 }
 
-const spaces = new WeakMap<Matrix, Map<string, Matrix>>()
+const trained = new WeakMap<Matrix, Map<string, { projection: Projection; Z: Matrix }>>()
 
 /**
- * The contrastive space of X for a round: views in embedding space (until the teacher's cached
- * views reach the round), the projection trained on them, X projected. Kept per X and settings:
- * the eval runs many rounds on one X, and the projection depends only on X and the seed.
+ * The contrastive projection of a pool X for a round, and X projected: views in embedding space
+ * (until the teacher's cached views reach the round), the projection trained on them. Kept per X
+ * and options: the eval runs many rounds on one X, and the projection depends only on X and the seed.
  */
-export function contrastiveSpace(X: Matrix, opts: Partial<ContrastiveOptions> = {}): Matrix {
+export function contrastiveSpace(X: Matrix, opts: Partial<ContrastiveOptions> = {}): { projection: Projection; Z: Matrix } {
   const key = JSON.stringify({ ...opts, signal: undefined, onStep: undefined })
-  let byKey = spaces.get(X)
-  if (!byKey) spaces.set(X, (byKey = new Map()))
+  let byKey = trained.get(X)
+  if (!byKey) trained.set(X, (byKey = new Map()))
   const hit = byKey.get(key)
   if (hit) return hit
   const views = embeddingViews(X, 4, { seed: opts.seed ?? 0 })
-  const Z = trainContrastive(views, opts).apply(X)
-  byKey.set(key, Z)
-  return Z
+  const projection = trainContrastive(views, opts)
+  const out = { projection, Z: projection.apply(X) }
+  byKey.set(key, out)
+  return out
+}
+
+/** The inputs a head gets under RoundSettings.contrastive 'head' or 'both': X beside its projection. */
+export function withProjection(X: Matrix, projection: Projection): Matrix {
+  return concatUnit(X, projection.apply(X))
 }

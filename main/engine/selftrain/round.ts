@@ -9,6 +9,7 @@ import type { Head } from './head'
 import { crossValProba, fitShare, stratifiedFolds } from './kfold'
 import { knnGraph, type KnnGraph } from '../math/knn'
 import { propagateLabels } from './propagate'
+import { contrastiveSpace, withProjection } from './contrastive'
 import { rowArgmax, takeRows, type Matrix } from '../math/linalg'
 import { LogisticHead } from './logistic'
 import { MlpHead } from './mlp'
@@ -58,6 +59,9 @@ export interface RoundSettings {
   textPrior: boolean
   /** the prior's extra weight with no label (lambda0 of zero-shot.ts priorStrength) */
   textPriorStrength: number
+  /** an experiment (contrastive.ts): a MoCo projection trained on views of the pool, without
+   *  labels, whose space builds the kNN graph ('graph'), joins the head's inputs ('head'), or both */
+  contrastive: 'off' | 'graph' | 'head' | 'both'
   seed: number
 }
 
@@ -76,6 +80,7 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   graphLimit: 50000,
   textPrior: true,
   textPriorStrength: 1,
+  contrastive: 'off',
   seed: 0,
 }
 
@@ -165,9 +170,20 @@ function priorFor(input: RoundInput, s: RoundSettings): HeadPrior | undefined {
   return headPrior(input.text, counts, s.textPriorStrength)
 }
 
-export async function runRound(input: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal, onProgress: RoundProgress = () => {}): Promise<RoundResult> {
+export async function runRound(original: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal, onProgress: RoundProgress = () => {}): Promise<RoundResult> {
   let s: RoundSettings = { ...DEFAULT_ROUND_SETTINGS, ...partial }
   const t0 = performance.now()
+  const space = s.contrastive === 'off' ? undefined : contrastiveSpace(original.X, { seed: s.seed, ...(signal ? { signal } : {}) })
+  const Z = space?.Z
+  const headSpace = s.contrastive === 'head' || s.contrastive === 'both'
+  const { graph: kept, text, ...rest } = original
+  // the graph a caller keeps is over X: with the contrastive space building it, it is built anew;
+  // class text directions live in X's space, not in X beside its projection
+  const input: RoundInput = {
+    ...rest,
+    ...(space && headSpace ? { X: withProjection(original.X, space.projection) } : text ? { text } : {}),
+    ...(kept && !(Z && s.contrastive !== 'head') ? { graph: kept } : {}),
+  }
   const { X, classes, human } = input
   const n = X.rows
   const k = classes
@@ -282,7 +298,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   if (strategy.needsGraph) {
     if (!graph) {
       onProgress('building the kNN graph', 0, n)
-      graph = knnGraph(X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
+      graph = knnGraph(Z && s.contrastive !== 'head' ? Z : X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
       onProgress('building the kNN graph', n, n)
     }
     await tick()
