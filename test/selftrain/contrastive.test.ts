@@ -4,9 +4,10 @@
  * than chance. No label is used in training; the clusters are only for scoring.
  */
 import { describe, expect, it } from 'vitest'
-import { concatUnit, contrastiveSpace, embeddingViews, trainContrastive } from '../../main/engine/selftrain/contrastive'
+import { concatUnit, contrastiveSpace, embeddingViews, trainContrastive, withProjection } from '../../main/engine/selftrain/contrastive'
+import { runRound } from '../../main/engine/selftrain/round'
 import { matrix, type Matrix } from '../../main/engine/math/linalg'
-import { mixture } from './synthetic'
+import { accuracy, mixture } from './synthetic'
 
 /** Share of rows whose nearest other row (cosine; rows are unit) has the same cluster. */
 function nearestSameCluster(Z: Matrix, y: Int32Array): number {
@@ -55,6 +56,17 @@ describe('contrastive projection (MoCo v2)', () => {
     expect(() => trainContrastive([X], { steps: 1 })).toThrow(/at least two views/)
     expect(() => trainContrastive([X, matrix(3, 48)], { steps: 1 })).toThrow(/differ in shape/)
   })
+
+  it('feeds a round: the graph, the head (X beside its projection) or both', async () => {
+    const human = { index: Int32Array.from({ length: 10 }, (_, i) => i), label: Int32Array.from({ length: 10 }, (_, i) => y[i]!) }
+    for (const contrastive of ['graph', 'head', 'both'] as const) {
+      const r = await runRound({ X, classes, human }, { contrastive, folds: 0, seed: 1 })
+      expect(r.head.predictProba(contrastive === 'graph' ? X : withProjection(X, contrastiveSpace(X, { seed: 1 }).projection)).length).toBe(X.rows * classes)
+      expect(accuracy(r.predicted, y)).toBeGreaterThan(0.8)
+      expect(r.graph?.k).toBe(10)
+    }
+    // one projection trained (kept for this X and seed), at the round's default size: about 10 s on a quiet machine
+  }, 300_000)
 
   it('concatenates two spaces as unit rows', () => {
     const Z = concatUnit(matrix(2, 2, Float32Array.from([3, 4, 0, 2])), matrix(2, 1, Float32Array.from([5, -1])))

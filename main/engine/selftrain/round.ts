@@ -298,7 +298,7 @@ export async function runRound(original: RoundInput, partial: Partial<RoundSetti
   if (strategy.needsGraph) {
     if (!graph) {
       onProgress('building the kNN graph', 0, n)
-      graph = knnGraph(Z && s.contrastive !== 'head' ? Z : X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
+      graph = knnGraph(Z && s.contrastive !== 'head' ? Z : original.X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
       onProgress('building the kNN graph', n, n)
     }
     await tick()
