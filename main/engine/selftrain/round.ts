@@ -60,7 +60,8 @@ export interface RoundSettings {
   /** the prior's extra weight with no label (lambda0 of zero-shot.ts priorStrength) */
   textPriorStrength: number
   /** an experiment (contrastive.ts): a MoCo projection trained on views of the pool, without
-   *  labels, whose space builds the kNN graph ('graph'), joins the head's inputs ('head'), or both */
+   *  labels, whose space builds the kNN graph ('graph'), joins the head's inputs ('head'), or both.
+   *  Off: with embedding-space views no variant helped at k = 4 (test/bench/results/ablation-moco.json) */
   contrastive: 'off' | 'graph' | 'head' | 'both'
   seed: number
 }
