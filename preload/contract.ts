@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod'
 import type { requestSchemas } from './schemas'
-import type { ImageStatus, ImportAs, ImportConflict, ImportFormat, LabelSource, LabelState, ProviderName, ProviderSetting, RoundStatus, StrategyName, TeacherUse } from './vocabulary'
+import type { ImageStatus, ImportAs, ImportConflict, ImportFormat, LabelSource, LabelState, HeadKind, ProviderName, ProviderSetting, RoundStatus, StrategyName, TeacherUse } from './vocabulary'
 
 export type RequestName = keyof typeof requestSchemas
 export type RequestInput<N extends RequestName> = z.infer<(typeof requestSchemas)[N]>
@@ -53,6 +53,8 @@ export interface Settings {
   strategy: StrategyName
   /** The strategy's one knob in [0, 1] (threshold, floor or share); null: the strategy's own default. */
   strategyParam: number | null
+  /** The head the next rounds train: logistic (linear) or an MLP with one hidden layer. */
+  head: HeadKind
   /** With a text-aligned teacher: prompt templates for the class names, `{}` the name (their text
    *  embeddings are averaged); null keeps the teacher's own. */
   prompts: string[] | null

@@ -3,7 +3,7 @@
  * renderer is untrusted). Kept apart from contract.ts so the renderer bundle carries no validator.
  */
 import { z } from 'zod'
-import { CANCELLABLE_JOBS, EXPORT_SCOPES, IMPORT_AS, IMPORT_CONFLICTS, IMPORT_FORMATS, LABEL_FORMATS, LIMITS, MAX_VIEWS, PROVIDER_SETTINGS, TEACHER_FILE_ROLES, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
+import { CANCELLABLE_JOBS, EXPORT_SCOPES, HEAD_KINDS, IMPORT_AS, IMPORT_CONFLICTS, IMPORT_FORMATS, LABEL_FORMATS, LIMITS, MAX_VIEWS, PROVIDER_SETTINGS, TEACHER_FILE_ROLES, REVIEW_DECISIONS, SORT_KEYS, STATUS_FILTERS, STRATEGY_NAMES } from './vocabulary'
 
 const relPath = z.string().min(1).max(LIMITS.maxPath)
 const folder = z.string().min(1).max(LIMITS.maxPath)
@@ -34,6 +34,8 @@ export const settingsSchema = z
     strategy: z.enum(STRATEGY_NAMES),
     /** The strategy's knob in [0, 1]; null keeps the strategy's own default. */
     strategyParam: z.number().min(0).max(1).nullable(),
+    /** The head rounds train: logistic or mlp. */
+    head: z.enum(HEAD_KINDS),
     /** Prompt templates for class names (text-aligned teachers); each holds `{}`; null: the teacher's own. */
     prompts: z.array(z.string().trim().min(1).max(LIMITS.maxPrompt).includes('{}', { message: 'a prompt needs {} where the class name goes' })).min(1).max(LIMITS.maxPrompts).nullable(),
     /** Pull the head toward the class names' text directions (text-aligned teachers). */

@@ -59,6 +59,10 @@ export type StrategyName = (typeof STRATEGY_NAMES)[number]
 /** The strategy rounds use unless the settings say otherwise: nothing beat it in the eval. */
 export const DEFAULT_STRATEGY: StrategyName = 'ensemble'
 
+/** The classifier a round trains on the embeddings (selftrain/logistic.ts, selftrain/mlp.ts). */
+export const HEAD_KINDS = ['logistic', 'mlp'] as const
+export type HeadKind = (typeof HEAD_KINDS)[number]
+
 /** Execution providers: auto tries the platform's GPU providers, then WebGPU, then the CPU. */
 export const PROVIDER_SETTINGS = ['auto', 'cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const
 export type ProviderSetting = (typeof PROVIDER_SETTINGS)[number]

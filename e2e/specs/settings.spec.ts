@@ -1,6 +1,6 @@
 /**
  * Classes (colour, merge, delete) from the keyboard, the settings dialog (a strategy change is
- * saved and reaches the next round), the shortcut sheet on ?, the light/dark toggle, and the rounds
+ * saved and reaches the next round; a head change is saved), the shortcut sheet on ?, the light/dark toggle, and the rounds
  * panel's charts after two rounds. Screenshots of each.
  */
 import { readFile, rm } from 'node:fs/promises'
@@ -92,6 +92,12 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       for (let i = 0; i < 25; i++) await page.keyboard.press('ArrowLeft')
       await expect(settings.locator('output')).toHaveText('0.65')
       await expect.poll(async () => JSON.parse(await readFile(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'settings.json'), 'utf8')) as object).toMatchObject({ strategy: 'threshold', strategyParam: 0.65 })
+      // The head: logistic by default, each with a line on when it is the better one.
+      await expect(settings.getByLabel('Head')).toHaveValue('logistic')
+      await expect(settings.getByTestId('head-help')).toContainText('few labels')
+      await settings.getByLabel('Head').selectOption('mlp')
+      await expect(settings.getByTestId('head-help')).toContainText('dozens of labels')
+      await expect.poll(async () => JSON.parse(await readFile(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'settings.json'), 'utf8')) as object).toMatchObject({ head: 'mlp' })
       await shot('settings')
       // Augmented views: off, and their round switches with them, until a count is chosen; a count is
       // a teacher setting (the pass runs again to embed the views)
@@ -107,6 +113,10 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       await page.reload()
       await page.getByRole('button', { name: 'Settings' }).click()
       await expect(settings.getByLabel('Pseudo-label strategy')).toHaveValue('threshold')
+      await expect(settings.getByLabel('Head')).toHaveValue('mlp')
+      // Back to the logistic head for the rounds below (an MLP round is checked through the API in test/exchange/student.test.ts).
+      await settings.getByLabel('Head').selectOption('logistic')
+      await expect.poll(async () => JSON.parse(await readFile(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'settings.json'), 'utf8')) as object).toMatchObject({ head: 'logistic' })
       await expect(settings.locator('output')).toHaveText('0.65')
       await settings.getByRole('button', { name: 'Close settings' }).click()
       await expect(page.getByRole('button', { name: 'Settings' })).toBeFocused()
@@ -157,11 +167,11 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       await expect(charts.getByRole('img')).toHaveCount(3)
       await expect(charts.getByRole('img', { name: /k-fold accuracy: round 1 \d+%, round 2 \d+%/ })).toBeVisible()
       await expect(charts.getByRole('img', { name: /^Proposals per class\. round 1: ants \d+, bees \d+; round 2/ })).toBeVisible()
-      // Both rounds picked with the strategy from the settings.
-      const params = readDb<{ params: string }>(folder, 'SELECT params FROM rounds ORDER BY id').map((r) => JSON.parse(r.params) as { strategy?: string; strategyParam?: number })
+      // Both rounds picked with the strategy and trained the head from the settings.
+      const params = readDb<{ params: string }>(folder, 'SELECT params FROM rounds ORDER BY id').map((r) => JSON.parse(r.params) as { strategy?: string; strategyParam?: number; head?: string })
       expect(params).toEqual([
-        { round: 1, strategy: 'threshold', strategyParam: 0.65 },
-        { round: 2, strategy: 'threshold', strategyParam: 0.65 },
+        { round: 1, strategy: 'threshold', strategyParam: 0.65, head: 'logistic' },
+        { round: 2, strategy: 'threshold', strategyParam: 0.65, head: 'logistic' },
       ])
       await page.locator('.sidebar').evaluate((el) => el.scrollTo(0, el.scrollHeight))
       await shot('rounds-chart')

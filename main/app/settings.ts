@@ -17,6 +17,7 @@ export const DEFAULT_APP_SETTINGS: Settings = {
   threads: 0,
   strategy: DEFAULT_STRATEGY,
   strategyParam: null,
+  head: DEFAULT_ROUND_SETTINGS.head,
   prompts: null,
   textPrior: true,
   modelMirror: null,

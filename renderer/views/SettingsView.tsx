@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { LIMITS, MAX_VIEWS, STRATEGIES, STRATEGY_NAMES, type ProviderSetting, type StrategyName } from '../../preload/vocabulary'
+import { HEAD_KINDS, LIMITS, MAX_VIEWS, STRATEGIES, STRATEGY_NAMES, type HeadKind, type ProviderSetting, type StrategyName } from '../../preload/vocabulary'
 import { PROVIDER_NAMES } from '../providers'
 import { useSettings } from '../stores/settings'
 import { useTeacher } from '../stores/teacher'
@@ -18,6 +18,12 @@ const STRATEGY_TEXT: Record<StrategyName, { title: string; help: string; param: 
   balanced: { title: 'Class-balanced top-k', help: 'The most confident images of each class, a growing share each round (Noisy Student).', param: 'Share by the last round' },
   agreement: { title: 'Two views agree', help: 'The head and label propagation over neighbours must give the same class; balanced per class.', param: 'Share by the last round' },
   ensemble: { title: 'Two views averaged', help: 'The head’s and label propagation’s probabilities averaged; balanced per class.', param: 'Share by the last round' },
+}
+
+/** Each head in words: what it is and when it is the better choice. */
+const HEAD_TEXT: Record<HeadKind, { title: string; help: string }> = {
+  logistic: { title: 'Logistic (linear)', help: 'A linear classifier on the embeddings: the better choice with few labels per class, and the fastest.' },
+  mlp: { title: 'MLP (one hidden layer)', help: 'Can separate classes no straight line does; worth trying once classes have dozens of labels or accepted pseudo-labels. Slower to train.' },
 }
 
 /**
@@ -142,6 +148,17 @@ function SettingsForm() {
       <ImportTeacher />
       <fieldset>
         <legend>Self-training</legend>
+        <label className="field">
+          <span>Head</span>
+          <select aria-label="Head" value={settings.head} onChange={(e) => void save({ head: e.target.value as HeadKind })}>
+            {HEAD_KINDS.map((h) => (
+              <option key={h} value={h}>
+                {HEAD_TEXT[h].title}
+              </option>
+            ))}
+          </select>
+        </label>
+        <p className="muted help" data-testid="head-help">{HEAD_TEXT[settings.head].help}</p>
         <label className="field">
           <span>Strategy</span>
           <select aria-label="Pseudo-label strategy" value={settings.strategy} onChange={(e) => void save({ strategy: e.target.value as StrategyName, strategyParam: null })}>

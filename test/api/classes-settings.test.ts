@@ -57,6 +57,14 @@ describe('settings', () => {
     expect((await refused('settings.set', { strategyParam: 1.5 })).message).toMatch(/field strategyParam/)
   })
 
+  it('saves the head (logistic by default), and refuses an unknown one naming the field', async () => {
+    expect((await call('settings.get', {})).head).toBe('logistic')
+    await call('settings.set', { head: 'mlp' })
+    expect(await loadSettings(appData)).toMatchObject({ head: 'mlp' })
+    expect((await refused('settings.set', { head: 'forest' })).message).toMatch(/field head/)
+    await call('settings.set', { head: 'logistic' })
+  })
+
   it('lists the teacher models found in models/', async () => {
     const teachers = await call('teachers.list', {})
     expect(teachers.find((m) => m.id === 'mobilenetv2-12-int8')).toMatchObject({ name: expect.stringMatching(/MobileNetV2/), state: 'installed' })

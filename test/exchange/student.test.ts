@@ -1,8 +1,8 @@
 /**
  * The student ONNX export end to end, through the studio's own requests: a real round on real
- * photos (hymenoptera, a few seed labels, the int8 MobileNetV2 teacher), then the exported model
- * run by onnxruntime-node on the same decoded pixels the teacher pass uses. Its probabilities must
- * be the round's stored ones.
+ * photos (hymenoptera, a few seed labels, the int8 MobileNetV2 teacher), a logistic round then an
+ * MLP round, each exported and run by onnxruntime-node on the same decoded pixels the teacher pass
+ * uses. Its probabilities must be the round's stored ones (the engine's head on the cached embeddings).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
@@ -20,7 +20,7 @@ import { dataset, ROOT, TEST_TEACHER } from '../shared'
 const PER_CLASS = 12
 let dir: string
 let studio: StudioApi
-let apiExport: { file: string; bytes: Buffer } | null = null
+let apiExport: { bytes: Buffer } | null = null
 
 /** Runs the CLI as a user would; resolves with its exit code and everything it printed. */
 function cli(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -78,31 +78,15 @@ describe('student ONNX export', () => {
     if (!r.ok) expect(r.error.message).toMatch(/no finished round yet: label a few images/)
   })
 
-  it('gives the round’s probabilities for real photos, within 1e-3, with the same argmax', async () => {
-    expect(TEST_TEACHER).toMatch(/mobilenetv2-12-int8\.onnx$/)
-    const project = await call<{ folder: string; dataDir: string; imageCount: number }>('app.info').then((i) => (i as unknown as { project: { folder: string; dataDir: string; imageCount: number } }).project)
-    expect(project.imageCount).toBe(2 * PER_CLASS)
-    await until('the teacher', async () => {
-      const s = await call<{ state: string; message: string | null }>('teacher.status')
-      if (s.state === 'failed') throw new Error(`teacher failed: ${s.message}`)
-      return s.state === 'done' ? s : null
-    })
-
-    // Three seed labels per class (the first files by name), then one round.
-    const page = await call<{ images: { id: number; relPath: string }[] }>('images.page', { offset: 0, limit: 100, sort: 'name' })
-    const ids: Record<string, number> = {}
-    for (const cls of ['ants', 'bees']) ids[cls] = (await call<{ id: number }>('classes.create', { name: cls })).id
-    for (const cls of ['ants', 'bees']) {
-      const seeds = page.images.filter((im) => im.relPath.startsWith(`${cls}/`)).slice(0, 3)
-      await call('labels.set', { imageIds: seeds.map((s) => s.id), classId: ids[cls] })
-    }
+  /** Runs a round with the settings' head and exports its student; the student's bytes and what it gave for every photo. */
+  async function roundAndStudent(): Promise<{ bytes: Buffer; roundId: number; worst: number }> {
     const started = await call<{ id: number }>('rounds.start')
     const round = await until('the round', async () => {
       const r = (await call<{ id: number; status: string; error: string | null }[]>('rounds.list')).find((x) => x.id === started.id)
       if (r?.status === 'failed') throw new Error(`round failed: ${r.error}`)
       return r?.status === 'done' ? r : null
     })
-
+    const project = (await call<{ project: { folder: string; dataDir: string } }>('app.info')).project
     const student = await call<{ path: string; roundId: number; classes: string[] }>('student.export')
     expect(student.roundId).toBe(round.id)
     expect(student.classes).toEqual(['ants', 'bees'])
@@ -112,9 +96,10 @@ describe('student ONNX export', () => {
     expect(JSON.parse(meta.classes ?? '[]')).toEqual(['ants', 'bees'])
     expect(meta.teacher).toBe('mobilenetv2-12-int8')
 
-    // The round's stored probabilities of its head, by image hash. (`<id>.proba` holds what the
-    // proposals were chosen by, which with a graph strategy is also label propagation's view: no
-    // standalone model can carry that, so the student is checked against the head's own.)
+    // The round's stored probabilities of its head (the engine's head on the cached embeddings), by
+    // image hash. (`<id>.proba` holds what the proposals were chosen by, which with a graph strategy
+    // is also label propagation's view: no standalone model can carry that, so the student is
+    // checked against the head's own.)
     const raw = await readFile(path.join(project.dataDir, 'rounds', `${round.id}.head.proba`))
     const stored = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength))
     const order = JSON.parse(await readFile(path.join(project.dataDir, 'rounds', `${round.id}.json`), 'utf8')) as { classIds: number[]; hashes: string[] }
@@ -124,6 +109,7 @@ describe('student ONNX export', () => {
     // Every image, decoded exactly as the teacher pass decodes it.
     const { manifest } = await loadManifest('mobilenetv2-12-int8')
     const [H, W] = manifest.input.size
+    const page = await call<{ images: { id: number; relPath: string }[] }>('images.page', { offset: 0, limit: 100, sort: 'name' })
     const files = page.images.map((im) => path.join(project.folder, im.relPath))
     const pixels = new Uint8Array(files.length * H * W * 3)
     for (let i = 0; i < files.length; i++) await decodeInto(files[i]!, manifest.preprocess, [H, W], pixels, i * H * W * 3)
@@ -147,8 +133,6 @@ describe('student ONNX export', () => {
       for (let c = 0; c < 2; c++) worst = Math.max(worst, Math.abs(got[c]! - want[c]!))
       expect(got[0]! > got[1]!, `argmax of ${files[i]}`).toBe(want[0]! > want[1]!)
     }
-    expect(worst).toBeLessThan(1e-3)
-    console.log(`student vs round: largest probability difference ${worst.toExponential(2)} over ${files.length} photos`)
     // Not a constant model: the round tells the two classes apart on most photos.
     const argmax = Array.from({ length: files.length }, (_, i) => (proba[i * 2]! > proba[i * 2 + 1]! ? 0 : 1))
     expect(new Set(argmax).size).toBe(2)
@@ -164,10 +148,47 @@ describe('student ONNX export', () => {
     })
     expect(embWorst).toBeLessThan(1e-4)
     await session.release()
-    apiExport = { file: student.path, bytes }
+    return { bytes, roundId: round.id, worst }
+  }
+
+  const ids: Record<string, number> = {}
+
+  it('gives the logistic round’s probabilities for real photos, within 1e-4, with the same argmax', async () => {
+    expect(TEST_TEACHER).toMatch(/mobilenetv2-12-int8\.onnx$/)
+    const project = (await call<{ project: { imageCount: number } }>('app.info')).project
+    expect(project.imageCount).toBe(2 * PER_CLASS)
+    await until('the teacher', async () => {
+      const s = await call<{ state: string; message: string | null }>('teacher.status')
+      if (s.state === 'failed') throw new Error(`teacher failed: ${s.message}`)
+      return s.state === 'done' ? s : null
+    })
+
+    // Three seed labels per class (the first files by name), then one round.
+    const page = await call<{ images: { id: number; relPath: string }[] }>('images.page', { offset: 0, limit: 100, sort: 'name' })
+    for (const cls of ['ants', 'bees']) ids[cls] = (await call<{ id: number }>('classes.create', { name: cls })).id
+    for (const cls of ['ants', 'bees']) {
+      const seeds = page.images.filter((im) => im.relPath.startsWith(`${cls}/`)).slice(0, 3)
+      await call('labels.set', { imageIds: seeds.map((s) => s.id), classId: ids[cls] })
+    }
+    expect((await call<{ head: string }>('settings.get')).head).toBe('logistic')
+    const { worst } = await roundAndStudent()
+    expect(worst).toBeLessThan(1e-4)
+    console.log(`logistic student vs round: largest probability difference ${worst.toExponential(2)} over ${2 * PER_CLASS} photos`)
   }, 300_000)
 
-  it('is the same file from the CLI, which refuses to overwrite', async () => {
+  it('gives the MLP round’s probabilities too, within 1e-4 (its dropout is training-only)', async () => {
+    await call('settings.set', { head: 'mlp' })
+    const { bytes, roundId, worst } = await roundAndStudent()
+    expect(worst).toBeLessThan(1e-4)
+    console.log(`MLP student vs round: largest probability difference ${worst.toExponential(2)} over ${2 * PER_CLASS} photos`)
+    // The round kept the MLP's layers, and the export carries them (not the logistic head of round 1).
+    const project = (await call<{ project: { dataDir: string } }>('app.info')).project
+    const saved = JSON.parse(await readFile(path.join(project.dataDir, 'rounds', `${roundId}.head.json`), 'utf8')) as { head: { kind: string; hidden: number } }
+    expect(saved.head).toMatchObject({ kind: 'mlp', hidden: 256 })
+    apiExport = { bytes }
+  }, 300_000)
+
+  it('is the same file from the CLI (the MLP round), which refuses to overwrite', async () => {
     expect(apiExport).not.toBeNull()
     await studio.close() // the CLI opens the project itself: one process at a time
     const folder = path.join(dir, 'photos')

@@ -72,12 +72,23 @@ describe('a round', () => {
     const here = await runRound({ X, classes: k, human }, settings)
     const there = await runRoundInWorker({ X, classes: k, human }, settings)
     expect(Array.from(there.predicted)).toEqual(Array.from(here.predicted))
-    expect(there.headWeights?.W.length).toBe(k * X.cols)
+    const w = there.headWeights
+    expect(w?.kind === 'logistic' && w.W.length).toBe(k * X.cols)
     const ac = new AbortController()
     const p = runRoundInWorker({ X, classes: k, human }, settings, ac.signal)
     ac.abort()
     await expect(p).rejects.toThrow()
   })
+
+  it('sends an MLP head’s weights back from the worker (the student export needs them)', async () => {
+    const mlp = { strategy: 'balanced' as const, round: 1, rounds: 2, folds: 0, head: 'mlp' as const }
+    const here = await runRound({ X, classes: k, human }, mlp)
+    const there = await runRoundInWorker({ X, classes: k, human }, mlp)
+    expect(Array.from(there.predicted)).toEqual(Array.from(here.predicted))
+    const m = there.headWeights
+    expect(m?.kind).toBe('mlp')
+    if (m?.kind === 'mlp') expect([m.W1.length, m.b1.length, m.W2.length, m.b2.length]).toEqual([m.hidden * X.cols, m.hidden, k * m.hidden, k])
+  }, 120_000)
 })
 
 describe('MlpHead', () => {

@@ -23,7 +23,7 @@ import { classTextFor } from '../../engine/teacher/text'
  * has a text tower; `manifest`: its manifest when the caller has loaded it already; `searchDirs`:
  * where its files are, defaultModelSearchDirs(appDataDir) in the app).
  */
-export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'prompts' | 'textPrior' | 'testTimeViews' | 'noisyStudent'>> & {
+export type RoundOptions = Partial<Pick<Settings, 'strategy' | 'strategyParam' | 'head' | 'prompts' | 'textPrior' | 'testTimeViews' | 'noisyStudent'>> & {
   teacher?: string
   textAligned?: boolean
   manifest?: LoadedManifest
@@ -148,10 +148,10 @@ export class RoundJob {
     for (const r of project.store.rounds.list()) if (r.status === 'running') project.store.rounds.finish(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
 
     const round = project.store.rounds.list().length + 1
-    // The strategy is kept with the round, so its metrics can be read against how it picked.
+    // The strategy and head are kept with the round, so its metrics can be read against how it picked and trained.
     const selection = { strategy: options.strategy, strategyParam: options.strategyParam ?? undefined }
     const previous = project.store.rounds.list().findLast((r) => r.status === 'done')
-    const id = project.store.rounds.start({ round, ...selection })
+    const id = project.store.rounds.start({ round, ...selection, head: options.head })
     const abort = new AbortController()
     this.abort = abort
     const info = () => roundInfo(project.store.rounds.list().find((r) => r.id === id)!)
@@ -227,7 +227,7 @@ export class RoundJob {
     enter('starting the worker')
     const result = await runRoundInWorker(
       { X, classes: classes.length, human: pick('human'), accepted: pick('accepted'), unreviewed: pick('proposed'), exclude, ...(text ? { text } : {}), ...(views.length ? { views } : {}), ...(classPrior ? { classPrior } : {}) },
-      { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...viewSettings, ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
+      { round, rounds: Math.max(5, round), textPrior: options.textPrior !== false, ...viewSettings, ...(options.head ? { head: options.head } : {}), ...(options.strategy ? { strategy: options.strategy } : {}), ...(options.strategyParam !== undefined ? { strategyParam: options.strategyParam } : {}) },
       signal,
       (stage, done, total) => {
         estimate.advance(stage, done, total, Date.now())

@@ -1,8 +1,8 @@
 /**
  * The student as one ONNX model: the teacher graph as the studio runs it (uint8 RGB pixels in,
  * preprocessing inside the graph, the embedding out; see teacher/model.ts), followed by the latest
- * round's head as ONNX nodes: the feature transform of selftrain/features.ts, the logistic head's
- * W and b, the round's temperature and a softmax. Outputs: `probabilities` [N, C] (the round's
+ * round's head as ONNX nodes: the feature transform of selftrain/features.ts, the head (logistic:
+ * W and b; MLP: W1, b1, ReLU, W2, b2), the round's temperature and a softmax. Outputs: `probabilities` [N, C] (the round's
  * calibrated probabilities) and `embedding` [N, D]; the class names are in metadata_props.
  *
  * A round saves what this needs in `<dataDir>/rounds/<id>.head.json` (saveStudentHead), because
@@ -13,6 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import protobuf from 'protobufjs'
 import type { FeatureTransform } from '../selftrain/features'
+import type { HeadWeights } from '../selftrain/head'
 import { cacheFileName, listCatalog, loadManifest, type LoadedManifest } from '../teacher'
 import { resolveModelFile } from '../teacher/manifest'
 import { EMBEDDING, PIXELS, buildEdit, checkAgainstGraph, preprocessHashOf } from '../teacher/model'
@@ -31,8 +32,11 @@ export interface StudentHead {
   /** The embedding cache file (its name encodes the teacher model's sha256 and preprocessing hash). */
   embeddings: string
   features: { power: number; centre: boolean; mean: number[] | null }
-  /** null when the round's head was not the logistic one (the MLP is not exported). */
-  head: { kind: 'logistic'; dim: number; classes: number; W: number[]; b: number[] } | null
+  /** null when the round had no trained head (zero-shot), or was an MLP round from before MLPs were exported. */
+  head:
+    | { kind: 'logistic'; dim: number; classes: number; W: number[]; b: number[] }
+    | { kind: 'mlp'; dim: number; hidden: number; classes: number; W1: number[]; b1: number[]; W2: number[]; b2: number[] }
+    | null
   temperature: number
 }
 
@@ -42,7 +46,7 @@ export interface HeadParts {
   classNames: string[]
   cacheFile: string
   transform: FeatureTransform
-  weights: { W: Float32Array; b: Float64Array; dim: number; classes: number } | undefined
+  weights: HeadWeights | undefined
   temperature: number
 }
 
@@ -55,11 +59,24 @@ export async function saveStudentHead(paths: ProjectPaths, p: HeadParts): Promis
     classNames: p.classNames,
     embeddings: path.basename(p.cacheFile),
     features: { power: p.transform.power, centre: p.transform.centre, mean: p.transform.mean ? Array.from(p.transform.mean) : null },
-    head: p.weights ? { kind: 'logistic', dim: p.weights.dim, classes: p.weights.classes, W: Array.from(p.weights.W), b: Array.from(p.weights.b) } : null,
+    head: savedHead(p.weights),
     temperature: p.temperature,
   }
   await mkdir(paths.rounds, { recursive: true })
   await writeFile(paths.head(p.roundId), JSON.stringify(h))
+}
+
+function savedHead(w: HeadWeights | undefined): StudentHead['head'] {
+  if (!w) return null
+  if (w.kind === 'logistic') return { kind: 'logistic', dim: w.dim, classes: w.classes, W: Array.from(w.W), b: Array.from(w.b) }
+  return { kind: 'mlp', dim: w.dim, hidden: w.hidden, classes: w.classes, W1: Array.from(w.W1), b1: Array.from(w.b1), W2: Array.from(w.W2), b2: Array.from(w.b2) }
+}
+
+/** `rows x cols` row-major, transposed to `cols x rows` and divided by `scale`: a head's matrix as MatMul wants it. */
+function transposed(M: number[], rows: number, cols: number, scale = 1): number[] {
+  const out = new Array<number>(rows * cols)
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = M[r * cols + c]! / scale
+  return out
 }
 
 /** Smallest norm divided by, as l2NormalizeRows leaves a zero row at zero. */
@@ -67,8 +84,10 @@ const NORM_FLOOR = 1e-30
 
 /**
  * Appends the head to the teacher's edit. The transform is reproduced step for step: sign(x)|x|^p,
- * L2 normalisation, minus the pool mean, L2 normalisation again; then logits = x W^T + b, divided
- * by the temperature (folded into W and b), and a softmax over the classes. Row sums of squares
+ * L2 normalisation, minus the pool mean, L2 normalisation again; then the logits (logistic:
+ * x W^T + b; MLP: relu(x W1^T + b1) W2^T + b2, no dropout, which acts only in training) divided by
+ * the temperature (folded into the last layer's weights and bias), and a softmax over the classes.
+ * Row sums of squares
  * are a MatMul with a ones vector, which reads the same in every opset (ReduceSumSquare moved its
  * axes from an attribute to an input in opset 18).
  */
@@ -97,12 +116,23 @@ function headNodes(h: StudentHead, embedding: string): { nodes: NewNode[]; inits
     inits.push(float32Tensor('student_mean', [1, d], h.features.mean))
     x = normalise(op('Sub', [x, 'student_mean']))
   }
-  // W is k x d, row-major; MatMul wants d x k. The temperature divides the logits.
+  // Weights are saved row-major as out x in; MatMul wants in x out. The temperature divides the logits.
   const t = h.temperature > 0 ? h.temperature : 1
-  const Wt = new Array<number>(d * k)
-  for (let c = 0; c < k; c++) for (let j = 0; j < d; j++) Wt[j * k + c] = head.W[c * d + j]! / t
-  inits.push(float32Tensor('student_W', [d, k], Wt), float32Tensor('student_b', [k], head.b.map((v) => v / t)))
-  const logits = op('Add', [op('MatMul', [x, 'student_W']), 'student_b'])
+  let logits: string
+  if (head.kind === 'logistic') {
+    inits.push(float32Tensor('student_W', [d, k], transposed(head.W, k, d, t)), float32Tensor('student_b', [k], head.b.map((v) => v / t)))
+    logits = op('Add', [op('MatMul', [x, 'student_W']), 'student_b'])
+  } else {
+    const u = head.hidden
+    inits.push(
+      float32Tensor('student_W1', [d, u], transposed(head.W1, u, d)),
+      float32Tensor('student_b1', [u], head.b1),
+      float32Tensor('student_W2', [u, k], transposed(head.W2, k, u, t)),
+      float32Tensor('student_b2', [k], head.b2.map((v) => v / t)),
+    )
+    const hidden = op('Relu', [op('Add', [op('MatMul', [x, 'student_W1']), 'student_b1'])])
+    logits = op('Add', [op('MatMul', [hidden, 'student_W2']), 'student_b2'])
+  }
   // axis 1 of a 2-d tensor: the same softmax before opset 13 (coerced to 2-d) and after (one axis).
   op('Softmax', [logits], [{ name: 'axis', i: 1 }], 'probabilities')
   return { nodes, inits }
@@ -140,7 +170,7 @@ export function readMetadata(model: Uint8Array): Record<string, string> {
 
 /** The student's bytes: the teacher model `source` (checked against `loaded`) with the head appended. */
 export function buildStudent(source: Uint8Array, loaded: LoadedManifest, h: StudentHead, classNames: string[]): Uint8Array {
-  if (!h.head) throw new ExportError(`round ${h.roundId} trained an MLP head; the student export needs the logistic head (the default): run a round with it`)
+  if (!h.head) throw new ExportError(`round ${h.roundId} kept no trained head (a round on the class names alone, or an MLP round from an older version); run a round with labels and export again`)
   const m = loaded.manifest
   const g = summarize(source)
   checkAgainstGraph(m, g)

@@ -25,6 +25,7 @@
 import { applyFeatures, DEFAULT_FEATURES, fitFeatures, type FeatureOptions } from './features'
 import { knnGraph, type KnnGraph } from '../math/knn'
 import { propagateLabels } from './propagate'
+import { contrastiveSpace, withProjection } from './contrastive'
 import { l2NormalizeRows, matrix, rng, rowArgmax, shuffle, takeRows, type Matrix } from '../math/linalg'
 import { LogisticHead } from './logistic'
 import { mostInformative, reviewQueue } from './next'
@@ -242,6 +243,10 @@ export async function evaluate(
       const suggested: Labels = { index: picked, label: Int32Array.from(picked, (i) => data.poolLabels[i]!) }
       if (o.suggested) covered.push(new Set(suggested.label).size)
 
+      // with the contrastive space among the head's inputs, the test images get it too (the
+      // projection the rounds of this trial trained on the pool)
+      const contrastiveHead = o.settings.contrastive === 'head' || o.settings.contrastive === 'both'
+      const XtRounds = contrastiveHead ? withProjection(Xt, contrastiveSpace(X, { seed: t }).projection) : Xt
       // the engine's rounds from these seed labels, with or without the simulated reviewer: test
       // accuracy after each round (index 0: the engine's seed-only head)
       const selfTrain = async (seedLabels: Labels, review: boolean): Promise<number[]> => {
@@ -269,7 +274,7 @@ export async function evaluate(
           const rows = new Float32Array(res.proposals.index.length * C)
           for (let j = 0; j < res.proposals.index.length; j++) rows.set(res.proba.subarray(res.proposals.index[j]! * C, (res.proposals.index[j]! + 1) * C), j * C)
           unreviewed = { index: res.proposals.index, label: res.proposals.label, proba: rows }
-          perRound.push(testAccuracy(res.head, Xt, data.testLabels, C))
+          perRound.push(testAccuracy(res.head, XtRounds, data.testLabels, C))
           if (call > o.rounds) break
           if (review) {
             // this round's share of the budget, on the proposals in the studio's review order

@@ -28,6 +28,15 @@ export interface Head {
 
 export type HeadFactory = () => Head
 
+/**
+ * A fitted head as plain arrays, the way it crosses a thread and is saved for the student export.
+ * Logistic: logits = x W^T + b (W is classes x dim). MLP: logits = relu(x W1^T + b1) W2^T + b2
+ * (W1 is hidden x dim, W2 classes x hidden); its dropout acts only while training.
+ */
+export type HeadWeights =
+  | { kind: 'logistic'; dim: number; classes: number; W: Float32Array; b: Float64Array }
+  | { kind: 'mlp'; dim: number; hidden: number; classes: number; W1: Float32Array; b1: Float32Array; W2: Float32Array; b2: Float32Array }
+
 /** Turns targets into a dense n x k target matrix and per-row weights (class weight x sample weight). */
 export function expandTargets(
   y: Targets,

@@ -9,11 +9,12 @@ import type { Head } from './head'
 import { crossValProba, fitShare, stratifiedFolds } from './kfold'
 import { knnGraph, type KnnGraph } from '../math/knn'
 import { propagateLabels } from './propagate'
+import { contrastiveSpace, withProjection } from './contrastive'
 import { rowArgmax, takeRows, type Matrix } from '../math/linalg'
 import { LogisticHead } from './logistic'
 import { MlpHead } from './mlp'
 import { ClassBalancedTopK, makeStrategy, type Selection } from './selection'
-import { DEFAULT_STRATEGY, type StrategyName } from '../../../preload/vocabulary'
+import { DEFAULT_STRATEGY, type HeadKind, type StrategyName } from '../../../preload/vocabulary'
 import { headPrior, zeroShotHead, type ClassText, type HeadPrior } from './zero-shot'
 import { meanOfViews, studentSet } from './views'
 import { debiasProba, updateClassPrior } from './debias'
@@ -25,7 +26,7 @@ export interface Labels {
 }
 
 export interface RoundSettings {
-  head: 'logistic' | 'mlp'
+  head: HeadKind
   /** L2: inverse strength, as scikit-learn's C */
   C: number
   strategy: StrategyName
@@ -80,6 +81,10 @@ export interface RoundSettings {
   /** the refinement gives the picked images their classes only; which images are picked stays
    *  the strategy's on the head (and graph) view (transductive.ts relabel says why) */
   transductiveLabels: boolean
+  /** an experiment (contrastive.ts): a MoCo projection trained on views of the pool, without
+   *  labels, whose space builds the kNN graph ('graph'), joins the head's inputs ('head'), or both.
+   *  Off: with embedding-space views no variant helped at k = 4 (test/bench/results/ablation-moco.json) */
+  contrastive: 'off' | 'graph' | 'head' | 'both'
   seed: number
 }
 
@@ -109,6 +114,7 @@ export const DEFAULT_ROUND_SETTINGS: RoundSettings = {
   transductive: false,
   transductiveBalance: 0.5,
   transductiveLabels: false,
+  contrastive: 'off',
   seed: 0,
 }
 
@@ -205,9 +211,20 @@ function priorFor(input: RoundInput, s: RoundSettings): HeadPrior | undefined {
   return headPrior(input.text, counts, s.textPriorStrength)
 }
 
-export async function runRound(input: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal, onProgress: RoundProgress = () => {}): Promise<RoundResult> {
+export async function runRound(original: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal, onProgress: RoundProgress = () => {}): Promise<RoundResult> {
   let s: RoundSettings = { ...DEFAULT_ROUND_SETTINGS, ...partial }
   const t0 = performance.now()
+  const space = s.contrastive === 'off' ? undefined : contrastiveSpace(original.X, { seed: s.seed, ...(signal ? { signal } : {}) })
+  const Z = space?.Z
+  const headSpace = s.contrastive === 'head' || s.contrastive === 'both'
+  const { graph: kept, text, ...rest } = original
+  // the graph a caller keeps is over X: with the contrastive space building it, it is built anew;
+  // class text directions live in X's space, not in X beside its projection
+  const input: RoundInput = {
+    ...rest,
+    ...(space && headSpace ? { X: withProjection(original.X, space.projection) } : text ? { text } : {}),
+    ...(kept && !(Z && s.contrastive !== 'head') ? { graph: kept } : {}),
+  }
   const { X, classes, human } = input
   const n = X.rows
   const k = classes
@@ -338,7 +355,7 @@ export async function runRound(input: RoundInput, partial: Partial<RoundSettings
   if (strategy.needsGraph || transductive) {
     if (!graph) {
       onProgress('building the kNN graph', 0, n)
-      graph = knnGraph(X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
+      graph = knnGraph(Z && s.contrastive !== 'head' ? Z : original.X, s.graphK, signal, { onProgress: (done, total) => onProgress('building the kNN graph', done, total) })
       onProgress('building the kNN graph', n, n)
     }
     await tick()

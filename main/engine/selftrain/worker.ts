@@ -7,11 +7,20 @@
 import { parentPort } from 'node:worker_threads'
 import { runRound, type RoundInput, type RoundProgress, type RoundResult, type RoundSettings } from './round'
 import { LogisticHead } from './logistic'
+import { MlpHead } from './mlp'
+import type { Head, HeadWeights } from './head'
 import type { WorkerJobMessage } from '../worker'
 
 /** A round result as it crosses a thread: the fitted head travels as its weights. */
 export type WorkerRoundResult = Omit<RoundResult, 'head'> & {
-  headWeights?: { W: Float32Array; b: Float64Array; dim: number; classes: number }
+  headWeights?: HeadWeights
+}
+
+/** The weights of a trained head; undefined for one that has none of its own (zero-shot). */
+export function headWeights(head: Head): HeadWeights | undefined {
+  if (head instanceof LogisticHead) return { kind: 'logistic', W: head.W, b: head.b, dim: head.dim, classes: head.classes }
+  if (head instanceof MlpHead) return { kind: 'mlp', W1: head.W1, b1: head.b1, W2: head.W2, b2: head.b2, dim: head.dim, hidden: head.hidden, classes: head.classes }
+  return undefined
 }
 
 /** At most one progress message per this many milliseconds within a stage, besides its first and last. */
@@ -44,7 +53,8 @@ parentPort?.on('message', (m: { type: 'round'; input: RoundInput; settings: Part
     (r) => {
       const { head, ...rest } = r
       const out: WorkerRoundResult = rest
-      if (head instanceof LogisticHead) out.headWeights = { W: head.W, b: head.b, dim: head.dim, classes: head.classes }
+      const weights = headWeights(head)
+      if (weights) out.headWeights = weights
       post({ type: 'done', result: out })
     },
     (err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err) }),
