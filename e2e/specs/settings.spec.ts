@@ -93,9 +93,9 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       await expect(settings.locator('output')).toHaveText('0.65')
       await expect.poll(async () => JSON.parse(await readFile(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'settings.json'), 'utf8')) as object).toMatchObject({ strategy: 'threshold', strategyParam: 0.65 })
       // The head: logistic by default, each with a line on when it is the better one.
-      await expect(settings.getByLabel('Head')).toHaveValue('logistic')
+      await expect(settings.getByLabel('Head', { exact: true })).toHaveValue('logistic')
       await expect(settings.getByTestId('head-help')).toContainText('few labels')
-      await settings.getByLabel('Head').selectOption('mlp')
+      await settings.getByLabel('Head', { exact: true }).selectOption('mlp')
       await expect(settings.getByTestId('head-help')).toContainText('dozens of labels')
       await expect.poll(async () => JSON.parse(await readFile(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'settings.json'), 'utf8')) as object).toMatchObject({ head: 'mlp' })
       await shot('settings')
@@ -113,9 +113,9 @@ test('classes, settings, shortcut sheet, themes and round charts', async ({ stud
       await page.reload()
       await page.getByRole('button', { name: 'Settings' }).click()
       await expect(settings.getByLabel('Pseudo-label strategy')).toHaveValue('threshold')
-      await expect(settings.getByLabel('Head')).toHaveValue('mlp')
+      await expect(settings.getByLabel('Head', { exact: true })).toHaveValue('mlp')
       // Back to the logistic head for the rounds below (an MLP round is checked through the API in test/exchange/student.test.ts).
-      await settings.getByLabel('Head').selectOption('logistic')
+      await settings.getByLabel('Head', { exact: true }).selectOption('logistic')
       await expect.poll(async () => JSON.parse(await readFile(path.join(process.env.STUDIO_E2E_DATA_DIR ?? '', 'settings.json'), 'utf8')) as object).toMatchObject({ head: 'logistic' })
       await expect(settings.locator('output')).toHaveText('0.65')
       await settings.getByRole('button', { name: 'Close settings' }).click()

@@ -250,7 +250,10 @@ export async function run(args: string[]): Promise<number> {
       poolLabels: kept ? Int32Array.from(kept, (i) => emb.pool.labels[i]!) : emb.pool.labels,
       test: matrix(emb.test.labels.length, emb.test.dim, emb.test.data),
       testLabels: emb.test.labels,
-      poolViews: emb.pool.views.map((v) => matrix(emb.pool.labels.length, emb.pool.dim, v)),
+      poolViews: emb.pool.views.map((v) => {
+        const V = matrix(emb.pool.labels.length, emb.pool.dim, v)
+        return kept ? takeRows(V, kept) : V
+      }),
       testViews: emb.test.views.map((v) => matrix(emb.test.labels.length, emb.test.dim, v)),
     }
     if (data.testLabels.length === 0) throw new Error(`${folder}/test has no images of the pool's classes`)

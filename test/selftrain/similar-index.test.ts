@@ -49,6 +49,27 @@ describe('the similarity index', () => {
     }
   })
 
+  it('a load that starts while another runs does not mix their rows (the worker takes one request at a time)', async () => {
+    const first = await cache(3000, 64)
+    const second = await cache(3003, 64)
+    const index = new SimilarityIndex()
+    try {
+      // the second file fits in the first's memory: run together, both would write the same rows
+      const a = index.load(first, 'first')
+      const b = index.load(second, 'second')
+      await Promise.all([a, b])
+      const emb = await loadEmbeddings(second, { scores: false })
+      const pool = matrix(emb.ids.length, emb.dim, emb.data)
+      const X = applyFeatures(fitFeatures(pool), pool)
+      const got = await index.query(second, 'second', 'image-5', 10)
+      const want = similar(X, matrix(1, X.cols, X.data.slice(5 * X.cols, 6 * X.cols)), 10)
+      expect(got.map((g) => g.hash)).toEqual(Array.from(want.index, (i) => emb.ids[i]))
+      got.forEach((g, j) => expect(g.similarity).toBeCloseTo(want.sim[j]!, 5))
+    } finally {
+      index.close()
+    }
+  })
+
   it('loads ahead of the first query, once per cache state', async () => {
     const file = await cache(600, 64)
     const reports: number[] = []

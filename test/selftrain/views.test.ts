@@ -22,6 +22,11 @@ describe('noisy student on views', () => {
     expect(student.predicted[6]).toBe(0)
   })
 
+  it('refuses views beside a contrastive projection in the head, and views of another shape', async () => {
+    await expect(runRound({ X, classes: 2, human, views }, { ...base, studentViews: true, contrastive: 'head' })).rejects.toThrow(/cannot be combined with augmented views/)
+    await expect(runRound({ X, classes: 2, human, views: [at(1, 2, 3)] }, { ...base, studentViews: true })).rejects.toThrow(/a view has 3x2 features for 7x2 images/)
+  })
+
   it('builds one row per image and view with its label, the weight shared among them', () => {
     const idx = Int32Array.from([0, 3])
     const set = studentSet(X, views, idx, Int32Array.from([0, 1]), Float32Array.from([1, 0.5]), 0, 0)

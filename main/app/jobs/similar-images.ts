@@ -24,7 +24,7 @@ export class SimilarImages {
   private readonly index: SimilarityIndex
   private meter = new ProgressMeter()
 
-  constructor(report: SimilarLoadProgress = () => {}) {
+  constructor(private readonly report: SimilarLoadProgress = () => {}) {
     this.index = new SimilarityIndex((done, total) => {
       // a load's first report (done 0) starts its clock: rate and ETA from there
       if (done === 0) this.meter = new ProgressMeter()
@@ -38,8 +38,14 @@ export class SimilarImages {
   /** Loads the features of `cacheFile` now, ahead of any query; a failure waits for the query to say it. */
   async warm(cacheFile: string | null): Promise<void> {
     if (!cacheFile) return
-    const st = await stat(cacheFile)
-    await this.index.load(cacheFile, keyOf(cacheFile, st))
+    try {
+      const st = await stat(cacheFile)
+      await this.index.load(cacheFile, keyOf(cacheFile, st))
+    } catch (err) {
+      // a failed or cancelled load ends its progress bar; the query that needs it says why
+      this.report(1, 1, 0, 0)
+      throw err
+    }
   }
 
   /** Drops the kept features and their worker (the project closed). */

@@ -158,7 +158,14 @@ export function pooledLinearProducts(X: Matrix, k: number, opts: { threads?: num
     return { h, share }
   })
   const mine = shareOf(0)
-  let local = linearProducts(X, k, mine)
+  let local: LinearProducts
+  try {
+    local = linearProducts(X, k, mine)
+  } catch (err) {
+    // the helpers took the fit: end it, or the next fit would find them serving this one's buffers
+    for (const { h } of helpersUsed) drop(h)
+    throw err
+  }
   let single: LinearProducts | null = null
   // a helper failed or did not answer: this thread does everything from here on
   const fallBack = (): LinearProducts => {

@@ -63,10 +63,11 @@ export class LogisticHead implements Head {
     const Z = new Float64Array(n * k)
     const R = new Float64Array(n * k)
     const G = new Float64Array(nW)
-    // the X W^T and R^T X of every step are the fit's cost: shared among the cores
-    const products = pooledLinearProducts(X, k, this.threads ? { threads: this.threads } : {})
     const prior = this.prior
     if (prior && (prior.M.length !== nW || prior.strength.length !== k)) throw new Error(`logistic: a prior of ${prior.M.length} weights for ${k}x${d}`)
+    // the X W^T and R^T X of every step are the fit's cost: shared among the cores (created last:
+    // from here on only the try below may throw, and its finally ends the helpers' fit)
+    const products = pooledLinearProducts(X, k, this.threads ? { threads: this.threads } : {})
     const fg = (x: Float64Array, grad: Float64Array): number => {
       products.forward(x, Z)
       let loss = 0

@@ -214,6 +214,9 @@ function priorFor(input: RoundInput, s: RoundSettings): HeadPrior | undefined {
 export async function runRound(original: RoundInput, partial: Partial<RoundSettings> = {}, signal?: AbortSignal, onProgress: RoundProgress = () => {}): Promise<RoundResult> {
   let s: RoundSettings = { ...DEFAULT_ROUND_SETTINGS, ...partial }
   const t0 = performance.now()
+  // the views live in X's space: beside a projection they would be misaligned (an experiment's
+  // combination nobody has measured, so refused rather than guessed)
+  if ((s.contrastive === 'head' || s.contrastive === 'both') && original.views?.length && (s.testTimeViews || s.studentViews)) throw new Error(`contrastive=${s.contrastive} cannot be combined with augmented views (testTimeViews, studentViews): use contrastive=graph or no views`)
   const space = s.contrastive === 'off' ? undefined : contrastiveSpace(original.X, { seed: s.seed, ...(signal ? { signal } : {}) })
   const Z = space?.Z
   const headSpace = s.contrastive === 'head' || s.contrastive === 'both'

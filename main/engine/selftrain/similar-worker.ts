@@ -119,8 +119,13 @@ async function handle(m: SimilarRequest): Promise<SimilarReply> {
   return m.type === 'load' ? load(m) : query(m)
 }
 
+/** Requests run one at a time, in order: two loads share the kernel's one heap (a second one
+ *  would write over the first's rows, or detach its view by growing the memory), and a query sent
+ *  during a load must see the features that load gives. */
+let queue: Promise<unknown> = Promise.resolve()
+
 parentPort?.on('message', (m: SimilarRequest) => {
-  handle(m).then(
+  queue = queue.then(() => handle(m)).then(
     (reply) => parentPort?.postMessage(reply),
     (err: unknown) => parentPort?.postMessage({ type: 'error', id: m.id, message: err instanceof Error ? err.message : String(err) } satisfies SimilarReply),
   )

@@ -37,6 +37,7 @@ export function studentSet(X: Matrix, views: readonly Matrix[], idx: Int32Array,
   const copies = 1 + views.length
   const n = idx.length
   const d = X.cols
+  for (const V of views) if (V.rows !== X.rows || V.cols !== X.cols) throw new Error(`a view has ${V.rows}x${V.cols} features for ${X.rows}x${X.cols} images`)
   const out = matrix(n * copies, d)
   ;[X, ...views].forEach((M, c) => out.data.set(takeRows(M, idx).data, c * n * d))
   const w = new Float32Array(n * copies)
