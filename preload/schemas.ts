@@ -28,7 +28,7 @@ export const settingsSchema = z
     provider: z.enum(PROVIDER_SETTINGS),
     /** GPU device index for CUDA, DirectML and WebGPU. */
     deviceId: z.number().int().min(0).max(LIMITS.maxDeviceId),
-    /** Threads for inference on the CPU; 0: automatic (one core fewer than the machine has, see teacher.ts). */
+    /** Threads for inference on the CPU; 0: automatic (every core, see teacher.ts). */
     threads: z.number().int().min(0).max(LIMITS.maxThreads),
     /** How rounds pick pseudo-labels. */
     strategy: z.enum(STRATEGY_NAMES),

@@ -32,14 +32,13 @@ export interface TeacherOptions {
 }
 
 /**
- * ORT's intra-op threads when not set: one core fewer than the machine has (at least one), because
- * the embedding pass decodes on the same cores while a batch runs (libuv's pool, libvips). On the
- * 2-core bench under other processes' load, ORT with 2 threads spent 8.2-8.5 ms of CPU per image
- * alone and the pass 10.1, reaching 0.76 of the bound; with 1 thread 5.4 alone and 8.3 in the
- * pass, 0.94 of the bound (test/bench/results/teacher.json). A heavier teacher, whose inference
- * dwarfs decoding, may want every core: Settings -> CPU threads, or --threads.
+ * ORT's intra-op threads when not set: every core. The embedding pass decodes on the same cores
+ * while a batch runs, and under other processes' load one thread fewer did better (0.94 of the
+ * bound against 0.76); on a quiet 2-core machine every core wins: cifar10-small end to end 168.5
+ * images/s against 140.7 with one thread, 0.86 of the bound (test/bench/results/teacher.json,
+ * e2e_threads_compared). Settings -> CPU threads, or --threads, picks another count.
  */
-export const DEFAULT_INTRA_OP_THREADS = Math.max(1, os.availableParallelism() - 1)
+export const DEFAULT_INTRA_OP_THREADS = os.availableParallelism()
 
 export interface InferResult {
   /** n x dim, row-major. */
