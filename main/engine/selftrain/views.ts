@@ -9,12 +9,17 @@
 import { l2NormalizeRows, matrix, rng, takeRows, type Matrix } from '../math/linalg'
 import type { Targets } from './head'
 
+/** Every view must be aligned with X: one row per image, the same features. */
+function checkViews(X: Matrix, views: readonly Matrix[]): void {
+  for (const V of views) if (V.rows !== X.rows || V.cols !== X.cols) throw new Error(`a view has ${V.rows}x${V.cols} features for ${X.rows}x${X.cols} images`)
+}
+
 /** Each row's mean over the clean features and its views, L2-normalised as every head input is. */
 export function meanOfViews(X: Matrix, views: readonly Matrix[]): Matrix {
   if (views.length === 0) return X
   const out = matrix(X.rows, X.cols, Float32Array.from(X.data))
+  checkViews(X, views)
   for (const V of views) {
-    if (V.rows !== X.rows || V.cols !== X.cols) throw new Error(`a view has ${V.rows}x${V.cols} features for ${X.rows}x${X.cols} images`)
     for (let j = 0; j < out.data.length; j++) out.data[j] = out.data[j]! + V.data[j]!
   }
   return l2NormalizeRows(out)
@@ -37,7 +42,7 @@ export function studentSet(X: Matrix, views: readonly Matrix[], idx: Int32Array,
   const copies = 1 + views.length
   const n = idx.length
   const d = X.cols
-  for (const V of views) if (V.rows !== X.rows || V.cols !== X.cols) throw new Error(`a view has ${V.rows}x${V.cols} features for ${X.rows}x${X.cols} images`)
+  checkViews(X, views)
   const out = matrix(n * copies, d)
   ;[X, ...views].forEach((M, c) => out.data.set(takeRows(M, idx).data, c * n * d))
   const w = new Float32Array(n * copies)
