@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { writeFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -105,10 +105,14 @@ export function relPathOf(i: number, ext: string): string {
   return `d${String(Math.floor(i / 1000)).padStart(3, '0')}/img${String(i).padStart(6, '0')}${ext}`
 }
 
-/** Writes the synthetic folder: ~70% JPEG, ~22% PNG, the rest WebP/GIF/TIFF/AVIF; ~0.5% bad, ~1% duplicates. */
-async function generate(dir: string, n: number): Promise<void> {
+/**
+ * Writes the synthetic folder: ~70% JPEG, ~22% PNG, the rest WebP/GIF/TIFF/AVIF; ~0.5% bad, ~1%
+ * duplicates. With `fill`, keeps what is there and writes only the missing files (a million files
+ * take an hour to write; an interrupted clean-up should not cost that again).
+ */
+async function generate(dir: string, n: number, fill = false): Promise<void> {
   const t0 = performance.now()
-  rmSync(dir, { recursive: true, force: true })
+  if (!fill) rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   const rand = rng(42)
   const sizes = () => [32 + Math.floor(rand() * 480), 32 + Math.floor(rand() * 360)] as const
@@ -156,15 +160,24 @@ async function generate(dir: string, n: number): Promise<void> {
   }
   const dirs = new Set(plan.map((p) => path.dirname(p.rel)))
   for (const d of dirs) mkdirSync(path.join(dir, d), { recursive: true })
-  await mapLimit(plan, 32, async (p) => writeFile(path.join(dir, p.rel), await p.make()))
+  const todo = fill ? plan.filter((p) => !existsSync(path.join(dir, p.rel))) : plan
+  await mapLimit(todo, 32, async (p) => writeFile(path.join(dir, p.rel), await p.make()))
   writeFileSync(path.join(dir, '.bench-complete'), String(n))
-  console.log(`generated ${plan.length} files in ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  console.log(`generated ${todo.length} files in ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+}
+
+/** Files in the folder's d### directories (the generator writes n of them). */
+function filesOnDisk(dir: string): number {
+  return readdirSync(dir)
+    .filter((d) => /^d\d{3}$/.test(d))
+    .reduce((sum, d) => sum + readdirSync(path.join(dir, d)).length, 0)
 }
 
 /** The synthetic folder of `n` images at `dir`: generated once, reused while its marker says `n` (the UI bench shares it). */
 export async function benchFolder(dir: string, n: number, regenerate = false): Promise<void> {
   const marker = path.join(dir, '.bench-complete')
   if (regenerate || !existsSync(marker) || readFileSync(marker, 'utf8') !== String(n)) await generate(dir, n)
+  else if (filesOnDisk(dir) < n) await generate(dir, n, true)
   else console.log(`reusing ${dir} (pass --regenerate to write it again)`)
 }
 
