@@ -205,6 +205,22 @@ const MIGRATIONS: string[] = [
       ON CONFLICT (class_id, status) DO UPDATE SET n = n + 1, files = files + excluded.files, dup = dup + excluded.dup;
   END;
   `,
+  // A class's images by each sort, "status != 'rejected'" checked in the index, not the table: an
+  // index-only scan that a page seeks into (anchors in queries.ts), instead of an id list built by
+  // reading every matching row (a second or more at a million images). They hold the old indexes'
+  // columns first, so they replace them (about 2.5 s each at a million images on a busy machine).
+  `
+  DROP INDEX images_class_name;
+  DROP INDEX images_class_conf;
+  DROP INDEX images_class_unc;
+  DROP INDEX images_class_changed;
+  CREATE INDEX images_class_name ON images(avail, class_id, path, id, status);
+  CREATE INDEX images_class_conf ON images(avail, class_id, confidence, id, status);
+  CREATE INDEX images_class_unc ON images(avail, class_id, uncertainty, id, status);
+  CREATE INDEX images_class_changed ON images(avail, class_id, changed_at, id, status);
+  PRAGMA analysis_limit = 2000;
+  ANALYZE images;
+  `,
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

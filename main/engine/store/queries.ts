@@ -42,12 +42,41 @@ export interface Counts {
 /** Ids kept in cached id lists, all lists together (32 MB). */
 const MAX_LISTED_IDS = 8_000_000
 
+/** Rows between anchors of a deep page query: a page steps over fewer than this many from a seek. */
+const ANCHOR_EVERY = 1000
+
+/** A row's place in a sort: its sort key (NULL sorts first) and its id (ties). */
+interface Anchor {
+  key: number | string | null
+  id: number
+}
+
+/** One sorted, index-only page query: its anchors' cache key, filter and sort column. */
+interface AnchorScope {
+  key: string
+  version: number
+  where: string
+  args: (number | string)[]
+  col: string
+  /** False when the filter leaves no NULL keys (a confidence range sorted by confidence): no NULL part is asked. */
+  nullable: boolean
+  total: number
+}
+
+/** `limit` ids from `offset` of an ascending id list read in either direction (limit < 0: all). */
+function slice(ids: Int32Array, descending: boolean, offset: number, limit: number): number[] {
+  const n = Math.max(0, Math.min(limit < 0 ? ids.length : limit, ids.length - offset))
+  if (!descending) return Array.from(ids.subarray(offset, offset + n))
+  return Array.from(ids.subarray(ids.length - offset - n, ids.length - offset)).reverse()
+}
+
 const SORT_COLUMN: Record<SortKey, string> = { name: 'path', confidence: 'confidence', uncertainty: 'uncertainty', changed: 'changed_at' }
 
 export class Queries {
   private readonly totals = new Map<string, { version: number; total: number }>()
   private readonly sorted = new Map<string, { version: number; ids: Int32Array }>()
   private readonly plans = new Map<string, boolean>()
+  private readonly anchors = new Map<string, { version: number; at: (Anchor | undefined)[] }>()
   private fileTotals: { version: number; bad: number } | null = null
 
   constructor(
@@ -118,14 +147,16 @@ export class Queries {
       if (this.totals.size > 100) this.totals.clear()
       this.totals.set(key, cached)
     }
-    const idSql = `SELECT id FROM images WHERE ${whereSql} ORDER BY ${col} ${dir}, id ${dir}`
+    // One list and one set of anchors serve both directions: a descending page is an ascending
+    // range turned around (ties by id reverse with the sort, NULLs go last with it).
+    const idSql = `SELECT id FROM images WHERE ${whereSql} ORDER BY ${col}, id`
     // The images of every readable (or every unreadable) image by name do not change with labels:
     // their id list stays valid until the folder changes, across every decision.
     const listVersion = status === 'all' || status === 'unreadable' ? (q.classId === undefined && q.minConfidence === undefined && q.maxConfidence === undefined && col === 'path' ? -this.sql.scanVersion - 1 : version) : version
     let ids: number[]
     const cachedList = this.sorted.get(key + idSql)
     if (cachedList && cachedList.version === listVersion) {
-      ids = Array.from(limit < 0 ? cachedList.ids.subarray(offset) : cachedList.ids.subarray(offset, offset + limit))
+      ids = slice(cachedList.ids, dir === 'DESC', offset, limit)
     } else if (limit < 0 || this.needsList(idSql, args)) {
       // Every id (select all, a bulk action), or no index yields this order without reading each
       // row (a confidence range sorted by name, a class's images whose status is checked in the
@@ -143,16 +174,18 @@ export class Queries {
         this.sorted.delete(k)
         held -= l.ids.length
       }
-      ids = Array.from(limit < 0 ? list.ids.subarray(offset) : list.ids.subarray(offset, offset + limit))
-    } else if (offset > cached.total / 2 && offset < cached.total) {
-      // An index-only scan steps over every row before the offset: past the middle, scan from
-      // the other end (half the steps at worst), and turn the page around.
-      const from = Math.max(0, cached.total - offset - limit)
-      const back = this.sql.st(`SELECT id FROM images WHERE ${whereSql} ORDER BY ${col} ${dir === 'ASC' ? 'DESC' : 'ASC'}, id ${dir === 'ASC' ? 'DESC' : 'ASC'} LIMIT ? OFFSET ?`)
-      ids = (back.all(...args, cached.total - offset - from, from) as { id: number }[]).map((r) => r.id).reverse()
+      ids = slice(list.ids, dir === 'DESC', offset, limit)
+    } else if (cached.total > 2 * ANCHOR_EVERY) {
+      // An index-only scan steps over every row before its OFFSET (a third of a second at a
+      // million images under load): seek to the nearest anchor instead and step less than
+      // ANCHOR_EVERY rows from there.
+      const n = Math.max(0, Math.min(limit, cached.total - offset))
+      const from = dir === 'ASC' ? offset : cached.total - offset - n
+      ids = n === 0 ? [] : this.anchoredRange({ key: key + idSql, version, where: whereSql, args, col, nullable: !(col === 'confidence' && (q.minConfidence !== undefined || q.maxConfidence !== undefined)), total: cached.total }, from, n)
+      if (dir === 'DESC') ids.reverse()
     } else {
-      // An index-only scan in order.
-      ids = (this.sql.st(`${idSql} LIMIT ? OFFSET ?`).all(...args, limit, offset) as { id: number }[]).map((r) => r.id)
+      // A small filter: an index-only scan in order.
+      ids = (this.sql.st(`SELECT id FROM images WHERE ${whereSql} ORDER BY ${col} ${dir}, id ${dir} LIMIT ? OFFSET ?`).all(...args, limit, offset) as { id: number }[]).map((r) => r.id)
     }
     return { total: cached.total, offset, ids }
   }
@@ -164,6 +197,92 @@ export class Queries {
   private idList(idSql: string, args: (number | string)[]): Int32Array {
     const row = this.sql.st(`SELECT json_group_array(id) AS ids FROM (${idSql})`).get(...args) as { ids: string }
     return Int32Array.from(JSON.parse(row.ids) as number[])
+  }
+
+  /**
+   * The ids at ascending positions [from, from + n) of a sorted, index-only query. Anchors (the
+   * sort key and id of every ANCHOR_EVERY-th row, kept per data version) are laid down as rows are
+   * stepped over, so a deep page costs at most one walk from the nearer known anchor (or end), and
+   * once a region is walked every page in it is a seek plus fewer than ANCHOR_EVERY steps.
+   */
+  private anchoredRange(s: AnchorScope, from: number, n: number): number[] {
+    let set = this.anchors.get(s.key)
+    if (!set || set.version !== s.version) {
+      if (this.anchors.size > 100) this.anchors.clear()
+      set = { version: s.version, at: [] }
+      this.anchors.set(s.key, set)
+    }
+    const at = set.at
+    // Nearest known anchor before the range (-1: the start) and after it (total: the end).
+    let below = -1
+    for (let i = Math.floor((from - 1) / ANCHOR_EVERY); i >= 0; i--) {
+      if (at[i]) {
+        below = i * ANCHOR_EVERY
+        break
+      }
+    }
+    let above = s.total
+    for (let i = Math.ceil((from + n) / ANCHOR_EVERY); i * ANCHOR_EVERY < s.total; i++) {
+      if (at[i]) {
+        above = i * ANCHOR_EVERY
+        break
+      }
+    }
+    const anchor = (pos: number) => (pos < 0 || pos >= s.total ? null : (at[pos / ANCHOR_EVERY] as Anchor))
+    // Jump from the nearer side to the anchor next to the range (one index-only scan over the rows
+    // between, as a plain OFFSET would) and keep it: a later page near here, or between here and
+    // another kept anchor, steps over fewer rows.
+    if (Math.min(from - below - 1, above - from - n) > ANCHOR_EVERY) {
+      const up = from - below - 1 <= above - from - n
+      const next = up ? Math.floor((from - 1) / ANCHOR_EVERY) * ANCHOR_EVERY : Math.ceil((from + n) / ANCHOR_EVERY) * ANCHOR_EVERY
+      const row = this.step(s, anchor(up ? below : above), up, up ? next - below - 1 : above - next - 1, 1)[0]
+      if (!row) throw new Error(`page query: no row at position ${next} of ${s.total} (${s.where})`)
+      at[next / ANCHOR_EVERY] = row
+      if (up) below = next
+      else above = next
+    }
+    if (from - below - 1 <= above - from - n) return this.step(s, anchor(below), true, from - below - 1, n).map((r) => r.id)
+    return this.step(s, anchor(above), false, above - from - n, n).map((r) => r.id).reverse()
+  }
+
+  /**
+   * `take` rows after `skip` rows past `anchor` (null: from the start, or from the end when going
+   * down), in the query's order or against it. Ascending order is the NULL keys by id, then the
+   * others by key and id; no step reads rows before the anchor.
+   */
+  private step(s: AnchorScope, anchor: Anchor | null, up: boolean, skip: number, take: number): Anchor[] {
+    const c = s.col
+    // Each part is an equality or a range on the sort column (then on the id): an index range
+    // whatever the index (a row-value seek is not one on every index) and however many rows share
+    // a key. Parts that can only hold NULL keys are left out where the filter has none.
+    const parts: [cond: string, args: (number | string)[]][] = []
+    const nulls: typeof parts = s.nullable ? [[`${c} IS NULL`, []]] : []
+    const keyed: typeof parts = [[`${c} IS NOT NULL`, []]]
+    if (up) {
+      if (anchor === null) parts.push(...nulls, ...keyed)
+      else if (anchor.key === null) parts.push([`${c} IS NULL AND id > ?`, [anchor.id]], ...keyed)
+      else parts.push([`${c} = ? AND id > ?`, [anchor.key, anchor.id]], [`${c} > ?`, [anchor.key]])
+    } else {
+      if (anchor === null) parts.push(...keyed, ...nulls)
+      else if (anchor.key === null) parts.push([`${c} IS NULL AND id < ?`, [anchor.id]])
+      else parts.push([`${c} = ? AND id < ?`, [anchor.key, anchor.id]], [`${c} < ?`, [anchor.key]], ...nulls)
+    }
+    const d = up ? 'ASC' : 'DESC'
+    // The filter's own bound on the sort column, on the side the seek already bounds, would be
+    // the planner's range instead of the seek (a scan from the bound): hide it from the index.
+    let filter = s.where
+    if (anchor?.key != null) filter = filter.replace(up ? `${c} >= ?` : `${c} <= ?`, (bound) => `+${bound}`)
+    const out: Anchor[] = []
+    for (const [cond, condArgs] of parts) {
+      const where = `${filter} AND ${cond}`
+      const rows = this.sql.st(`SELECT ${c} AS key, id FROM images WHERE ${where} ORDER BY ${c} ${d}, id ${d} LIMIT ? OFFSET ?`).all(...s.args, ...condArgs, take - out.length, skip) as unknown as Anchor[]
+      if (rows.length > 0) skip = 0
+      // This part ended within the rows skipped: counting it steps over no more rows than that.
+      else if (skip > 0) skip -= (this.sql.st(`SELECT count(*) AS n FROM images WHERE ${where}`).get(...s.args, ...condArgs) as { n: number }).n
+      for (const r of rows) out.push({ key: r.key, id: r.id })
+      if (out.length >= take) break
+    }
+    return out
   }
 
   /**
