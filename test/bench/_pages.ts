@@ -1,19 +1,46 @@
 /**
- * `npx tsx test/bench/_pages.ts <project.db>`: the library bench's grid query mix (10 filters x 4
- * sorts, random offsets across the whole result, both directions, limit 100, 5 rounds; see
- * measure() in library.ts) on a copy of an indexed database, with the time per (filter, sort) and
- * the plan SQLite chooses for it. Point it at a COPY: opening migrates the file.
+ * `npx tsx test/bench/_pages.ts <project.db> [--plans]`: the library bench's grid query mix (10
+ * filters x 4 sorts, random offsets across the whole result, both directions, limit 100, 5 rounds;
+ * see measure() in library.ts) on a copy of an indexed database, with the time per (filter, sort)
+ * and the plans SQLite chooses. Point it at a COPY: opening migrates the file.
+ * `npx tsx test/bench/_pages.ts --images N <scratch.db>`: the same on a synthetic store of N images
+ * labelled as after rounds (no image files; 0.5% unreadable), written to the scratch file.
  */
 import { execSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { openDatabase } from '../../main/engine/store/db'
 import { ProjectStore, type PageQuery } from '../../main/engine/store'
 import { rng } from './library'
 
-const file = process.argv[2]
-if (!file) throw new Error('usage: npx tsx test/bench/_pages.ts <copy of project.db>')
+const images = process.argv.indexOf('--images') >= 0 ? Number(process.argv[process.argv.indexOf('--images') + 1]) : 0
+const file = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--images')
+if (!file) throw new Error('usage: npx tsx test/bench/_pages.ts [--images N] <copy of project.db>')
 let t = performance.now()
 const store = new ProjectStore(openDatabase(file))
 console.log(`open (with migrations) ${(performance.now() - t).toFixed(0)} ms`)
+if (images > 0 && store.queries.counts().files === 0) {
+  // As labelAsAfterRounds and measure() in library.ts leave a project, without files to read.
+  const rand = rng(7)
+  for (let i0 = 0; i0 < images; i0 += 10_000)
+    store.images.applyScan(
+      Array.from({ length: Math.min(10_000, images - i0) }, (_, j) => {
+        const i = i0 + j
+        const hash = createHash('sha256').update(`image ${i}`).digest('hex')
+        return { path: `d${String(i % 1000).padStart(3, '0')}/img${String(i).padStart(6, '0')}.jpg`, size: 1000 + i, mtimeMs: 1, content: { hash, bytes: 1000 + i, width: 64, height: 48, format: 'jpeg', error: i % 200 === 7 ? 'truncated' : null } }
+      }),
+      [],
+    )
+  const classes = Array.from({ length: 10 }, (_, k) => store.classes.ensure(`class ${k}`))
+  const ids = (store.db.prepare('SELECT id FROM images WHERE avail = 1 ORDER BY id').all() as { id: number }[]).map((r) => r.id)
+  const cls = () => classes[Math.floor(rand() * classes.length)] as number
+  for (const c of classes) store.labels.set(ids.filter((_, i) => i % 100 === 0 && i % 1000 === c % 10 * 100), c, 'bench')
+  store.labels.propose(store.rounds.start(), ids.filter((_, i) => i % 100 !== 0 && rand() < 0.6).map((imageId) => ({ imageId, classId: cls(), confidence: rand() })))
+  const proposed = store.queries.pageIds({ status: 'proposed', limit: 1500 }).ids
+  store.labels.review(proposed.slice(0, 1000), 'accept', 'bench')
+  store.labels.review(proposed.slice(1000, 1500), 'reject', 'bench')
+  store.analyze()
+  console.log(`synthetic store of ${images} images in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+}
 const cls = (name: string) => (store.db.prepare('SELECT id FROM classes WHERE name = ?').get(name) as { id: number }).id
 const filters: PageQuery[] = [
   {},

@@ -1,6 +1,7 @@
 /**
  * The grid's queries: a page of images for a filter and sort, the ids of a whole filter, and the
- * counts the panels show. Totals, sorted id lists and query plans are cached per data version.
+ * counts the panels show. Totals, sorted id lists, anchors of deep pages and query plans are
+ * cached per data version.
  */
 import { zeroPerStatus, type ImageStatus, type SortKey, type StatusFilter } from '../../../preload/vocabulary'
 import type { Classes } from './classes'
@@ -201,9 +202,10 @@ export class Queries {
 
   /**
    * The ids at ascending positions [from, from + n) of a sorted, index-only query. Anchors (the
-   * sort key and id of every ANCHOR_EVERY-th row, kept per data version) are laid down as rows are
-   * stepped over, so a deep page costs at most one walk from the nearer known anchor (or end), and
-   * once a region is walked every page in it is a seek plus fewer than ANCHOR_EVERY steps.
+   * sort key and id of rows at multiples of ANCHOR_EVERY, kept per data version) are seek points:
+   * a page steps over rows from the nearest kept anchor or end only, never more than the plain
+   * query from the nearer end did, and keeps the anchor it reached, so that the pages around it
+   * (scrolling on from where the scroll bar was dropped) step over fewer than ANCHOR_EVERY rows.
    */
   private anchoredRange(s: AnchorScope, from: number, n: number): number[] {
     let set = this.anchors.get(s.key)
