@@ -14,7 +14,7 @@ import type { PageQuery } from '../../main/engine/store'
 import { rng } from '../bench/library'
 
 /** Enough rows for several anchors (one every 1,000) and jumps between them. */
-const N = 7000
+const N = 12_000
 
 const COLUMN = { name: 'path', confidence: 'confidence', uncertainty: 'uncertainty', changed: 'changed_at' } as const
 type Sort = keyof typeof COLUMN
@@ -66,8 +66,8 @@ describe('deep grid pages', () => {
     const ids = p.store.queries.pageIds({}).ids
     const round = p.store.rounds.start()
     // Few distinct confidences and uncertainties: long runs of tied keys, ordered by id.
-    p.store.labels.propose(round, ids.slice(0, 5000).map((imageId, k) => ({ imageId, classId: classes[k % 3]!, confidence: (k % 20) / 20, uncertainty: (k % 7) / 7 })))
-    p.store.labels.set(ids.slice(5000, 5300), classes[0]!, 'me')
+    p.store.labels.propose(round, ids.slice(0, 9000).map((imageId, k) => ({ imageId, classId: classes[k % 3]!, confidence: (k % 20) / 20, uncertainty: (k % 7) / 7 })))
+    p.store.labels.set(ids.slice(9000, 9300), classes[0]!, 'me')
     p.store.labels.review(ids.slice(0, 400), 'reject', 'me')
     p.store.analyze()
     filters = [
@@ -84,7 +84,8 @@ describe('deep grid pages', () => {
   })
 
   it('give the plain query\'s ids at every offset, in both directions, for every filter and sort', () => {
-    expect(p.store.queries.pageIds({ limit: 1 }).total).toBeGreaterThan(2000) // deep enough for anchors
+    // Every filter deep enough for jumps between anchors.
+    for (const f of filters) expect(p.store.queries.pageIds({ ...f.q, limit: 1 }).total, JSON.stringify(f.q)).toBeGreaterThan(2500)
     expectPagesRight(1)
     // Again, now from the anchors kept by the pages before.
     expectPagesRight(2)
@@ -95,7 +96,7 @@ describe('deep grid pages', () => {
     const ids = p.store.queries.pageIds({}).ids
     // Moves rows across every sort and filter: new confidences, reviews, relabels, cleared labels.
     const round = p.store.rounds.start()
-    p.store.labels.propose(round, ids.slice(5300, 6500).map((imageId, k) => ({ imageId, classId: classes[(k + 1) % 3]!, confidence: 0.05 + (k % 9) / 10 })))
+    p.store.labels.propose(round, ids.slice(9300, 11_000).map((imageId, k) => ({ imageId, classId: classes[(k + 1) % 3]!, confidence: 0.05 + (k % 9) / 10 })))
     p.store.labels.review(ids.slice(1000, 1800), 'accept', 'me')
     p.store.labels.review(ids.slice(2000, 2600), 'reject', 'me')
     p.store.labels.relabel(ids.slice(3000, 3500), classes[0]!, 'me')

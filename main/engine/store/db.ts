@@ -208,7 +208,9 @@ const MIGRATIONS: string[] = [
   // A class's images by each sort, "status != 'rejected'" checked in the index, not the table: an
   // index-only scan that a page seeks into (anchors in queries.ts), instead of an id list built by
   // reading every matching row (a second or more at a million images). They hold the old indexes'
-  // columns first, so they replace them (about 2.5 s each at a million images on a busy machine).
+  // columns first, so they replace them. The id before status keeps ties in id order. At a million
+  // images this migration took 13 s on a busy 2-core machine (2.5 s an index), plus the full check
+  // that any migration gets.
   `
   DROP INDEX images_class_name;
   DROP INDEX images_class_conf;
