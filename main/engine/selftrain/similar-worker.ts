@@ -11,9 +11,10 @@
  *
  * The features go straight from the file, a chunk at a time, into the SIMD kernel's memory, where
  * they stay: one copy in memory, and a query is one kernel call over all rows with nothing copied.
- * What is kept is each row powered and normalised (baseRowSummed) but NOT centred: centring needs the
- * mean of all rows, so it would be a second pass over ~0.5 GB (a fifth of the first query's time
- * at 100k). A centred similarity follows from the uncentred rows instead. With b a kept row, m the
+ * What is kept is each row powered and normalised (baseRowSummed; at the default power the
+ * kernel's sqrtRow and scaleRow, several times faster) but NOT centred: centring needs the mean of
+ * all rows, so it would be a second pass over ~0.5 GB (a fifth of the first query's time at
+ * 100k). A centred similarity follows from the uncentred rows instead. With b a kept row, m the
  * mean and q the centred query,
  *   cos(b - m, q) = (b.q - m.q) / |b - m|,   |b - m|^2 = b.b - 2 b.m + m.m,
  * so one kernel call with q and m as its two query rows gives every row's similarity. That
