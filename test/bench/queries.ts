@@ -95,6 +95,8 @@ export async function run(args: string[]): Promise<void> {
       if (found.length !== 200) throw new Error(`similar gave ${found.length} images, not 200`)
     }
     const warmMs = warm.reduce((a, b) => a + b, 0) / warm.length
+    // its worker (under tsx, with tsx's loader thread) would keep the process from ending
+    similar.clear()
     await project.close()
 
     const result = {
