@@ -1,8 +1,8 @@
 /**
  * "More like this" off the caller's thread: one long-lived worker (similar-worker.ts) keeps a
- * teacher cache's features between queries. The first query of a cache state loads them (about a
- * second per 100k images, reported through `onProgress`), unless `warm` already did; later ones
- * cost one matrix-vector product in the worker.
+ * teacher cache's features between queries. The first query of a cache state loads them (a second
+ * or two per 100k images, reported through `onProgress`), unless `warm` already did; later ones
+ * cost one matrix-vector product in the worker and a few hundred rows scored again.
  */
 import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../worker'
