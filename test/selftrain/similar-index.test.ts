@@ -49,6 +49,40 @@ describe('the similarity index', () => {
     }
   })
 
+  it('gives the exact top-k, ties to the earlier image, while scoring few rows exactly', async () => {
+    // tight clusters with exact duplicates (ties), a zero row and rows at the pool's mean: the
+    // cases where the rearranged similarity the worker searches with is least accurate
+    const n = 4000
+    const d = 130
+    const r = rng(5)
+    const centres = Array.from({ length: 5 }, () => Float32Array.from({ length: d }, () => r() * 2))
+    const rows: Float32Array[] = []
+    for (let i = 0; i < n; i++) {
+      if (i % 97 === 3) rows.push(new Float32Array(d))
+      else if (i % 50 === 7) rows.push(rows[i - 1]!.slice())
+      else rows.push(Float32Array.from(centres[i % 5]!, (v) => Math.max(0, v + (r() - 0.5) * 0.2)))
+    }
+    const c = await EmbeddingCache.open(path.join(dir, 'exact'), { modelSha256: 'e'.repeat(64), preprocessHash: 'f'.repeat(64), dim: d, scoresDim: 0 })
+    await c.append(rows.map((embedding, i) => ({ id: `image-${i}`, embedding })))
+    await c.close()
+    const pool = matrix(n, d, Float32Array.from(rows.flatMap((x) => Array.from(x))))
+    const X = applyFeatures(fitFeatures(pool), pool)
+    const index = new SimilarityIndex()
+    try {
+      for (const [q, k] of [[6, 60], [7, 200], [3, 10], [1234, 150], [3999, 1]] as const) {
+        const got = await index.query(c.file, 'exact', `image-${q}`, k)
+        const want = similar(X, matrix(1, d, X.data.slice(q * d, (q + 1) * d)), k)
+        expect(got.map((g) => g.hash)).toEqual(Array.from(want.index, (i) => `image-${i}`))
+        got.forEach((g, j) => expect(g.similarity).toBeCloseTo(want.sim[j]!, 5))
+        // the search pruned: far fewer rows than all were centred and scored again
+        expect(index.lastCandidates).toBeLessThan(n / 4)
+        expect(index.lastCandidates).toBeGreaterThanOrEqual(k)
+      }
+    } finally {
+      index.close()
+    }
+  })
+
   it('a load that starts while another runs does not mix their rows (the worker takes one request at a time)', async () => {
     const first = await cache(3000, 64)
     const second = await cache(3003, 64)

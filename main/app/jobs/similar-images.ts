@@ -2,7 +2,7 @@
  * "More like this": the images nearest to one image in the teacher's feature space (the same
  * L2-normalised, centred features the head is trained on), by exact cosine top-k. The features
  * live in a worker thread (engine/selftrain/similar-index.ts) while the cache file stays as it
- * was: reading and transforming it costs about a second at 100k images (reported as job
+ * was: reading and transforming it costs a few seconds at 100k images (reported as job
  * 'similar'), a query after that one matrix-vector product, and neither runs on main's event
  * loop. `warm` loads them ahead of the first query (the studio calls it when the teacher pass
  * ends), so that the user's first "more like this" finds them ready.
@@ -46,6 +46,16 @@ export class SimilarImages {
       this.report(1, 1, 0, 0)
       throw err
     }
+  }
+
+  /** Where the last load's time went (see SimilarityIndex.lastLoad); for the bench. */
+  get lastLoad() {
+    return this.index.lastLoad
+  }
+
+  /** Rows the last query scored exactly; for the bench. */
+  get lastCandidates() {
+    return this.index.lastCandidates
   }
 
   /** Drops the kept features and their worker (the project closed). */

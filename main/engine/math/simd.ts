@@ -9,6 +9,14 @@
  * Kernel contract (byte offsets into the shared memory):
  *   abt(a, rowsA, b, rowsB, d, out): out[i * rowsB + c] = sum_{j<d} a[i*d + j] * b[c*d + j]
  *   d must be a multiple of 4, rowsB a multiple of 4 (pad with zero rows / columns).
+ * and two row passes of features.ts's baseRowSummed at power 0.5 (n bytes, a multiple of 16), for
+ * "more like this", whose first query transforms every row of the teacher cache (~0.5 GB at
+ * 100k images; in JavaScript that was most of its time):
+ *   sqrtRow(p, n) -> f64: x -> sign(x) sqrt|x| in place; returns the sum of squares (in f64)
+ *   scaleRow(p, n, inv, mean) -> f64: x -> float32(x * inv) in place (the product taken in f64,
+ *     as JavaScript does), adds the row into the f64 array at `mean`, returns its sum of squares
+ * The sums add in another order than JavaScript's loop, so a row can differ from baseRow's in the
+ * last bit of a value: float32 rounding, not a different transform.
  */
 
 const I32 = 0x7f
@@ -27,6 +35,7 @@ const op = {
   i32geU: 0x4f,
   f32add: 0x92,
   f32store: 0x38,
+  f64add: 0xa0,
 }
 const simd = {
   load: [0xfd, 0x00],
@@ -34,7 +43,24 @@ const simd = {
   extract: [0xfd, 0x1f],
   add: [0xfd, 0xe4, 0x01],
   mul: [0xfd, 0xe6, 0x01],
+  store: [0xfd, 0x0b],
+  shuffle: [0xfd, 0x0d],
+  and: [0xfd, 0x4e],
+  or: [0xfd, 0x50],
+  abs: [0xfd, 0xe0, 0x01],
+  sqrt: [0xfd, 0xe3, 0x01],
+  f64splat: [0xfd, 0x14],
+  f64extract: [0xfd, 0x21],
+  f64add: [0xfd, 0xf0, 0x01],
+  f64mul: [0xfd, 0xf2, 0x01],
+  demote: [0xfd, 0x5e],
+  promote: [0xfd, 0x5f],
 }
+const F64 = 0x7c
+/** lanes 2 and 3 of a f32x4 moved to 0 and 1 (so that promote takes them) */
+const HIGH = [...simd.shuffle, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15]
+/** lanes 0 and 1 of the first f32x4, then 0 and 1 of the second */
+const LOWS = [...simd.shuffle, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]
 
 function leb(n: number): number[] {
   const out: number[] = []
@@ -125,27 +151,101 @@ function abtBody(): number[] {
   return [...leb(body.length), ...body]
 }
 
+/** A loop over a row's bytes [p, p + n), 16 at a time, the byte index in local `j`. */
+function rowLoop(n: number, j: number, body: number[]): number[] {
+  return [
+    op.i32const, 0, op.set, j,
+    op.block, 0x40, op.loop, 0x40,
+    op.get, j, op.get, n, op.i32geU, op.brIf, 1,
+    ...body,
+    op.get, j, op.i32const, 16, op.i32add, op.set, j,
+    op.br, 0,
+    op.end, op.end,
+  ]
+}
+const zeroV = [...simd.const, ...new Array(16).fill(0)]
+/** acc += t * t, on f64x2 locals */
+const addSquares = (acc: number, t: number) => [op.get, acc, op.get, t, op.get, t, ...simd.f64mul, ...simd.f64add, op.set, acc]
+/** the two lanes of an f64x2 local, added */
+const lanesSum = (acc: number) => [op.get, acc, ...simd.f64extract, 0, op.get, acc, ...simd.f64extract, 1, op.f64add]
+
+function sqrtRowBody(): number[] {
+  // params: p=0 n=1; locals: j=2 (i32), v=3 w=4 t=5 acc=6 (v128)
+  const [p, n, j, v, w, t, acc] = [0, 1, 2, 3, 4, 5, 6]
+  const sign = [...simd.const, ...Array.from({ length: 16 }, (_, b) => (b % 4 === 3 ? 0x80 : 0))]
+  const code = [
+    ...zeroV, op.set, acc,
+    ...rowLoop(n, j, [
+      op.get, p, op.get, j, op.i32add, ...simd.load, 4, 0, op.set, v,
+      // sqrt|x| with x's sign bit put back: -sqrt(-x) for x < 0, as baseRow
+      op.get, v, ...simd.abs, ...simd.sqrt, op.get, v, ...sign, ...simd.and, ...simd.or, op.set, w,
+      op.get, p, op.get, j, op.i32add, op.get, w, ...simd.store, 4, 0,
+      op.get, w, ...simd.promote, op.set, t, ...addSquares(acc, t),
+      op.get, w, op.get, w, ...HIGH, ...simd.promote, op.set, t, ...addSquares(acc, t),
+    ]),
+    ...lanesSum(acc),
+    op.end,
+  ]
+  const body = [2, 1, I32, 4, V128, ...code]
+  return [...leb(body.length), ...body]
+}
+
+function scaleRowBody(): number[] {
+  // params: p=0 n=1 inv=2 (f64) mean=3; locals: j=4 (i32), v=5 lo=6 hi=7 acc=8 s=9 (v128)
+  const [p, n, inv, mean, j, v, lo, hi, acc, s] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+  // mean + 2 j (+ 16): the f64 pair for lanes 0, 1 (2, 3) of the f32x4 at p + j
+  const meanAt = (plus: number) => [op.get, mean, op.get, j, op.get, j, op.i32add, op.i32add, ...(plus ? [op.i32const, plus, op.i32add] : [])]
+  const addMean = (plus: number, t: number) => [...meanAt(plus), ...meanAt(plus), ...simd.load, 4, 0, op.get, t, ...simd.f64add, ...simd.store, 4, 0]
+  const code = [
+    op.get, inv, ...simd.f64splat, op.set, s,
+    ...zeroV, op.set, acc,
+    ...rowLoop(n, j, [
+      op.get, p, op.get, j, op.i32add, ...simd.load, 4, 0, op.set, v,
+      // x * inv in f64, rounded to f32: Math.fround(x * inv)
+      op.get, v, ...simd.promote, op.get, s, ...simd.f64mul, ...simd.demote,
+      op.get, v, op.get, v, ...HIGH, ...simd.promote, op.get, s, ...simd.f64mul, ...simd.demote,
+      ...LOWS, op.set, v,
+      op.get, p, op.get, j, op.i32add, op.get, v, ...simd.store, 4, 0,
+      op.get, v, ...simd.promote, op.set, lo,
+      op.get, v, op.get, v, ...HIGH, ...simd.promote, op.set, hi,
+      ...addMean(0, lo), ...addMean(16, hi),
+      ...addSquares(acc, lo), ...addSquares(acc, hi),
+    ]),
+    ...lanesSum(acc),
+    op.end,
+  ]
+  const body = [2, 1, I32, 6, V128, ...code]
+  return [...leb(body.length), ...body]
+}
+
 function moduleBytes(): Uint8Array {
-  const type = section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0])
+  const type = section(1, [3, 0x60, 6, I32, I32, I32, I32, I32, I32, 0, 0x60, 2, I32, I32, 1, F64, 0x60, 4, I32, I32, F64, I32, 1, F64])
   const imports = section(2, [1, ...str('env'), ...str('memory'), 0x02, 0x00, 1])
-  const funcs = section(3, [1, 0])
-  const exports = section(7, [1, ...str('abt'), 0x00, 0])
-  const code = section(10, [1, ...abtBody()])
+  const funcs = section(3, [3, 0, 1, 2])
+  const exports = section(7, [3, ...str('abt'), 0x00, 0, ...str('sqrtRow'), 0x00, 1, ...str('scaleRow'), 0x00, 2])
+  const code = section(10, [3, ...abtBody(), ...sqrtRowBody(), ...scaleRowBody()])
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code])
 }
 
 type Abt = (a: number, rowsA: number, b: number, rowsB: number, d: number, out: number) => void
+type Kernel = {
+  memory: WebAssembly.Memory
+  abt: Abt
+  sqrtRow: (p: number, n: number) => number
+  scaleRow: (p: number, n: number, inv: number, mean: number) => number
+}
 
-let kernel: { memory: WebAssembly.Memory; abt: Abt } | null | undefined
+let kernel: Kernel | null | undefined
 
 /** The SIMD kernel, or null where WebAssembly SIMD is not available (callers fall back to JS). */
-export function simdKernel(): { memory: WebAssembly.Memory; abt: Abt } | null {
+export function simdKernel(): Kernel | null {
   if (kernel !== undefined) return kernel
   try {
     const memory = new WebAssembly.Memory({ initial: 1 })
     const mod = new WebAssembly.Module(moduleBytes() as BufferSource)
     const inst = new WebAssembly.Instance(mod, { env: { memory } })
-    kernel = { memory, abt: inst.exports.abt as Abt }
+    const e = inst.exports
+    kernel = { memory, abt: e.abt as Abt, sqrtRow: e.sqrtRow as Kernel['sqrtRow'], scaleRow: e.scaleRow as Kernel['scaleRow'] }
   } catch {
     kernel = null
   }

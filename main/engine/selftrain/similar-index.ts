@@ -1,12 +1,12 @@
 /**
  * "More like this" off the caller's thread: one long-lived worker (similar-worker.ts) keeps a
- * teacher cache's features between queries. The first query of a cache state loads them (about a
- * second per 100k images, reported through `onProgress`), unless `warm` already did; later ones
- * cost one matrix-vector product in the worker.
+ * teacher cache's features between queries. The first query of a cache state loads them (a second
+ * or two per 100k images, reported through `onProgress`), unless `warm` already did; later ones
+ * cost one matrix-vector product in the worker and a few hundred rows scored again.
  */
 import type { Worker } from 'node:worker_threads'
 import { startModuleWorker } from '../worker'
-import type { SimilarReply, SimilarRequest } from './similar-worker'
+import type { LoadStages, SimilarReply, SimilarRequest } from './similar-worker'
 
 type Pending = { resolve: (reply: SimilarReply) => void; reject: (err: Error) => void }
 
@@ -18,6 +18,11 @@ export class SimilarityIndex {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private loaded: { key: string; done: Promise<void> } | null = null
+  private startedAt = 0
+  /** Where the last load's time went (ms; see LoadStages): the worker's start-up (0 if it was running) and the worker's stages. For the bench. */
+  lastLoad: { workerStartMs: number; readMs: number; transformMs: number; finishMs: number; rows: number } | null = null
+  /** Rows the last query scored exactly (see similar-worker.ts). For tests and the bench. */
+  lastCandidates = 0
 
   constructor(private readonly onProgress: LoadProgress = () => {}) {}
 
@@ -27,7 +32,12 @@ export class SimilarityIndex {
    */
   load(cacheFile: string, key: string): Promise<void> {
     if (this.loaded?.key !== key) {
-      const done = this.ask({ type: 'load', id: 0, cacheFile }).then(() => undefined)
+      const fresh = !this.worker
+      const done = this.ask({ type: 'load', id: 0, cacheFile }).then((reply) => {
+        if (reply.type !== 'loaded') return
+        const { receivedAt, readMs, transformMs, finishMs } = reply.stages
+        this.lastLoad = { workerStartMs: fresh ? receivedAt - this.startedAt : 0, readMs, transformMs, finishMs, rows: reply.rows }
+      })
       this.loaded = { key, done }
       // A failed load is not kept: the next query tries again.
       done.catch(() => {
@@ -46,6 +56,7 @@ export class SimilarityIndex {
     await this.load(cacheFile, key)
     const reply = await this.ask({ type: 'query', id: 0, hash, k })
     if (reply.type !== 'result') throw new Error(`similar worker answered ${reply.type}`)
+    this.lastCandidates = reply.candidates
     return reply.hashes.map((h, i) => ({ hash: h, similarity: reply.sims[i]! }))
   }
 
@@ -72,6 +83,7 @@ export class SimilarityIndex {
 
   private start(): Worker {
     if (this.worker) return this.worker
+    this.startedAt = performance.timeOrigin + performance.now()
     const worker = startModuleWorker('similar-worker', import.meta.url)
     // An idle index must not keep a CLI or test process alive.
     worker.unref()

@@ -88,20 +88,32 @@ function decodeId(buf: Buffer, at: number): string {
 /**
  * Reads records in chunks of up to SCAN_RECORDS and yields each chunk with the number of leading
  * records whose CRC matches (at offsets 0, rec, 2 rec, ...); stops after the first bad or partial
- * one. The chunk buffer is reused: use it before asking for the next.
+ * one. The chunk buffer is reused: use it before asking for the next. Two buffers take turns: the
+ * next chunk is read while this one is checked and used (a 100k-image cache is ~0.5 GB, and
+ * waiting for each read in turn cost "more like this" a tenth of its first query).
  */
 async function* chunks(fh: FileHandle, size: number, rec: number): AsyncGenerator<{ chunk: Buffer; good: number }> {
-  const chunk = Buffer.allocUnsafe(rec * SCAN_RECORDS)
+  const buffers = [Buffer.allocUnsafe(rec * SCAN_RECORDS), Buffer.allocUnsafe(rec * SCAN_RECORDS)]
+  const readAt = (buf: Buffer, at: number) => (at + rec <= size ? fh.read(buf, 0, Math.min(buf.length, Math.floor((size - at) / rec) * rec), at) : null)
   let pos = HEADER_BYTES
-  while (pos + rec <= size) {
-    const want = Math.min(chunk.length, Math.floor((size - pos) / rec) * rec)
-    const { bytesRead } = await fh.read(chunk, 0, want, pos)
-    const n = Math.floor(bytesRead / rec)
-    let good = 0
-    while (good < n && crc32(chunk.subarray(good * rec, (good + 1) * rec - 4)) === chunk.readUInt32LE((good + 1) * rec - 4)) good++
-    if (good > 0) yield { chunk, good }
-    if (good < n || n === 0) return
-    pos += n * rec
+  let turn = 0
+  let pending = readAt(buffers[0]!, pos)
+  try {
+    while (pending) {
+      const { bytesRead } = await pending
+      const chunk = buffers[turn]!
+      const n = Math.floor(bytesRead / rec)
+      pending = n > 0 ? readAt(buffers[1 - turn]!, pos + n * rec) : null
+      let good = 0
+      while (good < n && crc32(chunk.subarray(good * rec, (good + 1) * rec - 4)) === chunk.readUInt32LE((good + 1) * rec - 4)) good++
+      if (good > 0) yield { chunk, good }
+      if (good < n || n === 0) return
+      pos += n * rec
+      turn = 1 - turn
+    }
+  } finally {
+    // a read still under way when the caller stops must end before the caller closes the file
+    await pending?.catch(() => undefined)
   }
 }
 
