@@ -74,6 +74,30 @@ describe('the store at scale', () => {
     expect(p.store.queries.counts().duplicateGroups).toBe(1)
   })
 
+  it('known files come a page at a time, in path order, whole folders and single files included, and a write between pages is seen', () => {
+    const byPath = (where = '') => (p.store.db.prepare(`SELECT path FROM files ${where} ORDER BY path`).all() as { path: string }[]).map((r) => r.path)
+    const pages = [...p.store.images.knownFilePages([''], 500)]
+    expect(pages.length).toBe(Math.ceil(byPath().length / 500))
+    expect(pages.every((page) => page.length <= 500)).toBe(true)
+    expect(pages.flat().map((k) => k.path)).toEqual(byPath())
+    expect([...p.store.images.knownFiles().keys()].sort()).toEqual(byPath())
+    // A folder and one file of another folder; 'd3' must not take in a folder 'd30'.
+    p.store.images.applyScan([{ ...record(N + 9), path: 'd30/x.jpg' }], [])
+    const sub = [...p.store.images.knownFilePages(['d3', 'd5/img00005.jpg'], 64)].flat()
+    expect(sub.map((k) => k.path)).toEqual(byPath("WHERE path LIKE 'd3/%' OR path = 'd5/img00005.jpg'"))
+    expect(sub[0]).toMatchObject({ size: 103, mtimeMs: 1 })
+    expect(sub.every((k) => k.imageId !== null)).toBe(true)
+    // No statement stays open between pages: a write in between neither fails nor is skipped.
+    const seen: string[] = []
+    for (const page of p.store.images.knownFilePages(['d4'], 100)) {
+      seen.push(...page.map((k) => k.path))
+      if (seen.length === 100) p.store.images.applyScan([{ ...record(N + 10), path: 'd4/zzz.jpg' }], [])
+    }
+    expect(seen).toEqual(byPath("WHERE path LIKE 'd4/%'"))
+    expect(seen.at(-1)).toBe('d4/zzz.jpg')
+    p.store.images.applyScan([], ['d30/x.jpg', 'd4/zzz.jpg'])
+  })
+
   it('pages from the index, from its far end and from an id list give the ids of the whole filter, in order', () => {
     const filters: PageQuery[] = [{}, { status: 'proposed' }, { classId: classes[1]! }, { status: 'proposed', classId: classes[2]! }, { minConfidence: 0.2, maxConfidence: 0.6 }]
     for (const f of filters)
