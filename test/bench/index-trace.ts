@@ -45,12 +45,23 @@ function line(what: string): void {
   peakRss = Math.max(peakRss, m.rss)
   const db = path.join(dataDir as string, 'project.db')
   console.log(
-    `${what.padEnd(22)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s  rss ${mb(m.rss).padStart(5)} MB (peak ${mb(peakRss)})  heap ${mb(m.heapUsed).padStart(4)} MB  db ${mb(size(db)).padStart(4)} MB  wal ${mb(size(db + '-wal')).padStart(4)} MB  max block ${(loop.max / 1e6).toFixed(0).padStart(5)} ms  load ${(loadavg()[0] ?? 0).toFixed(2)}`,
+    `${what.padEnd(22)} ${((performance.now() - t0) / 1000).toFixed(1).padStart(7)} s  rss ${mb(m.rss).padStart(5)} MB (peak ${mb(peakRss)})  heap ${mb(m.heapUsed).padStart(4)} MB  db ${mb(size(db)).padStart(4)} MB  wal ${mb(size(db + '-wal')).padStart(4)} MB  max block ${(loop.max / 1e6).toFixed(0).padStart(5)} ms  write max ${writes.max.toFixed(0)} ms (${writes.over50}/${writes.n} > 50 ms)  load ${(loadavg()[0] ?? 0).toFixed(2)}`,
   )
 }
 
 loop.enable()
 const p = await Project.open(folder, { dataDir })
+// The longest store write (one transaction) and how many took over 50 ms: the steps the loop waits on.
+const writes = { max: 0, over50: 0, n: 0 }
+const apply = p.store.images.applyScan.bind(p.store.images)
+p.store.images.applyScan = (records, removed) => {
+  const t = performance.now()
+  apply(records, removed)
+  const ms = performance.now() - t
+  writes.n++
+  writes.max = Math.max(writes.max, ms)
+  if (ms > 50) writes.over50++
+}
 line('opened')
 let walked = false
 let next = every
@@ -72,4 +83,4 @@ await p.close()
 line('closed')
 clearInterval(sampler)
 loop.disable()
-console.log(JSON.stringify({ ...report, ms: Math.round(report.ms), peak_rss_mb: Number(mb(peakRss)), max_loop_block_ms: Math.round(loop.max / 1e6), load_avg_1m: loadavg()[0] }))
+console.log(JSON.stringify({ ...report, ms: Math.round(report.ms), peak_rss_mb: Number(mb(peakRss)), max_loop_block_ms: Math.round(loop.max / 1e6), write_max_ms: Math.round(writes.max), writes_over_50ms: writes.over50, load_avg_1m: loadavg()[0] }))

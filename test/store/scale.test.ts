@@ -98,6 +98,36 @@ describe('the store at scale', () => {
     p.store.images.applyScan([], ['d30/x.jpg', 'd4/zzz.jpg'])
   })
 
+  it('a long writer leaves checkpoints to a worker thread, and the WAL starts over instead of growing', async () => {
+    const pragma = (sql: string) => p.store.db.prepare(sql).get() as Record<string, number>
+    const commits = async (from: number, pacing?: { busy: boolean; committed(): void }) => {
+      for (let b = 0; b < 60; b++) {
+        while (pacing?.busy) await new Promise((resolve) => setTimeout(resolve, 2))
+        p.store.images.applyScan(Array.from({ length: 50 }, (_, i) => record(from + b * 50 + i)), [])
+        pacing?.committed()
+      }
+    }
+    // Control: the same commits with no checkpoint at all leave every frame in the WAL.
+    pragma('PRAGMA wal_checkpoint(TRUNCATE)')
+    pragma('PRAGMA wal_autocheckpoint = 0')
+    await commits(100_000)
+    const unchecked = pragma('PRAGMA wal_checkpoint(PASSIVE)').log as number
+    pragma('PRAGMA wal_checkpoint(TRUNCATE)')
+    pragma('PRAGMA wal_autocheckpoint = 1000')
+    let during = -1
+    await p.store.withBackgroundCheckpoints(async (pacing) => {
+      during = pragma('PRAGMA wal_autocheckpoint').wal_autocheckpoint as number
+      await commits(200_000, pacing)
+    }, 10)
+    expect(during).toBe(0) // the commits themselves never checkpoint
+    expect(pragma('PRAGMA wal_autocheckpoint').wal_autocheckpoint).toBe(1000)
+    const left = pragma('PRAGMA wal_checkpoint(PASSIVE)').log as number
+    expect(unchecked).toBeGreaterThan(0)
+    expect(left).toBeLessThan(unchecked / 2)
+    expect(p.store.images.byPath(record(200_000 + 60 * 50 - 1).path)).not.toBeNull()
+    p.store.images.applyScan([], [...Array.from({ length: 3000 }, (_, i) => record(100_000 + i).path), ...Array.from({ length: 3000 }, (_, i) => record(200_000 + i).path)])
+  })
+
   it('pages from the index, from its far end and from an id list give the ids of the whole filter, in order', () => {
     const filters: PageQuery[] = [{}, { status: 'proposed' }, { classId: classes[1]! }, { status: 'proposed', classId: classes[2]! }, { minConfidence: 0.2, maxConfidence: 0.6 }]
     for (const f of filters)

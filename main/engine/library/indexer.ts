@@ -9,7 +9,7 @@ import { IMAGE_EXTENSIONS, mapLimit } from './scan'
 import { STUDIO_DIR } from '../project/paths'
 import { identifyFile } from './identify'
 import type { FileRecord, KnownFile } from '../store/images'
-import type { ProjectStore } from '../store/store'
+import type { CheckpointPacing, ProjectStore } from '../store/store'
 
 export interface WalkEntry {
   rel: string
@@ -175,6 +175,12 @@ export interface IndexReport {
 /** Files per transaction: small enough that one commit never blocks the event loop for long. */
 export const SCAN_BATCH = 100
 
+/** Files to read from which the WAL is checkpointed by a worker (starting one costs a few hundred ms). */
+const BACKGROUND_CHECKPOINT_FILES = 5000
+
+/** Records held in memory at most while a checkpoint runs (one commit of this many stays short). */
+const HELD_RECORDS = 5 * SCAN_BATCH
+
 /** Brings the store in line with the folder; see the module comment. */
 export async function indexFolder(root: string, store: ProjectStore, opts: IndexOptions = {}): Promise<IndexReport> {
   const t0 = performance.now()
@@ -221,35 +227,48 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
 
   let batch: FileRecord[] = []
   let done = 0
-  const flush = () => {
+  let pacing: CheckpointPacing | null = null
+  const flush = (force = false) => {
+    // While the WAL is checkpointed, records wait here (up to a bound, should it take long).
+    if (batch.length === 0 || (!force && pacing?.busy && batch.length < HELD_RECORDS)) return
     store.images.applyScan(batch, [])
     batch = []
+    pacing?.committed()
   }
-  try {
-    await mapLimit(
-      todo,
-      opts.concurrency ?? 8,
-      async (f) => {
-        await tick()
-        let rec: FileRecord
-        try {
-          const content = await identifyFile(path.join(root, f.rel), f.size)
-          rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content }
-          if (content.error) unreadable++
-        } catch (err) {
-          rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content: null, fileError: fsReason(err) }
-          unreadable++
-        }
-        batch.push(rec)
-        if (batch.length >= SCAN_BATCH) flush()
-        opts.onProgress?.(++done, todo.length)
-      },
-      opts.signal,
-    )
-  } finally {
-    // Whatever was identified before a cancel or an error is kept.
-    flush()
+  const identifyAll = async () => {
+    try {
+      await mapLimit(
+        todo,
+        opts.concurrency ?? 8,
+        async (f) => {
+          await tick()
+          let rec: FileRecord
+          try {
+            const content = await identifyFile(path.join(root, f.rel), f.size)
+            rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content }
+            if (content.error) unreadable++
+          } catch (err) {
+            rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content: null, fileError: fsReason(err) }
+            unreadable++
+          }
+          batch.push(rec)
+          if (batch.length >= SCAN_BATCH) flush()
+          opts.onProgress?.(++done, todo.length)
+        },
+        opts.signal,
+      )
+    } finally {
+      // Whatever was identified before a cancel or an error is kept.
+      flush(true)
+    }
   }
+  // A long scan leaves the WAL's checkpoints (copies and fsyncs of megabytes) to a worker thread.
+  if (todo.length >= BACKGROUND_CHECKPOINT_FILES)
+    await store.withBackgroundCheckpoints((p) => {
+      pacing = p
+      return identifyAll()
+    })
+  else await identifyAll()
   // After a large change the planner's statistics are stale; with none at all it can pick an
   // index that scans the whole table for a filtered, sorted page.
   if (todo.length + removed.length > 1000) store.analyze()

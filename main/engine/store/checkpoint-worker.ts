@@ -1,0 +1,32 @@
+/**
+ * Worker-thread entry: checkpoints a database's WAL from a connection of its own while a long scan
+ * writes, so that copying the WAL back into the database file, and the fsyncs that go with it, never
+ * run on the main event loop (in the committing call they were the scan's longest pauses).
+ *   in:  { file } once, then 'checkpoint' any number of times, then 'stop'
+ *   out: 'checkpointed' after each checkpoint, 'stopped' once the connection is closed
+ */
+import { parentPort } from 'node:worker_threads'
+import { DatabaseSync } from '@photostructure/sqlite'
+
+export interface CheckpointWorkerInput {
+  file: string
+}
+
+parentPort?.once('message', ({ file }: CheckpointWorkerInput) => {
+  const db = new DatabaseSync(file, { timeout: 1000 })
+  parentPort?.on('message', (m: unknown) => {
+    if (m === 'checkpoint') {
+      try {
+        // PASSIVE: never waits for the writer nor blocks it; the writer holds its commits meanwhile,
+        // so the whole WAL is copied and the next commit starts it again from the beginning.
+        db.exec('PRAGMA wal_checkpoint(PASSIVE)')
+      } catch {
+        // busy (another checkpointer): the next one catches up
+      }
+      parentPort?.postMessage('checkpointed')
+    } else if (m === 'stop') {
+      db.close()
+      parentPort?.postMessage('stopped')
+    }
+  })
+})
