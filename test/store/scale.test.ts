@@ -125,6 +125,12 @@ describe('the store at scale', () => {
     expect(unchecked).toBeGreaterThan(0)
     expect(left).toBeLessThan(unchecked / 2)
     expect(p.store.images.byPath(record(200_000 + 60 * 50 - 1).path)).not.toBeNull()
+    // Statistics refreshed from the worker's connection.
+    p.store.db.exec('DELETE FROM sqlite_stat1')
+    p.store.db.exec('ANALYZE sqlite_schema')
+    await p.store.withBackgroundCheckpoints((pacing) => pacing.analyze())
+    const rows = (p.store.db.prepare("SELECT stat FROM sqlite_stat1 WHERE idx = 'images_name'").get() as { stat: string } | undefined)?.stat
+    expect(Number(rows?.split(' ')[0])).toBeGreaterThan(N)
     p.store.images.applyScan([], [...Array.from({ length: 3000 }, (_, i) => record(100_000 + i).path), ...Array.from({ length: 3000 }, (_, i) => record(200_000 + i).path)])
   })
 

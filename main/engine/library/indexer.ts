@@ -262,15 +262,20 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
       flush(true)
     }
   }
-  // A long scan leaves the WAL's checkpoints (copies and fsyncs of megabytes) to a worker thread.
-  if (todo.length >= BACKGROUND_CHECKPOINT_FILES)
-    await store.withBackgroundCheckpoints((p) => {
-      pacing = p
-      return identifyAll()
-    })
-  else await identifyAll()
   // After a large change the planner's statistics are stale; with none at all it can pick an
   // index that scans the whole table for a filtered, sorted page.
-  if (todo.length + removed.length > 1000) store.analyze()
+  const stale = todo.length + removed.length > 1000
+  // A long scan leaves the WAL's checkpoints (copies and fsyncs of megabytes) and its ANALYZE to a
+  // worker thread.
+  if (todo.length >= BACKGROUND_CHECKPOINT_FILES)
+    await store.withBackgroundCheckpoints(async (p) => {
+      pacing = p
+      await identifyAll()
+      if (stale) await p.analyze()
+    })
+  else {
+    await identifyAll()
+    if (stale) store.analyze()
+  }
   return { seen, identified: todo.length, unchanged, removed: removed.length, unreadable, ms: performance.now() - t0 }
 }

@@ -2,11 +2,14 @@
  * Worker-thread entry: checkpoints a database's WAL from a connection of its own while a long scan
  * writes, so that copying the WAL back into the database file, and the fsyncs that go with it, never
  * run on the main event loop (in the committing call they were the scan's longest pauses).
- *   in:  { file } once, then 'checkpoint' any number of times, then 'stop'
- *   out: 'checkpointed' after each checkpoint, 'stopped' once the connection is closed
+ * It also refreshes the planner's statistics at the end of such a scan (ANALYZE of a million rows
+ * and twenty indexes takes a second or more, too long for the main thread).
+ *   in:  { file } once, then 'checkpoint' or 'analyze' any number of times, then 'stop'
+ *   out: 'checkpointed' after each checkpoint, 'analyzed' or 'analyze failed', 'stopped' once the connection is closed
  */
 import { parentPort } from 'node:worker_threads'
 import { DatabaseSync } from '@photostructure/sqlite'
+import { ANALYSIS_LIMIT } from './sql'
 
 export interface CheckpointWorkerInput {
   file: string
@@ -24,6 +27,13 @@ parentPort?.once('message', ({ file }: CheckpointWorkerInput) => {
         // busy (another checkpointer): the next one catches up
       }
       parentPort?.postMessage('checkpointed')
+    } else if (m === 'analyze') {
+      try {
+        db.exec(`PRAGMA analysis_limit = ${ANALYSIS_LIMIT}; ANALYZE`)
+        parentPort?.postMessage('analyzed')
+      } catch {
+        parentPort?.postMessage('analyze failed')
+      }
     } else if (m === 'stop') {
       db.close()
       parentPort?.postMessage('stopped')

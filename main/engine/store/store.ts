@@ -19,7 +19,7 @@ import { LabelLog, Labels } from './labels'
 import { Leases } from './leases'
 import { Queries } from './queries'
 import { Rounds } from './rounds'
-import { Sql } from './sql'
+import { ANALYSIS_LIMIT, Sql } from './sql'
 import { startModuleWorker } from '../worker'
 import type { CheckpointWorkerInput } from './checkpoint-worker'
 
@@ -32,6 +32,8 @@ export interface CheckpointPacing {
   readonly busy: boolean
   /** Call after each commit. */
   committed(): void
+  /** Refreshes the planner's statistics (as ProjectStore.analyze) from the worker's connection. */
+  analyze(): Promise<void>
 }
 
 export class ProjectStore {
@@ -67,7 +69,11 @@ export class ProjectStore {
   /** Refreshes the query planner's statistics (after a large index): cheap, and it picks better indexes. */
   analyze(): void {
     // Sampling (analysis_limit) keeps this to ~100 ms at 100k images; estimates are enough here.
-    this.db.exec('PRAGMA analysis_limit = 2000; ANALYZE')
+    this.db.exec(`PRAGMA analysis_limit = ${ANALYSIS_LIMIT}; ANALYZE`)
+    this.statisticsChanged()
+  }
+
+  private statisticsChanged(): void {
     this.sql.forgetStatements() // plans are made at prepare time
     this.queries.forgetPlans()
   }
@@ -84,7 +90,7 @@ export class ProjectStore {
    */
   async withBackgroundCheckpoints<T>(fn: (pacing: CheckpointPacing) => Promise<T>, commitsPerCheckpoint = 10): Promise<T> {
     const file = this.db.location()
-    if (!file) return fn({ busy: false, committed: () => undefined }) // in memory: no WAL
+    if (!file) return fn({ busy: false, committed: () => undefined, analyze: async () => this.analyze() }) // in memory: no WAL
     const autoCheckpoint = (pages: number) => {
       if (this.db.isOpen) this.db.exec(`PRAGMA wal_autocheckpoint = ${pages}`)
     }
@@ -92,16 +98,19 @@ export class ProjectStore {
     let failed = false
     let commits = 0
     let onStopped = () => undefined as void
+    let onAnalyzed: ((ok: boolean) => void) | null = null
     const worker = startModuleWorker('checkpoint-worker', import.meta.url)
     const stopped = new Promise<void>((resolve) => (onStopped = resolve))
     worker.on('message', (m: unknown) => {
       if (m === 'checkpointed') busy = false
       else if (m === 'stopped') onStopped()
+      else if (m === 'analyzed' || m === 'analyze failed') onAnalyzed?.(m === 'analyzed')
     })
     const fail = () => {
       failed = true
       busy = false
       autoCheckpoint(AUTO_CHECKPOINT_PAGES)
+      onAnalyzed?.(false)
       onStopped()
     }
     worker.once('error', fail)
@@ -117,6 +126,18 @@ export class ProjectStore {
         commits = 0
         busy = true
         worker.postMessage('checkpoint')
+      },
+      analyze: async () => {
+        const ok = failed ? false : await new Promise<boolean>((resolve) => {
+          onAnalyzed = resolve
+          worker.postMessage('analyze')
+        })
+        onAnalyzed = null
+        if (ok) {
+          // Another connection's statistics are read in only on request (a quick read of sqlite_stat1).
+          this.db.exec('ANALYZE sqlite_schema')
+          this.statisticsChanged()
+        } else this.analyze()
       },
     }
     try {
