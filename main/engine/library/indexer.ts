@@ -179,7 +179,7 @@ export const SCAN_BATCH = 100
 const BACKGROUND_CHECKPOINT_FILES = 5000
 
 /** Records held in memory at most while a checkpoint runs (one commit of this many stays short). */
-const HELD_RECORDS = 5 * SCAN_BATCH
+const HELD_RECORDS = 10 * SCAN_BATCH
 
 /** Brings the store in line with the folder; see the module comment. */
 export async function indexFolder(root: string, store: ProjectStore, opts: IndexOptions = {}): Promise<IndexReport> {
