@@ -178,8 +178,8 @@ export const SCAN_BATCH = 100
 /** Files to read from which the WAL is checkpointed by a worker (starting one costs a few hundred ms). */
 const BACKGROUND_CHECKPOINT_FILES = 5000
 
-/** Records held in memory at most while a checkpoint runs (one commit of this many stays short). */
-const HELD_RECORDS = 10 * SCAN_BATCH
+/** Records held in memory at most while a checkpoint runs (a few seconds of reading; ~1 MB). */
+const HELD_RECORDS = 50 * SCAN_BATCH
 
 /** Brings the store in line with the folder; see the module comment. */
 export async function indexFolder(root: string, store: ProjectStore, opts: IndexOptions = {}): Promise<IndexReport> {
@@ -228,11 +228,16 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
   let batch: FileRecord[] = []
   let done = 0
   let pacing: CheckpointPacing | null = null
-  const flush = (force = false) => {
+  const flush = async (force = false) => {
     // While the WAL is checkpointed, records wait here (up to a bound, should it take long).
     if (batch.length === 0 || (!force && pacing?.busy && batch.length < HELD_RECORDS)) return
-    store.images.applyScan(batch, [])
+    const records = batch
     batch = []
+    // Held records go in transactions of the usual size, letting the event loop run in between.
+    for (let i = 0; i < records.length; i += SCAN_BATCH) {
+      if (i > 0) await breathe()
+      store.images.applyScan(records.slice(i, i + SCAN_BATCH), [])
+    }
     pacing?.committed()
   }
   const identifyAll = async () => {
@@ -252,14 +257,14 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
             unreadable++
           }
           batch.push(rec)
-          if (batch.length >= SCAN_BATCH) flush()
+          if (batch.length >= SCAN_BATCH) await flush()
           opts.onProgress?.(++done, todo.length)
         },
         opts.signal,
       )
     } finally {
       // Whatever was identified before a cancel or an error is kept.
-      flush(true)
+      await flush(true)
     }
   }
   // After a large change the planner's statistics are stale; with none at all it can pick an

@@ -11,9 +11,6 @@ import { parentPort } from 'node:worker_threads'
 import { DatabaseSync } from '@photostructure/sqlite'
 import { ANALYSIS_LIMIT } from './sql'
 
-/** WAL frames (of 4 KB) past which a checkpoint makes sure the WAL starts over: 64 MB. */
-const RESTART_FRAMES = 16_384
-
 export interface CheckpointWorkerInput {
   file: string
 }
@@ -23,13 +20,11 @@ parentPort?.once('message', ({ file }: CheckpointWorkerInput) => {
   parentPort?.on('message', (m: unknown) => {
     if (m === 'checkpoint') {
       try {
-        // PASSIVE: never waits for the writer nor blocks it; the writer holds its commits meanwhile,
-        // so the whole WAL is copied and the next commit starts it again from the beginning.
-        const r = db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get() as { log: number }
-        // Frames appended meanwhile (the writer may not hold its commits for ever) keep the WAL from
-        // starting over; once it is this long, RESTART waits for the writer's commit in progress and
-        // copies everything, so that the WAL stays bounded.
-        if (r.log > RESTART_FRAMES) db.exec('PRAGMA wal_checkpoint(RESTART)')
+        // PASSIVE: never waits for the writer nor blocks it (RESTART would block the main thread's
+        // next commit). The writer holds its commits meanwhile, so the whole WAL is copied and the
+        // next commit starts it again from the beginning; frames a writer appended anyway are
+        // copied by the next checkpoint.
+        db.exec('PRAGMA wal_checkpoint(PASSIVE)')
       } catch {
         // busy (another checkpointer): the next one catches up
       }
