@@ -218,4 +218,40 @@ describe('a large scan', () => {
       rmSync(root, { recursive: true, force: true })
     }
   })
+
+  it('a long index checkpoints and analyzes from a worker thread and lets the event loop run throughout', async () => {
+    const root = tempDir()
+    for (let d = 0; d < 6; d++) {
+      mkdirSync(path.join(root, `d${d}`))
+      for (let i = 0; i < 1000; i++) writeFileSync(path.join(root, `d${d}`, `f${i}.png`), `not an image ${d} ${i}`)
+    }
+    const p = await Project.open(root)
+    try {
+      let pacingSeen = 0
+      const background = p.store.withBackgroundCheckpoints.bind(p.store)
+      p.store.withBackgroundCheckpoints = (fn) => background((pacing) => (pacingSeen++, fn(pacing)))
+      let turns = 0
+      let running = true
+      const spin = () => {
+        turns++
+        if (running) setImmediate(spin)
+      }
+      spin()
+      const r = await p.index()
+      running = false
+      expect(r).toMatchObject({ seen: 6000, identified: 6000, unreadable: 6000 })
+      expect(pacingSeen).toBe(1)
+      expect(turns).toBeGreaterThan(60) // the event loop ran all along, not once per phase
+      expect(p.store.images.knownFiles().size).toBe(6000)
+      expect(p.store.images.unreadableFiles(0, 1).total).toBe(6000)
+      expect(p.store.images.byPath('d5/f999.png')?.error).toMatch(/not an image/)
+      // Statistics were refreshed (by the worker's connection) and the commits checkpoint again.
+      const stat = p.store.db.prepare("SELECT stat FROM sqlite_stat1 WHERE idx = 'images_name'").get() as { stat: string } | undefined
+      expect(Number(stat?.stat.split(' ')[0])).toBe(6000)
+      expect((p.store.db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint).toBe(1000)
+    } finally {
+      await p.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
 })
