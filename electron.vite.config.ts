@@ -19,6 +19,7 @@ export default defineConfig({
           'products-worker': path.resolve('main/engine/math/products-worker.ts'),
           'issues-worker': path.resolve('main/engine/selftrain/issues-worker.ts'),
           'text-worker': path.resolve('main/engine/teacher/text-worker.ts'),
+          'checkpoint-worker': path.resolve('main/engine/store/checkpoint-worker.ts'),
         },
       },
     },

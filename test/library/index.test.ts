@@ -5,6 +5,7 @@ import sharp from 'sharp'
 import { makeFixture, noise, tempDir, type Fixture } from './fixtures'
 import { Project } from '../../main/engine/project/project'
 import { ThumbnailDecodeError } from '../../main/engine/library/thumbs'
+import { SCAN_BATCH } from '../../main/engine/library/indexer'
 
 describe('indexing a folder of real files', () => {
   let fx: Fixture
@@ -181,6 +182,73 @@ describe('watching the folder', () => {
       await noise(16, 16, 6).png().toFile(path.join(root, 'unwatched.png'))
       await new Promise((r) => setTimeout(r, 300))
       expect(paths()).toEqual(['last.png'])
+    } finally {
+      await p.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('a large scan', () => {
+  it('commits in bounded transactions, a removed folder included', async () => {
+    const root = tempDir()
+    for (const d of ['a', 'b']) {
+      mkdirSync(path.join(root, d))
+      for (let i = 0; i < 150; i++) writeFileSync(path.join(root, d, `f${i}.jpg`), `not an image ${d}${i}`)
+    }
+    const p = await Project.open(root)
+    try {
+      const calls: number[] = []
+      const apply = p.store.images.applyScan.bind(p.store.images)
+      p.store.images.applyScan = (records, removed) => {
+        calls.push(records.length + removed.length)
+        apply(records, removed)
+      }
+      const first = await p.index()
+      expect(first).toMatchObject({ seen: 300, identified: 300, unreadable: 300 })
+      rmSync(path.join(root, 'b'), { recursive: true })
+      const again = await p.index()
+      expect(again).toMatchObject({ seen: 150, identified: 0, unchanged: 150, removed: 150 })
+      expect(calls.reduce((a, b) => a + b, 0)).toBe(300 + 150)
+      expect(Math.max(...calls)).toBeLessThanOrEqual(SCAN_BATCH)
+      expect(p.store.images.knownFiles().size).toBe(150)
+      expect(p.store.images.byPath('b/f0.jpg')).toBeNull()
+    } finally {
+      await p.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('a long index checkpoints and analyzes from a worker thread and lets the event loop run throughout', async () => {
+    const root = tempDir()
+    for (let d = 0; d < 6; d++) {
+      mkdirSync(path.join(root, `d${d}`))
+      for (let i = 0; i < 1000; i++) writeFileSync(path.join(root, `d${d}`, `f${i}.png`), `not an image ${d} ${i}`)
+    }
+    const p = await Project.open(root)
+    try {
+      let pacingSeen = 0
+      const background = p.store.withBackgroundCheckpoints.bind(p.store)
+      p.store.withBackgroundCheckpoints = (fn) => background((pacing) => (pacingSeen++, fn(pacing)))
+      let turns = 0
+      let running = true
+      const spin = () => {
+        turns++
+        if (running) setImmediate(spin)
+      }
+      spin()
+      const r = await p.index()
+      running = false
+      expect(r).toMatchObject({ seen: 6000, identified: 6000, unreadable: 6000 })
+      expect(pacingSeen).toBe(1)
+      expect(turns).toBeGreaterThan(60) // the event loop ran all along, not once per phase
+      expect(p.store.images.knownFiles().size).toBe(6000)
+      expect(p.store.images.unreadableFiles(0, 1).total).toBe(6000)
+      expect(p.store.images.byPath('d5/f999.png')?.error).toMatch(/not an image/)
+      // Statistics were refreshed (by the worker's connection) and the commits checkpoint again.
+      const stat = p.store.db.prepare("SELECT stat FROM sqlite_stat1 WHERE idx = 'images_name'").get() as { stat: string } | undefined
+      expect(Number(stat?.stat.split(' ')[0])).toBe(6000)
+      expect((p.store.db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint).toBe(1000)
     } finally {
       await p.close()
       rmSync(root, { recursive: true, force: true })

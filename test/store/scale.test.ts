@@ -74,6 +74,66 @@ describe('the store at scale', () => {
     expect(p.store.queries.counts().duplicateGroups).toBe(1)
   })
 
+  it('known files come a page at a time, in path order, whole folders and single files included, and a write between pages is seen', () => {
+    const byPath = (where = '') => (p.store.db.prepare(`SELECT path FROM files ${where} ORDER BY path`).all() as { path: string }[]).map((r) => r.path)
+    const pages = [...p.store.images.knownFilePages([''], 500)]
+    expect(pages.length).toBe(Math.ceil(byPath().length / 500))
+    expect(pages.every((page) => page.length <= 500)).toBe(true)
+    expect(pages.flat().map((k) => k.path)).toEqual(byPath())
+    expect([...p.store.images.knownFiles().keys()].sort()).toEqual(byPath())
+    // A folder and one file of another folder; 'd3' must not take in a folder 'd30'.
+    p.store.images.applyScan([{ ...record(N + 9), path: 'd30/x.jpg' }], [])
+    const sub = [...p.store.images.knownFilePages(['d3', 'd5/img00005.jpg'], 64)].flat()
+    expect(sub.map((k) => k.path)).toEqual(byPath("WHERE path LIKE 'd3/%' OR path = 'd5/img00005.jpg'"))
+    expect(sub[0]).toMatchObject({ size: 103, mtimeMs: 1 })
+    expect(sub.every((k) => k.imageId !== null)).toBe(true)
+    // No statement stays open between pages: a write in between neither fails nor is skipped.
+    const seen: string[] = []
+    for (const page of p.store.images.knownFilePages(['d4'], 100)) {
+      seen.push(...page.map((k) => k.path))
+      if (seen.length === 100) p.store.images.applyScan([{ ...record(N + 10), path: 'd4/zzz.jpg' }], [])
+    }
+    expect(seen).toEqual(byPath("WHERE path LIKE 'd4/%'"))
+    expect(seen.at(-1)).toBe('d4/zzz.jpg')
+    p.store.images.applyScan([], ['d30/x.jpg', 'd4/zzz.jpg'])
+  })
+
+  it('a long writer leaves checkpoints to a worker thread, and the WAL starts over instead of growing', async () => {
+    const pragma = (sql: string) => p.store.db.prepare(sql).get() as Record<string, number>
+    const commits = async (from: number, pacing?: { busy: boolean; committed(): void }) => {
+      for (let b = 0; b < 60; b++) {
+        while (pacing?.busy) await new Promise((resolve) => setTimeout(resolve, 2))
+        p.store.images.applyScan(Array.from({ length: 50 }, (_, i) => record(from + b * 50 + i)), [])
+        pacing?.committed()
+      }
+    }
+    // Control: the same commits with no checkpoint at all leave every frame in the WAL.
+    pragma('PRAGMA wal_checkpoint(TRUNCATE)')
+    pragma('PRAGMA wal_autocheckpoint = 0')
+    await commits(100_000)
+    const unchecked = pragma('PRAGMA wal_checkpoint(PASSIVE)').log as number
+    pragma('PRAGMA wal_checkpoint(TRUNCATE)')
+    pragma('PRAGMA wal_autocheckpoint = 1000')
+    let during = -1
+    await p.store.withBackgroundCheckpoints(async (pacing) => {
+      during = pragma('PRAGMA wal_autocheckpoint').wal_autocheckpoint as number
+      await commits(200_000, pacing)
+    }, 10)
+    expect(during).toBe(0) // the commits themselves never checkpoint
+    expect(pragma('PRAGMA wal_autocheckpoint').wal_autocheckpoint).toBe(1000)
+    const left = pragma('PRAGMA wal_checkpoint(PASSIVE)').log as number
+    expect(unchecked).toBeGreaterThan(0)
+    expect(left).toBeLessThan(unchecked / 2)
+    expect(p.store.images.byPath(record(200_000 + 60 * 50 - 1).path)).not.toBeNull()
+    // Statistics refreshed from the worker's connection.
+    p.store.db.exec('DELETE FROM sqlite_stat1')
+    p.store.db.exec('ANALYZE sqlite_schema')
+    await p.store.withBackgroundCheckpoints((pacing) => pacing.analyze())
+    const rows = (p.store.db.prepare("SELECT stat FROM sqlite_stat1 WHERE idx = 'images_name'").get() as { stat: string } | undefined)?.stat
+    expect(Number(rows?.split(' ')[0])).toBeGreaterThan(N)
+    p.store.images.applyScan([], [...Array.from({ length: 3000 }, (_, i) => record(100_000 + i).path), ...Array.from({ length: 3000 }, (_, i) => record(200_000 + i).path)])
+  })
+
   it('pages from the index, from its far end and from an id list give the ids of the whole filter, in order', () => {
     const filters: PageQuery[] = [{}, { status: 'proposed' }, { classId: classes[1]! }, { status: 'proposed', classId: classes[2]! }, { minConfidence: 0.2, maxConfidence: 0.6 }]
     for (const f of filters)

@@ -8,8 +8,8 @@ import path from 'node:path'
 import { IMAGE_EXTENSIONS, mapLimit } from './scan'
 import { STUDIO_DIR } from '../project/paths'
 import { identifyFile } from './identify'
-import type { FileRecord } from '../store/images'
-import type { ProjectStore } from '../store/store'
+import type { FileRecord, KnownFile } from '../store/images'
+import type { CheckpointPacing, ProjectStore } from '../store/store'
 
 export interface WalkEntry {
   rel: string
@@ -173,21 +173,35 @@ export interface IndexReport {
 }
 
 /** Files per transaction: small enough that one commit never blocks the event loop for long. */
-const BATCH = 100
+export const SCAN_BATCH = 100
+
+/** Files to read from which the WAL is checkpointed by a worker (starting one costs a few hundred ms). */
+const BACKGROUND_CHECKPOINT_FILES = 5000
+
+/** Records held in memory at most while a checkpoint runs (a few seconds of reading; ~1 MB). */
+const HELD_RECORDS = 50 * SCAN_BATCH
 
 /** Brings the store in line with the folder; see the module comment. */
 export async function indexFolder(root: string, store: ProjectStore, opts: IndexOptions = {}): Promise<IndexReport> {
   const t0 = performance.now()
   const subpaths = opts.subpaths ?? ['']
   opts.onProgress?.(0, 0)
+  const tick = slicer()
   const { files, errors } = await walk(root, subpaths, opts.signal)
-  const known = store.images.knownFiles(subpaths)
+  const known = new Map<string, KnownFile>()
+  for (const page of store.images.knownFilePages(subpaths)) {
+    for (const k of page) known.set(k.path, k)
+    opts.signal?.throwIfAborted()
+    await breathe()
+  }
 
-  const seenPaths = new Set<string>()
+  // Every path seen on disk is taken out of `known`: what is left was removed. (No set of a million
+  // seen paths; a path listed twice, e.g. by overlapping subpaths, is at worst read again.)
   const todo: WalkEntry[] = []
   for (const f of files) {
-    seenPaths.add(f.rel)
+    await tick()
     const k = known.get(f.rel)
+    known.delete(f.rel)
     // A file that could not be read before (imageId null) is always retried.
     if (k && k.imageId !== null && k.size === f.size && k.mtimeMs === f.mtimeMs) continue
     todo.push(f)
@@ -195,47 +209,78 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
   let unreadable = 0
   const errorRecords: FileRecord[] = []
   for (const e of errors) {
-    seenPaths.add(e.rel)
+    known.delete(e.rel)
     errorRecords.push({ path: e.rel, size: 0, mtimeMs: 0, content: null, fileError: e.reason })
   }
   unreadable += errorRecords.length
-  const removed = [...known.keys()].filter((p) => !seenPaths.has(p))
-  store.images.applyScan(errorRecords, removed)
+  const removed = [...known.keys()]
+  known.clear()
+  // The listing is let go before the long part: only what is read (`todo`) stays in memory.
+  const seen = files.length + errors.length
+  const unchanged = files.length - todo.length
+  files.length = 0
+  errors.length = 0
+  for (let i = 0; i < Math.max(errorRecords.length, removed.length); i += SCAN_BATCH) {
+    store.images.applyScan(errorRecords.slice(i, i + SCAN_BATCH), removed.slice(i, i + SCAN_BATCH))
+    await tick()
+  }
 
   let batch: FileRecord[] = []
   let done = 0
-  const tick = slicer()
-  const flush = () => {
-    store.images.applyScan(batch, [])
+  let pacing: CheckpointPacing | null = null
+  const flush = async (force = false) => {
+    // While the WAL is checkpointed, records wait here (up to a bound, should it take long).
+    if (batch.length === 0 || (!force && pacing?.busy && batch.length < HELD_RECORDS)) return
+    const records = batch
     batch = []
+    // Held records go in transactions of the usual size, letting the event loop run in between.
+    for (let i = 0; i < records.length; i += SCAN_BATCH) {
+      if (i > 0) await breathe()
+      store.images.applyScan(records.slice(i, i + SCAN_BATCH), [])
+    }
+    pacing?.committed()
   }
-  try {
-    await mapLimit(
-      todo,
-      opts.concurrency ?? 8,
-      async (f) => {
-        await tick()
-        let rec: FileRecord
-        try {
-          const content = await identifyFile(path.join(root, f.rel), f.size)
-          rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content }
-          if (content.error) unreadable++
-        } catch (err) {
-          rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content: null, fileError: fsReason(err) }
-          unreadable++
-        }
-        batch.push(rec)
-        if (batch.length >= BATCH) flush()
-        opts.onProgress?.(++done, todo.length)
-      },
-      opts.signal,
-    )
-  } finally {
-    // Whatever was identified before a cancel or an error is kept.
-    flush()
+  const identifyAll = async () => {
+    try {
+      await mapLimit(
+        todo,
+        opts.concurrency ?? 8,
+        async (f) => {
+          await tick()
+          let rec: FileRecord
+          try {
+            const content = await identifyFile(path.join(root, f.rel), f.size)
+            rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content }
+            if (content.error) unreadable++
+          } catch (err) {
+            rec = { path: f.rel, size: f.size, mtimeMs: f.mtimeMs, content: null, fileError: fsReason(err) }
+            unreadable++
+          }
+          batch.push(rec)
+          if (batch.length >= SCAN_BATCH) await flush()
+          opts.onProgress?.(++done, todo.length)
+        },
+        opts.signal,
+      )
+    } finally {
+      // Whatever was identified before a cancel or an error is kept.
+      await flush(true)
+    }
   }
   // After a large change the planner's statistics are stale; with none at all it can pick an
   // index that scans the whole table for a filtered, sorted page.
-  if (todo.length + removed.length > 1000) store.analyze()
-  return { seen: files.length + errors.length, identified: todo.length, unchanged: files.length - todo.length, removed: removed.length, unreadable, ms: performance.now() - t0 }
+  const stale = todo.length + removed.length > 1000
+  // A long scan leaves the WAL's checkpoints (copies and fsyncs of megabytes) and its ANALYZE to a
+  // worker thread.
+  if (todo.length >= BACKGROUND_CHECKPOINT_FILES)
+    await store.withBackgroundCheckpoints(async (p) => {
+      pacing = p
+      await identifyAll()
+      if (stale) await p.analyze()
+    })
+  else {
+    await identifyAll()
+    if (stale) store.analyze()
+  }
+  return { seen, identified: todo.length, unchanged, removed: removed.length, unreadable, ms: performance.now() - t0 }
 }

@@ -98,18 +98,28 @@ export class Images {
   /** What the last scan recorded, for every path or for the given subpaths (files or folders). */
   knownFiles(subpaths: readonly string[] = ['']): Map<string, KnownFile> {
     const out = new Map<string, KnownFile>()
-    type Raw = { path: string; size: number; mtime_ms: number; image_id: number | null }
-    const add = (rows: Iterable<Raw>) => {
-      for (const r of rows) out.set(r.path, { size: r.size, mtimeMs: r.mtime_ms, imageId: r.image_id })
-    }
-    if (subpaths.includes('')) {
-      add(this.sql.st('SELECT path, size, mtime_ms, image_id FROM files').iterate() as Iterable<Raw>)
-      return out
-    }
-    // '/' + 1 is '0': the range [sub/, sub0) holds exactly the paths below the folder `sub`.
-    const q = this.sql.st("SELECT path, size, mtime_ms, image_id FROM files WHERE path = ? OR (path >= ? || '/' AND path < ? || '0')")
-    for (const sub of subpaths) add(q.all(sub, sub, sub) as Raw[])
+    for (const page of this.knownFilePages(subpaths)) for (const k of page) out.set(k.path, k)
     return out
+  }
+
+  /**
+   * The same, a page of `limit` files (by path) at a time. No statement stays open between pages,
+   * so a scan of a million files can let the event loop (and other writes) run in between.
+   */
+  *knownFilePages(subpaths: readonly string[] = [''], limit = 2000): Generator<(KnownFile & { path: string })[]> {
+    type Raw = { path: string; size: number; mtime_ms: number; image_id: number | null }
+    // '/' + 1 is '0': the range [sub/, sub0) holds exactly the paths below the folder `sub`.
+    const all = this.sql.st('SELECT path, size, mtime_ms, image_id FROM files WHERE path > ? ORDER BY path LIMIT ?')
+    const below = this.sql.st("SELECT path, size, mtime_ms, image_id FROM files WHERE path > ? AND (path = ? OR (path >= ? || '/' AND path < ? || '0')) ORDER BY path LIMIT ?")
+    for (const sub of subpaths.includes('') ? [''] : subpaths) {
+      let after = '' // paths are never empty
+      for (;;) {
+        const rows = (sub === '' ? all.all(after, limit) : below.all(after, sub, sub, sub, limit)) as Raw[]
+        if (rows.length === 0) break
+        after = (rows[rows.length - 1] as Raw).path
+        yield rows.map((r) => ({ path: r.path, size: r.size, mtimeMs: r.mtime_ms, imageId: r.image_id }))
+      }
+    }
   }
 
   /** Records indexed files and forgets removed paths in one transaction; images keep their labels. */

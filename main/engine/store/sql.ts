@@ -4,6 +4,9 @@
  */
 import type { DatabaseSyncInstance, StatementSyncInstance } from '@photostructure/sqlite'
 
+/** Rows ANALYZE samples per index: estimates are enough for the planner, and it stays quick. */
+export const ANALYSIS_LIMIT = 2000
+
 export class Sql {
   private readonly stmts = new Map<string, StatementSyncInstance>()
   /** Bumped by every write transaction; cached page totals from an older version are stale. */
