@@ -221,6 +221,8 @@ export async function indexFolder(root: string, store: ProjectStore, opts: Index
   files.length = 0
   errors.length = 0
   for (let i = 0; i < Math.max(errorRecords.length, removed.length); i += SCAN_BATCH) {
+    // Stopping between batches is safe: the next scan finds the rest removed again.
+    opts.signal?.throwIfAborted()
     store.images.applyScan(errorRecords.slice(i, i + SCAN_BATCH), removed.slice(i, i + SCAN_BATCH))
     await tick()
   }

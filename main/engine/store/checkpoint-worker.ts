@@ -31,7 +31,11 @@ parentPort?.once('message', ({ file }: CheckpointWorkerInput) => {
       parentPort?.postMessage('checkpointed')
     } else if (m === 'analyze') {
       try {
-        db.exec(`PRAGMA analysis_limit = ${ANALYSIS_LIMIT}; ANALYZE`)
+        // One table or index at a time: each ANALYZE holds the write lock, and a label decision
+        // on the main connection waits for it (and fails after the busy timeout).
+        db.exec(`PRAGMA analysis_limit = ${ANALYSIS_LIMIT}`)
+        const names = db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]
+        for (const { name } of names) db.exec(`ANALYZE "${name.replaceAll('"', '""')}"`)
         parentPort?.postMessage('analyzed')
       } catch {
         parentPort?.postMessage('analyze failed')

@@ -108,16 +108,25 @@ export class Images {
    */
   *knownFilePages(subpaths: readonly string[] = [''], limit = 2000): Generator<(KnownFile & { path: string })[]> {
     type Raw = { path: string; size: number; mtime_ms: number; image_id: number | null }
-    // '/' + 1 is '0': the range [sub/, sub0) holds exactly the paths below the folder `sub`.
-    const all = this.sql.st('SELECT path, size, mtime_ms, image_id FROM files WHERE path > ? ORDER BY path LIMIT ?')
-    const below = this.sql.st("SELECT path, size, mtime_ms, image_id FROM files WHERE path > ? AND (path = ? OR (path >= ? || '/' AND path < ? || '0')) ORDER BY path LIMIT ?")
+    const page = (rows: Raw[]) => rows.map((r) => ({ path: r.path, size: r.size, mtimeMs: r.mtime_ms, imageId: r.image_id }))
+    const cols = 'SELECT path, size, mtime_ms, image_id FROM files'
+    const all = this.sql.st(`${cols} WHERE path > ? ORDER BY path LIMIT ?`)
+    const exact = this.sql.st(`${cols} WHERE path = ?`)
+    // One range on the primary key per page: '/' + 1 is '0', so (sub/, sub0) holds exactly the
+    // paths below the folder `sub`, and a page starts after the last path read (a disjunction with
+    // the folder's own path made SQLite read and sort the rest of the folder for every page).
+    const below = this.sql.st(`${cols} WHERE path > ? AND path < ? ORDER BY path LIMIT ?`)
     for (const sub of subpaths.includes('') ? [''] : subpaths) {
-      let after = '' // paths are never empty
+      if (sub !== '') {
+        const self = exact.all(sub) as Raw[]
+        if (self.length > 0) yield page(self)
+      }
+      let after = sub === '' ? '' : `${sub}/` // paths are never empty and never end with '/'
       for (;;) {
-        const rows = (sub === '' ? all.all(after, limit) : below.all(after, sub, sub, sub, limit)) as Raw[]
+        const rows = (sub === '' ? all.all(after, limit) : below.all(after, `${sub}0`, limit)) as Raw[]
         if (rows.length === 0) break
         after = (rows[rows.length - 1] as Raw).path
-        yield rows.map((r) => ({ path: r.path, size: r.size, mtimeMs: r.mtime_ms, imageId: r.image_id }))
+        yield page(rows)
       }
     }
   }

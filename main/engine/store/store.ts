@@ -90,7 +90,8 @@ export class ProjectStore {
    */
   async withBackgroundCheckpoints<T>(fn: (pacing: CheckpointPacing) => Promise<T>, commitsPerCheckpoint = 10): Promise<T> {
     const file = this.db.location()
-    if (!file) return fn({ busy: false, committed: () => undefined, analyze: async () => this.analyze() }) // in memory: no WAL
+    const inline: CheckpointPacing = { busy: false, committed: () => undefined, analyze: async () => this.analyze() }
+    if (!file) return fn(inline) // in memory: no WAL
     const autoCheckpoint = (pages: number) => {
       if (this.db.isOpen) this.db.exec(`PRAGMA wal_autocheckpoint = ${pages}`)
     }
@@ -99,7 +100,13 @@ export class ProjectStore {
     let commits = 0
     let onStopped = () => undefined as void
     let onAnalyzed: ((ok: boolean) => void) | null = null
-    const worker = startModuleWorker('checkpoint-worker', import.meta.url)
+    let worker: ReturnType<typeof startModuleWorker>
+    try {
+      worker = startModuleWorker('checkpoint-worker', import.meta.url)
+    } catch {
+      // No worker (its file missing from a broken install): the commits checkpoint as before.
+      return fn(inline)
+    }
     const stopped = new Promise<void>((resolve) => (onStopped = resolve))
     worker.on('message', (m: unknown) => {
       if (m === 'checkpointed') busy = false

@@ -94,7 +94,14 @@ function decodeId(buf: Buffer, at: number): string {
  */
 async function* chunks(fh: FileHandle, size: number, rec: number): AsyncGenerator<{ chunk: Buffer; good: number }> {
   const buffers = [Buffer.allocUnsafe(rec * SCAN_RECORDS), Buffer.allocUnsafe(rec * SCAN_RECORDS)]
-  const readAt = (buf: Buffer, at: number) => (at + rec <= size ? fh.read(buf, 0, Math.min(buf.length, Math.floor((size - at) / rec) * rec), at) : null)
+  const readAt = (buf: Buffer, at: number) => {
+    if (at + rec > size) return null
+    const read = fh.read(buf, 0, Math.min(buf.length, Math.floor((size - at) / rec) * rec), at)
+    // A read ahead that fails while the caller is busy elsewhere must not be an unhandled
+    // rejection (it would end the process): the error comes out where the read is awaited.
+    read.catch(() => undefined)
+    return read
+  }
   let pos = HEADER_BYTES
   let turn = 0
   let pending = readAt(buffers[0]!, pos)

@@ -180,14 +180,19 @@ export async function mergeShards(
     for (const [index, file] of files.entries()) {
       const records = readRecords(file)
       let next = await records.next()
-      while (!next.done) {
-        opts.signal?.throwIfAborted()
-        const before = cache.size
-        await cache.append(next.value)
-        added += cache.size - before
-        present += next.value.length - (cache.size - before)
-        opts.onProgress?.(added + present, total)
-        next = await records.next()
+      try {
+        while (!next.done) {
+          opts.signal?.throwIfAborted()
+          const before = cache.size
+          await cache.append(next.value)
+          added += cache.size - before
+          present += next.value.length - (cache.size - before)
+          opts.onProgress?.(added + present, total)
+          next = await records.next()
+        }
+      } finally {
+        // Cancelled or failed part-way: the reader's own finally waits for its read and closes the shard.
+        if (!next.done) await records.return({ damaged: false, records: 0 })
       }
       if (next.value.damaged) {
         throw new ShardError(`${file} (shard ${index}/${count}) is damaged after record ${next.value.records} (a bad checksum or a cut end): run shard ${index}/${count} again, then merge again (what was merged so far is kept)`)
