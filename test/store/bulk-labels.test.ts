@@ -9,6 +9,7 @@ import path from 'node:path'
 import { tempDir } from '../library/fixtures'
 import { Project } from '../../main/engine/project/project'
 import type { FileRecord } from '../../main/engine/store'
+import { BULK_REBUILD_MIN } from '../../main/engine/store/labels'
 import { statusOf, type LabelSource, type LabelState } from '../../preload/vocabulary'
 
 const N = 600
@@ -125,4 +126,50 @@ describe('bulk label writes in SQL', () => {
       expect(snapshot(inSql.p)).toEqual(snapshot(rowByRow.p))
     })
   }
+})
+
+describe('a round proposing for most images at once', () => {
+  it('rebuilds the indexes instead of updating them row by row, with the same labels, indexes and statistics', async () => {
+    const n = BULK_REBUILD_MIN + 1_000
+    const root = tempDir()
+    const open = async (name: string) => {
+      mkdirSync(path.join(root, name, 'images'), { recursive: true })
+      const p = await Project.open(path.join(root, name, 'images'), { dataDir: path.join(root, name, 'data') })
+      p.store.images.applyScan(Array.from({ length: n }, (_, i) => record(i)), [])
+      p.store.classes.ensure('a')
+      p.store.classes.ensure('b')
+      p.store.analyze()
+      return p
+    }
+    const [whole, halves] = [await open('whole'), await open('halves')]
+    try {
+      const ids = whole.store.queries.pageIds({}).ids
+      const proposals = ids.map((imageId, k) => ({ imageId, classId: 1 + (k % 2), confidence: (k % 101) / 101 }))
+      const schema = (p: Project) => p.store.db.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'images' ORDER BY name").all()
+      const stats = (p: Project) => (p.store.db.prepare("SELECT idx FROM sqlite_stat1 WHERE tbl = 'images' ORDER BY idx").all() as { idx: string }[]).map((r) => r.idx)
+      const before = { schema: schema(whole), stats: stats(whole) }
+      const roots = (p: Project) => p.store.db.prepare("SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'images' AND sql IS NOT NULL ORDER BY name").all()
+      const rootsBefore = roots(whole)
+      whole.store.labels.propose(whole.store.rounds.start(), proposals)
+      expect(roots(whole)).not.toEqual(rootsBefore) // built again
+      // Halves below BULK_REBUILD_MIN: updated in place.
+      const r = halves.store.rounds.start()
+      halves.store.labels.propose(r, proposals.slice(0, n / 2))
+      halves.store.labels.propose(r, proposals.slice(n / 2))
+      expect({ schema: schema(whole), stats: stats(whole) }).toEqual(before)
+      expect(before.stats.length).toBeGreaterThan(10)
+      const labels = (p: Project) => p.store.db.prepare('SELECT id, status, class_id, confidence, uncertainty, round_id FROM images ORDER BY id').all()
+      expect(labels(whole)).toEqual(labels(halves))
+      expectCurrentFromHistory(whole)
+      expect(whole.store.queries.counts()).toEqual(halves.store.queries.counts())
+      expect(whole.store.db.prepare('PRAGMA integrity_check').all()).toEqual([{ integrity_check: 'ok' }])
+      // The queries use the rebuilt indexes: a page of proposals by confidence is the same.
+      const page = (p: Project) => p.store.queries.pageIds({ status: 'proposed', sort: 'confidence', descending: true, limit: 50 }).ids
+      expect(page(whole)).toEqual(page(halves))
+    } finally {
+      await whole.close()
+      await halves.close()
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
 })

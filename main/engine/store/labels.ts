@@ -90,6 +90,9 @@ export interface ActionOptions {
   requestId?: string | null
 }
 
+/** The fewest images a label action changes for which setCurrent rebuilds the images' indexes (see Sql.withIndexesRebuilt). */
+export const BULK_REBUILD_MIN = 5_000
+
 /** The label-event log, for the store's own modules: every write runs inside the caller's transaction. */
 export class LabelLog {
   constructor(private readonly sql: Sql) {}
@@ -183,10 +186,16 @@ export class LabelLog {
        FROM (${targets}) t LEFT JOIN label_events ev ON ev.id = t.event_id ORDER BY t.image_id`,
     ).run(actionId)
     const from = 'FROM temp.label_current c WHERE images.id = c.image_id'
-    this.sql.st(`UPDATE images SET status = c.status, changed_at = c.at, label_event_id = c.event_id, round_id = c.round_id ${from}`).run()
-    this.sql.st(`UPDATE images SET class_id = c.class_id ${from} AND images.class_id IS NOT c.class_id`).run()
-    this.sql.st(`UPDATE images SET confidence = c.confidence ${from} AND images.confidence IS NOT c.confidence`).run()
-    this.sql.st(`UPDATE images SET uncertainty = c.uncertainty ${from} AND images.uncertainty IS NOT c.uncertainty`).run()
+    const write = () => {
+      this.sql.st(`UPDATE images SET status = c.status, changed_at = c.at, label_event_id = c.event_id, round_id = c.round_id ${from}`).run()
+      this.sql.st(`UPDATE images SET class_id = c.class_id ${from} AND images.class_id IS NOT c.class_id`).run()
+      this.sql.st(`UPDATE images SET confidence = c.confidence ${from} AND images.confidence IS NOT c.confidence`).run()
+      this.sql.st(`UPDATE images SET uncertainty = c.uncertainty ${from} AND images.uncertainty IS NOT c.uncertainty`).run()
+    }
+    // A fifth of the images or more (a round's proposals): the indexes are built again after the write, not updated row by row.
+    const changed = (this.sql.st('SELECT count(*) AS n FROM temp.label_current').get() as { n: number }).n
+    if (changed >= BULK_REBUILD_MIN && changed * 5 >= (this.sql.st('SELECT count(*) AS n FROM images').get() as { n: number }).n) this.sql.withIndexesRebuilt('images', write)
+    else write()
     this.sql.db.exec('DROP TABLE temp.label_current')
   }
 }
