@@ -56,9 +56,12 @@ export function useVirtualGrid(scroller: RefObject<HTMLDivElement | null>, onScr
   const first = firstRow * columns
   const last = Math.min(total - 1, (lastRow + 1) * columns - 1)
 
+  // Not while flinging: the cells are placeholders then, and every page passed would be asked for.
+  // A drag of the scroll bar from top to bottom at a million images queued thousands of page
+  // queries in main, deep offsets each, and "select all" waited behind them for over 30 s.
   useEffect(() => {
-    if (size.width > 0) ensure(first, last + PAGE_SIZE / 2) // ask a little ahead of the scroll
-  }, [first, last, size.width, ensure])
+    if (size.width > 0 && !flinging) ensure(first, last + PAGE_SIZE / 2) // ask a little ahead of the scroll
+  }, [first, last, size.width, flinging, ensure])
 
   /** Puts the layer where the scroll position `top` shows it: its rows at virtual y minus top * (scale - 1) on the canvas. */
   function placeLayer(top: number) {
