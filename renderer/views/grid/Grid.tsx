@@ -62,7 +62,10 @@ export function Grid() {
   const cells = indices.map((i) => {
     const image = flinging && i !== focusedAt ? undefined : imageAt(i)
     const similarity = image && list?.kind === 'similar' ? list.similarity[image.id] : undefined
-    return <Cell key={i} index={i} image={image} left={(i % columns) * CELL} top={(Math.floor(i / columns) - firstRow) * CELL} selected={image ? selected.has(image.id) : false} similarity={similarity} actions={actions} />
+    // The focused cell outside the rendered rows is kept just outside them (off screen): at its own
+    // row, far down a million-image grid, it would stretch the canvas past MAX_CANVAS_PX.
+    const row = Math.min(Math.max(Math.floor(i / columns), firstRow - 1), Math.floor(last / columns) + 1)
+    return <Cell key={i} index={i} image={image} left={(i % columns) * CELL} top={(row - firstRow) * CELL} selected={image ? selected.has(image.id) : false} similarity={similarity} actions={actions} />
   })
 
   // The band is in virtual pixels, like the rows; it is drawn in their layer.
