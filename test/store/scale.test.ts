@@ -54,6 +54,19 @@ describe('the store at scale', () => {
     rmSync(root, { recursive: true, force: true })
   })
 
+  it('reads every image a keyset chunk at a time, in the same order as all at once', () => {
+    const chunks: number[][] = []
+    let after: { path: string; id: number } | null = null
+    for (;;) {
+      const rows = p.store.queries.pathsAfter(after, 700)
+      if (rows.length === 0) break
+      chunks.push(rows.map((r) => r.id))
+      after = rows.at(-1)!
+    }
+    expect(chunks.length).toBe(Math.ceil(p.store.queries.allImages().length / 700))
+    expect(chunks.flat()).toEqual(p.store.queries.allImages().map((r) => r.id))
+  })
+
   it('counts kept by triggers agree with a recount after scans, labels, reviews, undo, unreadable marks, duplicates and removals', () => {
     expectCountsRight(p)
     const ids = p.store.queries.pageIds({}).ids

@@ -7,7 +7,7 @@ import { StudioError, type LabelResult } from '../../../preload/contract'
 import type { HeldLease } from '../../engine/store'
 import type { StudioContext } from '../context'
 import { imageInfo } from '../dto'
-import { filterIds, imagesByIds, proposalCountsAbove } from '../image-queries'
+import { imagesByIds, proposalCountsAbove } from '../image-queries'
 import { suggestSeeds } from '../seed-suggestions'
 import { requireClass } from './classes'
 import type { HandlerGroup } from './handler'
@@ -34,32 +34,42 @@ function conflict(held: HeldLease[]): StudioError {
 }
 
 /**
- * One decision by the caller on these images, all or nothing, answered once committed (decisions
- * made at the same moment share one commit: store.groupCommit). A retry of a request already
- * applied (the same request id from the same caller: its answer was lost, say to a restart) changes
- * nothing and answers as before. An image another reviewer holds a live lease on is refused, so two
- * people never decide the same proposal; with `others: 'skip'` (a bulk accept, whose images are
- * then chosen in the commit, by `imageIds()`) it is left out instead, so that a lease taken or a
- * decision made at that moment is left out too. The caller's leases on the decided images are given back.
+ * One decision by the caller, all or nothing, answered once committed (decisions made at the same
+ * moment share one commit: store.groupCommit). `write` makes it and answers the images it decided.
+ * A retry of a request already applied (the same request id from the same caller: its answer was
+ * lost, say to a restart) changes nothing and answers as before (`retried`, given the action's own
+ * images). The caller's leases on the decided images are given back.
  */
-async function decide(ctx: StudioContext, imageIds: number[] | (() => number[]), write: (ids: number[], actor: string, requestId: string | null) => void, others: 'refuse' | 'skip' = 'refuse'): Promise<LabelResult> {
+async function commitDecision(ctx: StudioContext, retried: (done: number[]) => number[], write: (actor: string, requestId: string | null, now: number) => number[]): Promise<LabelResult> {
   const { store } = ctx.requireProject()
   const { actor, requestId } = ctx.caller
   const decided = await store.groupCommit(() => {
     const done = requestId === null ? null : store.labels.actionFor(actor, requestId)
-    if (done) return others === 'skip' || typeof imageIds === 'function' ? done.imageIds : imageIds
-    const candidates = typeof imageIds === 'function' ? imageIds() : imageIds
+    if (done) return retried(done.imageIds)
     const now = Date.now()
-    const held = store.leases.heldByOthers(actor, candidates, now)
-    if (held.length > 0 && others === 'refuse') throw conflict(held)
-    const theirs = new Set(held.map((h) => h.imageId))
-    const ids = theirs.size ? candidates.filter((id) => !theirs.has(id)) : candidates
-    if (ids.length === 0) return ids
-    write(ids, actor, requestId)
-    store.leases.release(actor, ids, now)
+    const ids = write(actor, requestId, now)
+    if (ids.length > 0) store.leases.release(actor, ids, now)
     return ids
   })
   return decided.length ? ctx.labelsChanged(decided) : { imageIds: [] }
+}
+
+/**
+ * A decision on these images (see commitDecision). An image another reviewer holds a live lease on
+ * is refused, so two people never decide the same proposal.
+ */
+function decide(ctx: StudioContext, imageIds: number[], write: (ids: number[], actor: string, requestId: string | null) => void): Promise<LabelResult> {
+  const { store } = ctx.requireProject()
+  return commitDecision(
+    ctx,
+    () => imageIds,
+    (actor, requestId, now) => {
+      const held = store.leases.heldByOthers(actor, imageIds, now)
+      if (held.length > 0) throw conflict(held)
+      if (imageIds.length > 0) write(imageIds, actor, requestId)
+      return imageIds
+    },
+  )
 }
 
 export const labelHandlers = {
@@ -98,9 +108,14 @@ export const labelHandlers = {
   'proposals.acceptAbove': ({ threshold, classId }, ctx) => {
     const project = ctx.requireProject()
     if (classId !== undefined) requireClass(project, classId)
-    const above = () => filterIds(project, { status: 'proposed', minConfidence: threshold, sort: 'confidence', descending: true, ...(classId !== undefined ? { classId } : {}) })
-    // Proposals in another reviewer's queue are theirs to decide: left out, not a conflict.
-    return decide(ctx, above, (ids, actor, requestId) => project.store.labels.review(ids, 'accept', actor, requestId), 'skip')
+    const { labels, leases } = project.store
+    // Chosen in the commit, so that a lease taken or a decision made at that moment is left out
+    // too; proposals in another reviewer's queue are theirs to decide: left out, not a conflict.
+    return commitDecision(
+      ctx,
+      (done) => done,
+      (actor, requestId, now) => labels.acceptAbove(threshold, classId ?? null, leases.heldByOthers(actor, null, now).map((h) => h.imageId), actor, requestId)?.imageIds ?? [],
+    )
   },
   'suggest.seeds': async ({ count }, ctx) => (await suggestSeeds(ctx.requireProject(), ctx.jobs.teacher.cacheFile(), count)).map(imageInfo),
 } satisfies HandlerGroup

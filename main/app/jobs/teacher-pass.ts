@@ -77,7 +77,7 @@ export class TeacherPass {
       this.set({ modelName: manifest.manifest.name })
       teacher = await Teacher.open(manifest, { cacheDir: modelCacheDir(teacherDir), searchDirs, provider: settings.provider, deviceId: settings.deviceId, intraOpThreads: settings.threads })
       signal.throwIfAborted()
-      const items = projectImages(project)
+      const items = await projectImages(project)
       this.set({ state: 'embedding', provider: providerInfo(teacher.provider), total: items.length })
       const cache = await openCacheFor(teacher, teacherDir)
       const views = await openViewCachesFor(teacher, teacherDir, settings.views)
@@ -115,9 +115,23 @@ export class TeacherPass {
   }
 }
 
-/** Every readable image of the project, keyed by content hash. */
-function projectImages(project: Project): EmbedItem[] {
-  return project.store.queries.allImages().flatMap((row) => (row.path ? [{ id: row.hash, absPath: path.join(project.folder, row.path) }] : []))
+/**
+ * Every readable image of the project, keyed by content hash, in name order. Read a chunk at a time,
+ * yielding between chunks: the pass starts as a project opens, and reading a million rows at once
+ * held the event loop for 15 s under load (the studio answered nothing meanwhile: no first page, no "select all").
+ */
+async function projectImages(project: Project): Promise<EmbedItem[]> {
+  const chunk = 20_000
+  const items: EmbedItem[] = []
+  let after: { path: string; id: number } | null = null
+  for (;;) {
+    const rows = project.store.queries.pathsAfter(after, chunk)
+    for (const r of rows) items.push({ id: r.hash, absPath: path.join(project.folder, r.path) })
+    const last = rows.at(-1)
+    if (!last || rows.length < chunk) return items
+    after = last
+    await new Promise((resolve) => setImmediate(resolve))
+  }
 }
 
 function providerInfo(report: ProviderReport | undefined): TeacherStatus['provider'] {

@@ -47,10 +47,11 @@ export class Leases {
     })
   }
 
-  /** The images among `imageIds` that someone other than `actor` holds a live lease on. */
-  heldByOthers(actor: string, imageIds: readonly number[], now: number): HeldLease[] {
+  /** The images among `imageIds` (null: any image) that someone other than `actor` holds a live lease on. */
+  heldByOthers(actor: string, imageIds: readonly number[] | null, now: number): HeldLease[] {
     // The live leases are few (reviewers x their batch); a bulk action may name 200,000 images.
     const others = this.sql.st('SELECT image_id, actor FROM review_leases WHERE actor <> ? AND expires_at > ?').all(actor, now) as { image_id: number; actor: string }[]
+    if (imageIds === null) return others.map((r) => ({ imageId: r.image_id, actor: r.actor }))
     if (others.length === 0) return []
     const holder = new Map(others.map((r) => [r.image_id, r.actor]))
     const held: HeldLease[] = []

@@ -103,6 +103,16 @@ export class Queries {
   }
 
   /**
+   * The next `limit` readable images (id, content hash, path) in name order after `after` (null:
+   * from the first): a keyset page, so that a reader of every image (the teacher's pass) takes them
+   * a chunk at a time and lets the event loop run between chunks.
+   */
+  pathsAfter(after: { path: string; id: number } | null, limit: number): { id: number; hash: string; path: string }[] {
+    if (after === null) return this.sql.st('SELECT id, hash, path FROM images WHERE avail = 1 AND path IS NOT NULL ORDER BY path, id LIMIT ?').all(limit) as { id: number; hash: string; path: string }[]
+    return this.sql.st('SELECT id, hash, path FROM images WHERE avail = 1 AND path IS NOT NULL AND (path, id) > (?, ?) ORDER BY path, id LIMIT ?').all(after.path, after.id, limit) as { id: number; hash: string; path: string }[]
+  }
+
+  /**
    * The ids of a page query in its order, without reading their rows: `limit` of them from
    * `offset`, every one when `limit` is absent ("select all" and bulk actions over a filter).
    */

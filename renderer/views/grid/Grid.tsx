@@ -27,8 +27,8 @@ export function Grid() {
   const closeMenu = useCallback(() => setMenu(null), [])
   /** The index of the thumbnail holding the keyboard focus, if one does. */
   const focused = useRef<number | null>(null)
-  const { total, list, columns, rows, first, last, flinging, focusIndex, onScroll } = useVirtualGrid(scroller, closeMenu)
-  const { band, takeClick, handlers } = useRubberBand({ scroller, canvas, columns, rows, total, onStart: closeMenu })
+  const { total, list, columns, rows, height, first, last, firstRow, layer, flinging, focusIndex, toVirtual, onScroll } = useVirtualGrid(scroller, closeMenu)
+  const { band, takeClick, handlers } = useRubberBand({ scroller, canvas, columns, rows, total, toVirtual, onStart: closeMenu })
 
   useKeys('grid', gridBindings({ scroller, columns, total, focusIndex, openMenu: (index, x, y) => setMenu({ index, x, y }) }), { scope: scroller })
 
@@ -62,12 +62,16 @@ export function Grid() {
   const cells = indices.map((i) => {
     const image = flinging && i !== focusedAt ? undefined : imageAt(i)
     const similarity = image && list?.kind === 'similar' ? list.similarity[image.id] : undefined
-    return <Cell key={i} index={i} image={image} left={(i % columns) * CELL} top={Math.floor(i / columns) * CELL} selected={image ? selected.has(image.id) : false} similarity={similarity} actions={actions} />
+    // The focused cell outside the rendered rows is kept just outside them (off screen): at its own
+    // row, far down a million-image grid, it would stretch the canvas past MAX_CANVAS_PX.
+    const row = Math.min(Math.max(Math.floor(i / columns), firstRow - 1), Math.floor(last / columns) + 1)
+    return <Cell key={i} index={i} image={image} left={(i % columns) * CELL} top={(row - firstRow) * CELL} selected={image ? selected.has(image.id) : false} similarity={similarity} actions={actions} />
   })
 
+  // The band is in virtual pixels, like the rows; it is drawn in their layer.
   const bandStyle = band && {
     left: Math.min(band.x0, band.x1),
-    top: Math.min(band.y0, band.y1),
+    top: Math.min(band.y0, band.y1) - firstRow * CELL,
     width: Math.abs(band.x1 - band.x0),
     height: Math.abs(band.y1 - band.y0),
   }
@@ -86,9 +90,11 @@ export function Grid() {
         aria-rowcount={rows}
         aria-multiselectable="true"
       >
-        <div className="grid-canvas" ref={canvas} style={{ height: rows * CELL }}>
-          {cells}
-          {bandStyle && <div className="rubber-band" data-testid="rubber-band" style={bandStyle} />}
+        <div className="grid-canvas" ref={canvas} style={{ height }}>
+          <div className="grid-layer" ref={layer}>
+            {cells}
+            {bandStyle && <div className="rubber-band" data-testid="rubber-band" style={bandStyle} />}
+          </div>
         </div>
       </div>
       {menu && <ContextMenu menu={menu} image={imageAt(menu.index)} close={closeMenu} />}

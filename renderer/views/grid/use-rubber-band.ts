@@ -7,7 +7,16 @@ import { bandCells, DRAG_START_PX, EDGE_PX, type Band } from './layout'
  * it adds to the selection); held near the grid's top or bottom edge it scrolls the grid and
  * stretches with it. The click that follows a band's release is swallowed (`takeClick`).
  */
-export function useRubberBand(opts: { scroller: RefObject<HTMLDivElement | null>; canvas: RefObject<HTMLDivElement | null>; columns: number; rows: number; total: number; onStart: () => void }) {
+export function useRubberBand(opts: {
+  scroller: RefObject<HTMLDivElement | null>
+  canvas: RefObject<HTMLDivElement | null>
+  columns: number
+  rows: number
+  total: number
+  /** A canvas y as a virtual y (use-virtual-grid.ts: where the rows are in a grid taller than its canvas). */
+  toVirtual: (canvasY: number) => number
+  onStart: () => void
+}) {
   const { scroller, canvas, columns, rows, total } = opts
   const [band, setBand] = useState<Band | null>(null)
   /** The press being tracked: where it began, whether it became a band, the selection it adds to. */
@@ -18,10 +27,10 @@ export function useRubberBand(opts: { scroller: RefObject<HTMLDivElement | null>
 
   useEffect(() => () => stopAutoScroll(), [])
 
-  /** A client point in grid-canvas pixels. */
+  /** A client point in grid pixels (virtual: see use-virtual-grid.ts), where bandCells finds the rows. */
   function toCanvas(clientX: number, clientY: number): { x: number; y: number } {
     const r = canvas.current?.getBoundingClientRect()
-    return { x: clientX - (r?.left ?? 0), y: clientY - (r?.top ?? 0) }
+    return { x: clientX - (r?.left ?? 0), y: opts.toVirtual(clientY - (r?.top ?? 0)) }
   }
 
   function updateBand(clientX: number, clientY: number) {

@@ -3,19 +3,35 @@ import { PAGE_SIZE, useGrid } from '../../stores/grid'
 import { CELL, OVERSCAN_ROWS } from './layout'
 
 /**
+ * The tallest the grid's canvas is made. Chromium lays nothing out past 2^25 px (33,554,431: its
+ * LayoutUnit is a 32-bit count of 1/64 px); a million images in five columns is 34.4 million px.
+ */
+export const MAX_CANVAS_PX = 30_000_000
+
+/**
  * The virtual scroller: which cells are on screen (and a few rows around them), from the scroll
  * position and the grid's size, and the pages they need asked for. Only those cells exist in the DOM.
+ *
+ * A grid taller than MAX_CANVAS_PX gets a canvas of that height, and the scroll bar's range is
+ * mapped onto the rows' (`scale`, their ratio): the scroll position s shows the rows from y =
+ * s * scale of the full grid ("virtual" pixels). The rendered rows sit in one layer (`layer`), moved
+ * on every scroll event to where that mapping puts them, so that rows near the viewport keep their
+ * exact places (CELL apart) and only the speed of the scroll changes (by `scale`: 1.15 at a million
+ * images in five columns). Below that height scale is 1 and the layer never moves between renders.
  */
 export function useVirtualGrid(scroller: RefObject<HTMLDivElement | null>, onScrolled: () => void) {
   const total = useGrid((s) => s.total)
   const list = useGrid((s) => s.list)
   const ensure = useGrid((s) => s.ensure)
   const [size, setSize] = useState({ width: 0, height: 0 })
-  /** The scroll position rounded down to a row: the grid renders when the rows on screen change, not on every scroll event. */
+  /** The scroll position in virtual pixels, rounded down to a row: the grid renders when the rows on screen change, not on every scroll event. */
   const [scrollTop, setScrollTop] = useState(0)
   /** True while the grid jumps more than a screen per scroll event (a fling, the scroll bar dragged): see onScroll. */
   const [flinging, setFlinging] = useState(false)
   const lastScroll = useRef({ top: 0, settle: 0 as ReturnType<typeof setTimeout> | 0 })
+  /** The layer that holds the rendered rows (see above), and the virtual y of its top: the first rendered row's. */
+  const layer = useRef<HTMLDivElement>(null)
+  const layerTop = useRef(0)
 
   useLayoutEffect(() => {
     const el = scroller.current
@@ -32,29 +48,50 @@ export function useVirtualGrid(scroller: RefObject<HTMLDivElement | null>, onScr
 
   const columns = Math.max(1, Math.floor(size.width / CELL))
   const rows = Math.ceil(total / columns)
+  const height = Math.min(rows * CELL, MAX_CANVAS_PX)
+  const scale = rows * CELL > height && height > size.height ? (rows * CELL - size.height) / (height - size.height) : 1
   const overscan = flinging ? 0 : OVERSCAN_ROWS
   const firstRow = Math.max(0, Math.floor(scrollTop / CELL) - overscan)
   const lastRow = Math.min(rows - 1, Math.ceil((scrollTop + size.height) / CELL) + overscan)
   const first = firstRow * columns
   const last = Math.min(total - 1, (lastRow + 1) * columns - 1)
 
+  // Not while flinging: the cells are placeholders then, and every page passed would be asked for.
+  // A drag of the scroll bar from top to bottom at a million images queued thousands of page
+  // queries in main, deep offsets each, and "select all" waited behind them for over 30 s.
   useEffect(() => {
-    if (size.width > 0) ensure(first, last + PAGE_SIZE / 2) // ask a little ahead of the scroll
-  }, [first, last, size.width, ensure])
+    if (size.width > 0 && !flinging) ensure(first, last + PAGE_SIZE / 2) // ask a little ahead of the scroll
+  }, [first, last, size.width, flinging, ensure])
+
+  /** Puts the layer where the scroll position `top` shows it: its rows at virtual y minus top * (scale - 1) on the canvas. */
+  function placeLayer(top: number) {
+    if (layer.current) layer.current.style.transform = `translateY(${Math.round(layerTop.current - top * (scale - 1))}px)`
+  }
+  layerTop.current = firstRow * CELL
+  // After every render: the rows rendered changed, or the scale did.
+  useLayoutEffect(() => placeLayer(scroller.current?.scrollTop ?? 0))
+
+  /** A canvas y (pixels from the canvas's top) as a virtual y: where the rows are. */
+  function toVirtual(canvasY: number): number {
+    return canvasY + (scroller.current?.scrollTop ?? 0) * (scale - 1)
+  }
 
   /** Scrolls cell `next` into view and gives it the keyboard focus. */
   function focusIndex(next: number) {
     const row = Math.floor(next / columns)
     const el = scroller.current
     if (el) {
-      if (row * CELL < el.scrollTop) el.scrollTop = row * CELL
-      else if ((row + 1) * CELL > el.scrollTop + el.clientHeight) el.scrollTop = (row + 1) * CELL - el.clientHeight
+      // In virtual pixels; the scroll position is rounded the way that keeps the whole row on screen.
+      const top = el.scrollTop * scale
+      if (row * CELL < top) el.scrollTop = Math.floor((row * CELL) / scale)
+      else if ((row + 1) * CELL > top + el.clientHeight) el.scrollTop = Math.ceil(((row + 1) * CELL - el.clientHeight) / scale)
     }
     requestAnimationFrame(() => el?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.focus())
   }
 
   function onScroll(e: UIEvent<HTMLDivElement>) {
-    const top = e.currentTarget.scrollTop
+    const top = e.currentTarget.scrollTop * scale
+    placeLayer(e.currentTarget.scrollTop)
     // Rounded to a row so that React bails out while the same rows stay on screen (OVERSCAN_ROWS
     // covers the part of a row the rounding leaves out). `npm run bench -- ui`, wheel speed.
     setScrollTop(Math.floor(top / CELL) * CELL)
@@ -74,5 +111,5 @@ export function useVirtualGrid(scroller: RefObject<HTMLDivElement | null>, onScr
     onScrolled()
   }
 
-  return { total, list, columns, rows, first, last, flinging, focusIndex, onScroll }
+  return { total, list, columns, rows, height, first, last, firstRow, layer, flinging, focusIndex, toVirtual, onScroll }
 }
