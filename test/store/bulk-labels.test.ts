@@ -85,6 +85,20 @@ describe('bulk label writes in SQL', () => {
     rmSync(root, { recursive: true, force: true })
   })
 
+  it('a decision changes no schema (a temp table made and dropped each time expired every prepared statement)', async () => {
+    const { p, classes } = await build(path.join(root, 'c'))
+    const ids = p.store.queries.pageIds({}).ids.slice(70)
+    const version = () => (p.store.db.prepare('PRAGMA temp.schema_version').get() as { schema_version: number }).schema_version
+    p.store.labels.set([ids[0]!], classes[0]!, 'me')
+    const before = version()
+    p.store.labels.set([ids[1]!], classes[1]!, 'me')
+    p.store.labels.undo('me')
+    p.store.labels.undo('me')
+    expect(version()).toBe(before)
+    expectCurrentFromHistory(p)
+    await p.close()
+  })
+
   it('every image shows its latest live event (propose, review, relabel, clear, undo written in SQL)', () => {
     expectCurrentFromHistory(inSql.p)
     // The image proposed twice in one action keeps the later proposal.

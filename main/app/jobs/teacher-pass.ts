@@ -77,7 +77,7 @@ export class TeacherPass {
       this.set({ modelName: manifest.manifest.name })
       teacher = await Teacher.open(manifest, { cacheDir: modelCacheDir(teacherDir), searchDirs, provider: settings.provider, deviceId: settings.deviceId, intraOpThreads: settings.threads })
       signal.throwIfAborted()
-      const items = await projectImages(project)
+      const items = await projectImages(project, signal)
       this.set({ state: 'embedding', provider: providerInfo(teacher.provider), total: items.length })
       const cache = await openCacheFor(teacher, teacherDir)
       const views = await openViewCachesFor(teacher, teacherDir, settings.views)
@@ -120,7 +120,7 @@ export class TeacherPass {
  * yielding between chunks: the pass starts as a project opens, and reading a million rows at once
  * held the event loop for 15 s under load (the studio answered nothing meanwhile: no first page, no "select all").
  */
-async function projectImages(project: Project): Promise<EmbedItem[]> {
+async function projectImages(project: Project, signal: AbortSignal): Promise<EmbedItem[]> {
   const chunk = 20_000
   const items: EmbedItem[] = []
   let after: { path: string; id: number } | null = null
@@ -131,6 +131,8 @@ async function projectImages(project: Project): Promise<EmbedItem[]> {
     if (!last || rows.length < chunk) return items
     after = last
     await new Promise((resolve) => setImmediate(resolve))
+    // Closing the project or a folder change waits for this pass: stop between chunks.
+    signal.throwIfAborted()
   }
 }
 

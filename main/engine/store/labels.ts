@@ -173,9 +173,13 @@ export class LabelLog {
    * statusOf (preload/vocabulary.ts) written in SQL.
    */
   private setCurrent(targets: string, actionId: number): void {
-    this.sql.db.exec('DROP TABLE IF EXISTS temp.label_current')
+    // Made once per connection and emptied after each use: creating or dropping a temp table is a
+    // schema change, which expires every prepared statement of the connection (each decision would
+    // have prepared the queue's next queries again).
+    this.sql.db.exec(`CREATE TEMP TABLE IF NOT EXISTS label_current (image_id INTEGER PRIMARY KEY, event_id INTEGER, at INTEGER,
+      status TEXT NOT NULL, class_id INTEGER, confidence REAL, uncertainty REAL, round_id INTEGER)`)
     this.sql.st(
-      `CREATE TEMP TABLE label_current AS
+      `INSERT INTO temp.label_current (image_id, event_id, at, status, class_id, confidence, uncertainty, round_id)
        SELECT t.image_id, ev.id AS event_id, ev.at,
          CASE WHEN ev.class_id IS NULL THEN 'unlabelled' WHEN ev.state = 'rejected' THEN 'rejected'
               WHEN ev.state = 'relabelled' OR ev.source = 'human' THEN 'human' ELSE ev.state END AS status,
@@ -196,7 +200,7 @@ export class LabelLog {
     const changed = (this.sql.st('SELECT count(*) AS n FROM temp.label_current').get() as { n: number }).n
     if (changed >= BULK_REBUILD_MIN && changed * 5 >= (this.sql.st('SELECT count(*) AS n FROM images').get() as { n: number }).n) this.sql.withIndexesRebuilt('images', write)
     else write()
-    this.sql.db.exec('DROP TABLE temp.label_current')
+    this.sql.st('DELETE FROM temp.label_current').run()
   }
 }
 

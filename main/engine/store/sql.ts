@@ -100,11 +100,20 @@ export class Sql {
   withIndexesRebuilt<T>(table: string, fn: () => T): T {
     if (!this.db.isTransaction) throw new Error('withIndexesRebuilt runs inside a transaction')
     const indexes = this.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL").all(table) as { name: string; sql: string }[]
-    for (const i of indexes) this.db.exec(`DROP INDEX "${i.name}"`)
-    const out = fn()
-    for (const i of indexes) this.db.exec(i.sql)
-    this.db.exec(`PRAGMA analysis_limit = 2000; ANALYZE "${table}"`)
-    return out
+    // A savepoint of its own: a caller that caught the error and committed anyway must not commit
+    // the table without its indexes.
+    this.db.exec('SAVEPOINT rebuild')
+    try {
+      for (const i of indexes) this.db.exec(`DROP INDEX "${i.name}"`)
+      const out = fn()
+      for (const i of indexes) this.db.exec(i.sql)
+      this.db.exec(`PRAGMA analysis_limit = ${ANALYSIS_LIMIT}; ANALYZE "${table}"`)
+      this.db.exec('RELEASE rebuild')
+      return out
+    } catch (err) {
+      this.db.exec('ROLLBACK TO rebuild; RELEASE rebuild')
+      throw err
+    }
   }
 
   /** Drops the prepared statements (their plans are made at prepare time). */
