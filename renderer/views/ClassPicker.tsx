@@ -39,7 +39,8 @@ function Picker({ request }: { request: PickRequest }) {
     field.current?.focus()
     return () => {
       // Back to the thumbnail, viewer, queue or map the picker was opened from, if it is still there.
-      if (request.returnFocus?.isConnected) request.returnFocus.focus()
+      // No scroll by the browser: a grid cell may be drawn off its real row, and the grid scrolls to that itself (Grid.tsx).
+      if (request.returnFocus?.isConnected) request.returnFocus.focus({ preventScroll: true })
     }
   }, [request])
 

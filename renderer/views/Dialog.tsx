@@ -30,7 +30,8 @@ export function Dialog({ title, onClose, children, className, testId, closeKeys 
     ;(first ?? box.current)?.focus()
     return () => {
       // Back to where the person was, if it is still there (it may have been a row that went away).
-      if (before?.isConnected) before.focus()
+      // No scroll by the browser: a grid cell may be drawn off its real row, and the grid scrolls to that itself (Grid.tsx).
+      if (before?.isConnected) before.focus({ preventScroll: true })
     }
   }, [])
 

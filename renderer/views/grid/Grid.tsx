@@ -5,7 +5,7 @@ import { useSelection } from '../../stores/selection'
 import { Cell, type CellActions } from './Cell'
 import { ContextMenu, type Menu } from './ContextMenu'
 import { gridBindings } from './keys'
-import { CELL } from './layout'
+import { CELL, drawnBand, keptRow } from './layout'
 import { SelectionBar } from './SelectionBar'
 import { useRubberBand } from './use-rubber-band'
 import { useVirtualGrid } from './use-virtual-grid'
@@ -27,7 +27,7 @@ export function Grid() {
   const closeMenu = useCallback(() => setMenu(null), [])
   /** The index of the thumbnail holding the keyboard focus, if one does. */
   const focused = useRef<number | null>(null)
-  const { total, list, columns, rows, height, first, last, firstRow, layer, flinging, focusIndex, toVirtual, onScroll } = useVirtualGrid(scroller, closeMenu)
+  const { total, list, columns, rows, height, first, last, firstRow, lastRow, layer, flinging, focusIndex, revealIndex, toVirtual, onScroll } = useVirtualGrid(scroller, closeMenu)
   const { band, takeClick, handlers } = useRubberBand({ scroller, canvas, columns, rows, total, toVirtual, onStart: closeMenu })
 
   useKeys('grid', gridBindings({ scroller, columns, total, focusIndex, openMenu: (index, x, y) => setMenu({ index, x, y }) }), { scope: scroller })
@@ -45,7 +45,12 @@ export function Grid() {
       }
     },
     onOpen: (index) => view(index),
-    onFocus: (index) => (focused.current = index),
+    onFocus(index) {
+      focused.current = index
+      // Focus given back to a cell kept out of the rendered rows (a dialog closing: Dialog.tsx,
+      // ClassPicker.tsx, with preventScroll) shows its real row; it is drawn off screen, elsewhere.
+      if (index < first || index > last) revealIndex(index)
+    },
     onBlur: (index) => {
       if (focused.current === index) focused.current = null
     },
@@ -62,18 +67,17 @@ export function Grid() {
   const cells = indices.map((i) => {
     const image = flinging && i !== focusedAt ? undefined : imageAt(i)
     const similarity = image && list?.kind === 'similar' ? list.similarity[image.id] : undefined
-    // The focused cell outside the rendered rows is kept just outside them (off screen): at its own
-    // row, far down a million-image grid, it would stretch the canvas past MAX_CANVAS_PX.
-    const row = Math.min(Math.max(Math.floor(i / columns), firstRow - 1), Math.floor(last / columns) + 1)
+    const row = keptRow(i, columns, firstRow, lastRow)
     return <Cell key={i} index={i} image={image} left={(i % columns) * CELL} top={(row - firstRow) * CELL} selected={image ? selected.has(image.id) : false} similarity={similarity} actions={actions} />
   })
 
-  // The band is in virtual pixels, like the rows; it is drawn in their layer.
-  const bandStyle = band && {
-    left: Math.min(band.x0, band.x1),
-    top: Math.min(band.y0, band.y1) - firstRow * CELL,
-    width: Math.abs(band.x1 - band.x0),
-    height: Math.abs(band.y1 - band.y0),
+  // The band is in virtual pixels, like the rows; it is drawn in their layer, over the rendered rows only.
+  const drawn = band && drawnBand(band, firstRow, lastRow)
+  const bandStyle = drawn && {
+    left: Math.min(drawn.x0, drawn.x1),
+    top: Math.min(drawn.y0, drawn.y1) - firstRow * CELL,
+    width: Math.abs(drawn.x1 - drawn.x0),
+    height: Math.abs(drawn.y1 - drawn.y0),
   }
 
   return (

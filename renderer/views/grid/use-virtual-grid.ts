@@ -1,18 +1,12 @@
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject, type UIEvent } from 'react'
 import { PAGE_SIZE, useGrid } from '../../stores/grid'
-import { CELL, OVERSCAN_ROWS } from './layout'
-
-/**
- * The tallest the grid's canvas is made. Chromium lays nothing out past 2^25 px (33,554,431: its
- * LayoutUnit is a 32-bit count of 1/64 px); a million images in five columns is 34.4 million px.
- */
-export const MAX_CANVAS_PX = 30_000_000
+import { canvasOf, CELL, isFling, OVERSCAN_ROWS, renderedRows } from './layout'
 
 /**
  * The virtual scroller: which cells are on screen (and a few rows around them), from the scroll
  * position and the grid's size, and the pages they need asked for. Only those cells exist in the DOM.
  *
- * A grid taller than MAX_CANVAS_PX gets a canvas of that height, and the scroll bar's range is
+ * A grid taller than MAX_CANVAS_PX (layout.ts) gets a canvas of that height, and the scroll bar's range is
  * mapped onto the rows' (`scale`, their ratio): the scroll position s shows the rows from y =
  * s * scale of the full grid ("virtual" pixels). The rendered rows sit in one layer (`layer`), moved
  * on every scroll event to where that mapping puts them, so that rows near the viewport keep their
@@ -28,6 +22,7 @@ export function useVirtualGrid(scroller: RefObject<HTMLDivElement | null>, onScr
   const [scrollTop, setScrollTop] = useState(0)
   /** True while the grid jumps more than a screen per scroll event (a fling, the scroll bar dragged): see onScroll. */
   const [flinging, setFlinging] = useState(false)
+  /** The scroll bar's position (physical pixels) at the last scroll event, and the timer that ends a fling. */
   const lastScroll = useRef({ top: 0, settle: 0 as ReturnType<typeof setTimeout> | 0 })
   /** The layer that holds the rendered rows (see above), and the virtual y of its top: the first rendered row's. */
   const layer = useRef<HTMLDivElement>(null)
@@ -48,11 +43,9 @@ export function useVirtualGrid(scroller: RefObject<HTMLDivElement | null>, onScr
 
   const columns = Math.max(1, Math.floor(size.width / CELL))
   const rows = Math.ceil(total / columns)
-  const height = Math.min(rows * CELL, MAX_CANVAS_PX)
-  const scale = rows * CELL > height && height > size.height ? (rows * CELL - size.height) / (height - size.height) : 1
+  const { height, scale } = canvasOf(rows, size.height)
   const overscan = flinging ? 0 : OVERSCAN_ROWS
-  const firstRow = Math.max(0, Math.floor(scrollTop / CELL) - overscan)
-  const lastRow = Math.min(rows - 1, Math.ceil((scrollTop + size.height) / CELL) + overscan)
+  const { firstRow, lastRow } = renderedRows(scrollTop, size.height, rows, overscan)
   const first = firstRow * columns
   const last = Math.min(total - 1, (lastRow + 1) * columns - 1)
 
@@ -67,26 +60,33 @@ export function useVirtualGrid(scroller: RefObject<HTMLDivElement | null>, onScr
   function placeLayer(top: number) {
     if (layer.current) layer.current.style.transform = `translateY(${Math.round(layerTop.current - top * (scale - 1))}px)`
   }
-  layerTop.current = firstRow * CELL
-  // After every render: the rows rendered changed, or the scale did.
-  useLayoutEffect(() => placeLayer(scroller.current?.scrollTop ?? 0))
+  // After every render: the rows rendered changed, or the scale did. layerTop is set here, not while
+  // rendering: a scroll event between a render and its commit would move the old cells by the new firstRow.
+  useLayoutEffect(() => {
+    layerTop.current = firstRow * CELL
+    placeLayer(scroller.current?.scrollTop ?? 0)
+  })
 
   /** A canvas y (pixels from the canvas's top) as a virtual y: where the rows are. */
   function toVirtual(canvasY: number): number {
     return canvasY + (scroller.current?.scrollTop ?? 0) * (scale - 1)
   }
 
+  /** Scrolls the grid the least that shows cell `index`'s whole row (at its real row: the browser's own scroll-into-view goes to where a cell is drawn). */
+  function revealIndex(index: number) {
+    const row = Math.floor(index / columns)
+    const el = scroller.current
+    if (!el) return
+    // In virtual pixels; the scroll position is rounded the way that keeps the whole row on screen.
+    const top = el.scrollTop * scale
+    if (row * CELL < top) el.scrollTop = Math.floor((row * CELL) / scale)
+    else if ((row + 1) * CELL > top + el.clientHeight) el.scrollTop = Math.ceil(((row + 1) * CELL - el.clientHeight) / scale)
+  }
+
   /** Scrolls cell `next` into view and gives it the keyboard focus. */
   function focusIndex(next: number) {
-    const row = Math.floor(next / columns)
-    const el = scroller.current
-    if (el) {
-      // In virtual pixels; the scroll position is rounded the way that keeps the whole row on screen.
-      const top = el.scrollTop * scale
-      if (row * CELL < top) el.scrollTop = Math.floor((row * CELL) / scale)
-      else if ((row + 1) * CELL > top + el.clientHeight) el.scrollTop = Math.ceil(((row + 1) * CELL - el.clientHeight) / scale)
-    }
-    requestAnimationFrame(() => el?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.focus())
+    revealIndex(next)
+    requestAnimationFrame(() => scroller.current?.querySelector<HTMLElement>(`[data-index="${next}"]`)?.focus())
   }
 
   function onScroll(e: UIEvent<HTMLDivElement>) {
@@ -102,14 +102,14 @@ export function useVirtualGrid(scroller: RefObject<HTMLDivElement | null>, onScr
     // `npm run bench -- ui`: at 400 px a frame the renderer's main thread took 33 ms of CPU a frame,
     // and the thumbnails where it stopped showed after 30 s, behind 2,500 requests.
     const s = lastScroll.current
-    if (Math.abs(top - s.top) > CELL) {
+    if (isFling(s.top, e.currentTarget.scrollTop)) {
       setFlinging(true)
       if (s.settle) clearTimeout(s.settle)
       s.settle = setTimeout(() => setFlinging(false), 150)
     }
-    s.top = top
+    s.top = e.currentTarget.scrollTop
     onScrolled()
   }
 
-  return { total, list, columns, rows, height, first, last, firstRow, layer, flinging, focusIndex, toVirtual, onScroll }
+  return { total, list, columns, rows, height, first, last, firstRow, lastRow, layer, flinging, focusIndex, revealIndex, toVirtual, onScroll }
 }
