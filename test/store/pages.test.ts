@@ -75,6 +75,8 @@ describe('deep grid pages', () => {
       { q: { status: 'proposed' }, where: "avail = 1 AND status = 'proposed'", args: [] },
       { q: { status: 'unlabelled' }, where: "avail = 1 AND status = 'unlabelled'", args: [] },
       { q: { classId: classes[0]! }, where: "avail = 1 AND class_id = ? AND status != 'rejected'", args: [classes[0]!] },
+      { q: { status: 'proposed', classId: classes[0]! }, where: "avail = 1 AND status = 'proposed' AND class_id = ?", args: [classes[0]!] },
+      { q: { status: 'labelled' }, where: "avail = 1 AND status IN ('human', 'accepted', 'proposed')", args: [] },
       { q: { minConfidence: 0.2, maxConfidence: 0.6 }, where: 'avail = 1 AND confidence >= 0.2 AND confidence <= 0.6', args: [] },
     ]
   })

@@ -175,8 +175,10 @@ export class LabelLog {
   private setCurrent(targets: string, actionId: number): void {
     // Made once per connection and emptied after each use: creating or dropping a temp table is a
     // schema change, which expires every prepared statement of the connection (each decision would
-    // have prepared the queue's next queries again).
-    this.sql.db.exec(`CREATE TEMP TABLE IF NOT EXISTS label_current (image_id INTEGER PRIMARY KEY, event_id INTEGER, at INTEGER,
+    // have prepared the queue's next queries again). No key on image_id: with one, SQLite joins by
+    // scanning the million images and looking each up here (half a second a decision), instead of
+    // scanning these few rows and looking up the images.
+    this.sql.db.exec(`CREATE TEMP TABLE IF NOT EXISTS label_current (image_id INTEGER NOT NULL, event_id INTEGER, at INTEGER,
       status TEXT NOT NULL, class_id INTEGER, confidence REAL, uncertainty REAL, round_id INTEGER)`)
     this.sql.st(
       `INSERT INTO temp.label_current (image_id, event_id, at, status, class_id, confidence, uncertainty, round_id)
