@@ -184,6 +184,8 @@ export class RoundJob {
     // the UI shows each stage's share, the whole round's and the seconds left (round-progress.ts).
     const { stages } = estimate
     const send = (name: string) => {
+      // A worker's message can come after a cancel (closing the project closes its store next).
+      if (signal.aborted) return
       const now = Date.now()
       this.report({ ...roundInfo(project.store.rounds.list().find((r) => r.id === id)!), stages: stages.map((st) => ({ ...st })), progress: estimate.progress(now) }, name)
     }
