@@ -9,8 +9,8 @@
 import { execSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { openDatabase } from '../../main/engine/store/db'
-import { ProjectStore, type PageQuery } from '../../main/engine/store'
-import { rng } from './library'
+import { ProjectStore } from '../../main/engine/store'
+import { gridFilters, rng } from './library'
 
 const images = process.argv.indexOf('--images') >= 0 ? Number(process.argv[process.argv.indexOf('--images') + 1]) : 0
 const file = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--images')
@@ -42,18 +42,7 @@ if (images > 0 && store.queries.counts().files === 0) {
   console.log(`synthetic store of ${images} images in ${((performance.now() - t) / 1000).toFixed(1)} s`)
 }
 const cls = (name: string) => (store.db.prepare('SELECT id FROM classes WHERE name = ?').get(name) as { id: number }).id
-const filters: PageQuery[] = [
-  {},
-  { status: 'unlabelled' },
-  { status: 'human' },
-  { status: 'proposed' },
-  { status: 'accepted' },
-  { status: 'rejected' },
-  { status: 'unreadable' },
-  { classId: cls('class 3') },
-  { status: 'proposed', classId: cls('class 5') },
-  { minConfidence: 0.2, maxConfidence: 0.4 },
-]
+const filters = gridFilters(Array.from({ length: 10 }, (_, k) => cls(`class ${k}`)))
 const sorts = ['name', 'confidence', 'uncertainty', 'changed'] as const
 const times: number[] = []
 const per = new Map<string, number[]>()

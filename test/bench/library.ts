@@ -181,6 +181,22 @@ export async function benchFolder(dir: string, n: number, regenerate = false): P
   else console.log(`reusing ${dir} (pass --regenerate to write it again)`)
 }
 
+/** The grid filters the bench pages through (test/bench/_pages.ts runs the same mix on a database copy). */
+export function gridFilters(classes: readonly number[]): PageQuery[] {
+  return [
+    {},
+    { status: 'unlabelled' },
+    { status: 'human' },
+    { status: 'proposed' },
+    { status: 'accepted' },
+    { status: 'rejected' },
+    { status: 'unreadable' },
+    { classId: classes[3] as number },
+    { status: 'proposed', classId: classes[5] as number },
+    { minConfidence: 0.2, maxConfidence: 0.4 },
+  ]
+}
+
 function p95(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.95))] ?? 0
@@ -237,18 +253,7 @@ async function measure(dir: string, n: number): Promise<Record<string, number | 
   console.log(`re-scan with ${changed.length} changed files: ${re.identified} read, ${rescan_1pct_s.toFixed(2)} s`)
 
   // Grid queries: every filter x sort, at random offsets, both directions.
-  const filters: PageQuery[] = [
-    {},
-    { status: 'unlabelled' },
-    { status: 'human' },
-    { status: 'proposed' },
-    { status: 'accepted' },
-    { status: 'rejected' },
-    { status: 'unreadable' },
-    { classId: classes[3] as number },
-    { status: 'proposed', classId: classes[5] as number },
-    { minConfidence: 0.2, maxConfidence: 0.4 },
-  ]
+  const filters = gridFilters(classes)
   const sorts = ['name', 'confidence', 'uncertainty', 'changed'] as const
   const times: number[] = []
   const qr = rng(99)
