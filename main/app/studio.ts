@@ -180,6 +180,7 @@ export class StudioApi {
       throw err
     }
     this.project = project
+    this.jobs.rounds.closeInterrupted(project)
     await rememberProject(this.hostOptions.appDataDir, abs).catch((err: unknown) => console.warn(`recent projects: could not save ${abs}: ${(err as Error).message}`))
     const embed = this.hostOptions.embedOnOpen !== false
     if (embed) await this.jobs.teacher.start(project, await this.teacherSettings(project))

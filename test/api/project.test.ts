@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import sharp from 'sharp'
 import { StudioApi } from '../../main/app/studio'
+import { Project } from '../../main/engine/project/project'
 import { ROOT } from '../shared'
 
 const cleanup: (() => Promise<unknown>)[] = []
@@ -69,5 +70,17 @@ await a.close()`
     expect(reply.ok).toBe(false)
     expect(reply.error?.code).toBe('open_elsewhere')
     expect(reply.error?.message).toMatch(/open in another studio/)
+  })
+
+  it('closes a round a killed process left running, so that another can run', async () => {
+    const folder = await folderWithImages()
+    const p = await Project.open(folder)
+    const crashed = p.store.rounds.start() // the process dies here: the round stays marked running
+    await p.close()
+    const studio = api(path.join(folder, 'appdata'))
+    expect((await studio.handle('project.open', { folder })).ok).toBe(true)
+    const rounds = await studio.handle('rounds.list', {})
+    expect(rounds.ok).toBe(true)
+    if (rounds.ok) expect(rounds.value.find((r) => r.id === crashed)).toMatchObject({ status: 'failed' })
   })
 })

@@ -133,6 +133,15 @@ export class RoundJob {
    * Checks that a round can run and starts it; returns its row at once. The round goes on in the
    * background and reports through `report`.
    */
+  /**
+   * Rounds a crash or a killed process left marked running, closed as failed: no job runs for a
+   * project just opened, and a round shown as running forever left no way to run another.
+   */
+  closeInterrupted(project: Project): void {
+    if (this.abort) return
+    for (const r of project.store.rounds.list()) if (r.status === 'running') project.store.rounds.finish(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
+  }
+
   start(project: Project, cacheFile: string | null, options: RoundOptions = {}): RoundInfo {
     if (this.abort) throw new StudioError('invalid_input', 'a round is already running; wait for it or cancel it')
     if (!cacheFile) throw new StudioError('invalid_input', 'the teacher has not embedded the project yet; wait for it to finish (see the status bar)')
@@ -144,8 +153,7 @@ export class RoundJob {
     // With a text tower the class names alone can propose (zero-shot), so a first round needs no label.
     const zeroShot = labelled.size === 0 && options.textAligned === true
     if (missing.length && !zeroShot) throw new StudioError('invalid_input', `label at least one image of each class first; none yet for: ${missing.map((c) => c.name).join(', ')}`)
-    // A round a crash interrupted is still marked running: close it before starting anew.
-    for (const r of project.store.rounds.list()) if (r.status === 'running') project.store.rounds.finish(r.id, 'failed', { error: 'interrupted (the studio stopped during the round)' })
+    this.closeInterrupted(project)
 
     const round = project.store.rounds.list().length + 1
     // The strategy and head are kept with the round, so its metrics can be read against how it picked and trained.
