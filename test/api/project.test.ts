@@ -12,6 +12,7 @@ import sharp from 'sharp'
 import { StudioApi } from '../../main/app/studio'
 import { Project } from '../../main/engine/project/project'
 import { ROOT } from '../shared'
+import { callStudio } from '../studio-harness'
 
 const cleanup: (() => Promise<unknown>)[] = []
 afterEach(async () => {
@@ -79,8 +80,7 @@ await a.close()`
     await p.close()
     const studio = api(path.join(folder, 'appdata'))
     expect((await studio.handle('project.open', { folder })).ok).toBe(true)
-    const rounds = await studio.handle('rounds.list', {})
-    expect(rounds.ok).toBe(true)
-    if (rounds.ok) expect(rounds.value.find((r) => r.id === crashed)).toMatchObject({ status: 'failed' })
+    const rounds = await callStudio(studio, 'rounds.list')
+    expect(rounds.find((r) => r.id === crashed)).toMatchObject({ status: 'failed' })
   })
 })
