@@ -34,7 +34,15 @@ parentPort?.once('message', ({ file }: CheckpointWorkerInput) => {
         // One table or index at a time: each ANALYZE holds the write lock, and a label decision
         // on the main connection waits for it (and fails after the busy timeout).
         db.exec(`PRAGMA analysis_limit = ${ANALYSIS_LIMIT}`)
-        const names = db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]
+        // Each index once, and the tables that have none (ANALYZE of a table also does all its
+        // indexes: naming both did every index twice).
+        const names = db
+          .prepare(
+            `SELECT name FROM sqlite_schema WHERE type = 'index'
+             UNION ALL SELECT t.name FROM sqlite_schema t WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%'
+               AND NOT EXISTS (SELECT 1 FROM sqlite_schema i WHERE i.type = 'index' AND i.tbl_name = t.name)`,
+          )
+          .all() as { name: string }[]
         for (const { name } of names) db.exec(`ANALYZE "${name.replaceAll('"', '""')}"`)
         parentPort?.postMessage('analyzed')
       } catch {
