@@ -122,7 +122,7 @@ export class LabelLog {
       const uncertainty = c.uncertainty ?? (confidence === null ? null : 1 - confidence)
       ins.run(actionId, c.imageId, c.classId, c.source, c.roundId ?? null, confidence, uncertainty, c.state, opts.actor, now)
     }
-    this.setCurrent('SELECT image_id, max(id) AS event_id FROM label_events WHERE action_id = ? GROUP BY image_id', actionId)
+    this.setCurrentOfAction(actionId)
     return actionId
   }
 
@@ -142,8 +142,13 @@ export class LabelLog {
          SELECT ?, s.image_id, s.class_id, s.source, s.round_id, s.confidence, COALESCE(s.uncertainty, 1 - s.confidence), s.state, ?, ? FROM (${select}) s`,
       )
       .run(actionId, opts.actor, now, ...args)
-    this.setCurrent('SELECT image_id, max(id) AS event_id FROM label_events WHERE action_id = ? GROUP BY image_id', actionId)
+    this.setCurrentOfAction(actionId)
     return { actionId, imageIds: this.imagesOf(actionId) }
+  }
+
+  /** The current label of an action's images: each image's last event in it (an image may have several). */
+  private setCurrentOfAction(actionId: number): void {
+    this.setCurrent('SELECT image_id, max(id) AS event_id FROM label_events WHERE action_id = ? GROUP BY image_id', actionId)
   }
 
   /** Marks an action undone (1) or live again (0) and recomputes the current label of its images. */
